@@ -1,0 +1,107 @@
+"""What the assistant returns: verbatim quotes with attribution, or an abstention."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.question import Question
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim passage: ``statement.text[start:end] == text`` is checked before it is returned."""
+
+    text: str
+    statement_id: str
+    start: int
+    end: int
+    context_before: str
+    context_after: str
+    speaker: str
+    source: str
+    date: str
+    title: str
+    url: str
+    page: int | None
+    score: float
+    reported_speaker: str = ""  # who speaks in reported speech ("Lavrov argued that…"), if named
+    path: str = ""
+
+    def attribution(self) -> str:
+        """One line: who said it, where, when, in which document (and page)."""
+        who = self.speaker or self.reported_speaker
+        parts = [who] if who else []
+        if self.source and self.source != who:
+            parts.append(self.source)
+        if self.date:
+            parts.append(self.date)
+        doc = self.title or self.statement_id
+        if self.page is not None:
+            doc += f", p. {self.page}"
+        parts.append(f"“{doc}”")
+        return " — ".join([parts[0], ", ".join(parts[1:])]) if len(parts) > 1 else parts[0]
+
+    def citation(self) -> str:
+        """The quote and its attribution as plain text, ready to paste."""
+        return f"“{self.text}” ({self.attribution()})"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Quotes that answer a question, best first; or ``abstained`` with the closest passages."""
+
+    question: str
+    quotes: tuple[Quote, ...]
+    abstained: bool
+    message: str
+    frame: Question | None = None
+    closest: tuple[Quote, ...] = ()
+
+    def to_markdown(self) -> str:
+        """The chat message: block quotes with an attribution line each."""
+        lines = [_escape_md(self.message)]
+        for quote in self.quotes:
+            lines += ["", *(f"> {_escape_md(part)}" for part in quote.text.split("\n")), "", f"— {_escape_md(quote.attribution())}"]
+        if self.closest:
+            lines += ["", "**Closest passages (not an answer):**"]
+            for quote in self.closest:
+                lines += ["", f"> {_escape_md(quote.text)}", "", f"— {_escape_md(quote.attribution())}"]
+        return "\n".join(lines)
+
+    def to_text(self) -> str:
+        """Plain text for the terminal."""
+        lines = [self.message]
+        for i, quote in enumerate(self.quotes, 1):
+            lines += ["", f"{i}. “{quote.text}”", f"   — {quote.attribution()}"]
+        if self.closest:
+            lines += ["", "Closest passages (not an answer):"]
+            for quote in self.closest:
+                lines += [f"   “{quote.text}”", f"   — {quote.attribution()}"]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, JSON-ready."""
+        d = dataclasses.asdict(self)
+        d["frame"] = dataclasses.asdict(self.frame) if self.frame else None
+        return d
+
+
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~&")
+
+
+def _escape_md(text: str) -> str:
+    """Escape Markdown and HTML so a statement's text always shows literally."""
+    out = []
+    for ch in text:
+        if ch == "<":
+            out.append("&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        elif ch == "&":
+            out.append("&amp;")
+        elif ch in _MD_SPECIAL:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -1,0 +1,248 @@
+"""The ``statements-qa`` command line: inspect, index, remove, search, ask, serve."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch or faiss load (see README)
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from corpus.options import LoadOptions  # noqa: E402
+from corpus.problems import StatementsError  # noqa: E402
+
+DEFAULT_INDEX_DIR = ".statements-qa/index"
+LOAD_FIELDS = ("id", "text", "title", "speaker", "source", "date", "url")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.run(args) or 0)
+    except StatementsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="statements-qa",
+        description="Answer questions about what officials said, with verbatim quotes and their sources.",
+    )
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("inspect", help="load statements and show their metadata, chunks and problems")
+    _add_load_options(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--strict", action="store_true", help="exit non-zero if any input was skipped")
+    p.set_defaults(run=_run_inspect)
+
+    p = sub.add_parser("index", help="add new and changed statements to an index directory")
+    _add_load_options(p)
+    _add_index_dir(p)
+    p.add_argument("--model", help="sentence-transformers model name or folder (default: all-MiniLM-L6-v2, bundled)")
+    p.add_argument("--rebuild", action="store_true", help="drop the existing index and build it afresh")
+    p.add_argument("--strict", action="store_true", help="exit non-zero if any input was skipped")
+    p.set_defaults(run=_run_index)
+
+    p = sub.add_parser("remove", help="delete statements from an index directory")
+    p.add_argument("ids", nargs="+", metavar="ID", help="statement ids (see `inspect` or `search --json`)")
+    _add_index_dir(p)
+    p.set_defaults(run=_run_remove)
+
+    p = sub.add_parser("search", help="retrieve the passages that best match a query")
+    p.add_argument("query")
+    _add_query_options(p)
+    p.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    p.set_defaults(run=_run_search)
+
+    p = sub.add_parser("ask", help="answer a question with verbatim quotes and their sources")
+    p.add_argument("question")
+    _add_query_options(p)
+    p.set_defaults(run=_run_ask)
+
+    p = sub.add_parser("serve", help="start the web chat (the bundled sample when no index is given)")
+    p.add_argument("--index-dir", help="index directory (default: the bundled sample, indexed on first start)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--share", action="store_true", help="also open a public Gradio share link")
+    p.add_argument("--auth-env", metavar="VAR", help="require the login user:password stored in this environment variable")
+    p.set_defaults(run=_run_serve)
+    return parser
+
+
+def _add_load_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders of statements")
+    p.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="NAME=COLUMN[,COLUMN]",
+        help="for JSON/JSONL/CSV: read statement field NAME (id, text, title, speaker, source, date, url) "
+        "from these record columns, e.g. --field source=country_name",
+    )
+    p.add_argument("--join-text", action="store_true", help="join all --field text columns (e.g. title,text)")
+    p.add_argument("--encoding", help="text encoding of the input files (default: UTF-8)")
+
+
+def _add_index_dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index-dir", default=DEFAULT_INDEX_DIR, help=f"index directory (default: {DEFAULT_INDEX_DIR})")
+
+
+def _add_query_options(p: argparse.ArgumentParser) -> None:
+    _add_index_dir(p)
+    p.add_argument("--k", type=int, default=5, help="how many passages (default 5)")
+    p.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE",
+                   help="speaker=, source=, title=, date_from=, date_to= or any metadata key; repeatable")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def load_options(args: argparse.Namespace) -> LoadOptions:
+    """LoadOptions from --field, --join-text and --encoding."""
+    fields: dict[str, object] = {}
+    for item in args.field:
+        name, sep, columns = item.partition("=")
+        if not sep or name not in LOAD_FIELDS or not columns:
+            raise StatementsError(f"--field {item!r}: expected NAME=COLUMN[,COLUMN] with NAME one of {', '.join(LOAD_FIELDS)}")
+        fields[name] = tuple(c.strip() for c in columns.split(",") if c.strip())
+    return LoadOptions(**fields, join_text=args.join_text, encoding=args.encoding)  # type: ignore[arg-type]
+
+
+def parse_filters(items: Sequence[str]) -> dict[str, str]:
+    """``KEY=VALUE`` strings into a filters dict."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise StatementsError(f"--filter {item!r}: expected KEY=VALUE")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _print_problems(report) -> None:
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    print(report.summary(), file=sys.stderr)
+
+
+def _run_inspect(args: argparse.Namespace) -> int:
+    from corpus.chunker import Chunker
+    from corpus.load import iter_statements
+    from corpus.problems import LoadReport
+
+    report = LoadReport()
+    chunker = Chunker()
+    items = []
+    for st in iter_statements(args.paths, load_options(args), report):
+        chunks = chunker.chunk(st)
+        if args.json:
+            d = dataclasses.asdict(st)
+            d["metadata"] = dict(st.metadata)
+            d["chunks"] = [dataclasses.asdict(c) | {"id": c.id} for c in chunks]
+            items.append(d)
+        else:
+            _print_statement(st, chunks)
+    if args.json:
+        out = {"statements": items, "problems": [str(p) for p in report.problems], "summary": report.summary()}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        print(report.summary(), file=sys.stderr)
+        for problem in report.problems:
+            print(problem, file=sys.stderr)
+    else:
+        _print_problems(report)
+    return 1 if args.strict and report.problems else 0
+
+
+def _print_statement(st, chunks) -> None:
+    print(f"== {st.id}")
+    for name in ("title", "speaker", "source", "date", "url", "path"):
+        value = getattr(st, name)
+        if value:
+            print(f"   {name}: {value}")
+    for key, value in st.metadata.items():
+        print(f"   {key}: {value}")
+    print(f"   {len(st.text)} characters, {len(chunks)} chunks")
+    for c in chunks:
+        ok = "ok" if st.text[c.start:c.end] == c.text else "MISMATCH"
+        preview = c.text[:100].replace("\n", " ")
+        print(f"   [{c.index}] {c.start}-{c.end} {len(c.sentences)} sentences ({ok}): {preview}{'…' if len(c.text) > 100 else ''}")
+
+
+def _run_index(args: argparse.Namespace) -> int:
+    from assistant.api import index_statements
+
+    update, report = index_statements(args.paths, args.index_dir, model=args.model, options=load_options(args), rebuild=args.rebuild)
+    _print_problems(report)
+    print(update.summary())
+    return 1 if args.strict and report.problems else 0
+
+
+def _run_remove(args: argparse.Namespace) -> int:
+    from embeddings.writer import IndexWriter
+    from embeddings.manifest import Manifest
+    from embeddings.encoder import Encoder
+
+    manifest = Manifest.read(Path(args.index_dir))
+    if manifest is None:
+        raise StatementsError(f"no index at {args.index_dir}")
+    update = IndexWriter(args.index_dir, Encoder(manifest.model), progress=False).remove(args.ids)
+    missing = update.removed < len(set(args.ids))
+    print(update.summary())
+    if missing:
+        print("some ids were not in the index", file=sys.stderr)
+    return 0
+
+
+def _run_search(args: argparse.Namespace) -> int:
+    from assistant.api import Assistant
+
+    qa = Assistant.open(args.index_dir)
+    passages = qa.retrieve(args.query, k=args.k, filters=parse_filters(args.filter), mode=args.mode)
+    if args.json:
+        print(json.dumps([dataclasses.asdict(p) | {"metadata": dict(p.metadata)} for p in passages], ensure_ascii=False, indent=2))
+        return 0
+    if not passages:
+        print("no matching passages")
+    for rank, p in enumerate(passages, 1):
+        who = ", ".join(x for x in (p.speaker, p.source, p.date, p.title) if x)
+        print(f"{rank}. [{p.score:.3f}] {p.statement_id} ({p.start}-{p.end}) {who}")
+        print("   " + p.text.replace("\n", "\n   "))
+    return 0
+
+
+def _run_ask(args: argparse.Namespace) -> int:
+    from assistant.api import Assistant
+
+    qa = Assistant.open(args.index_dir)
+    answer = qa.ask(args.question, filters=parse_filters(args.filter))
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(answer.to_text())
+    return 0
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from ui.app import serve
+
+    serve(index_dir=args.index_dir, host=args.host, port=args.port, share=args.share, auth_env=args.auth_env)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,331 @@
+"""Choosing the sentences that answer a question, and turning them into verbatim quotes."""
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from assistant.answer import Quote
+from assistant.question import Question
+from assistant.reported_speech import speaker_evidence
+from assistant.retrieval import HybridRetriever, Passage
+from corpus.statement import Statement
+from embeddings.lexical_index import tokenize
+
+# Words of a question that say nothing about its topic.
+QUESTION_WORDS = {
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "did", "does", "do", "done", "is",
+    "are", "was", "were", "be", "been", "has", "have", "had", "say", "said", "says", "tell", "told", "about",
+    "the", "a", "an", "of", "in", "on", "to", "for", "and", "or", "that", "this", "it", "its", "any", "anything",
+    "there", "much", "many", "can", "could", "would", "should", "will", "name", "kind", "type",
+}
+_CONTINUATION = re.compile(
+    r"^\W*(?:he|she|they|it|this|these|those|such|that|the\s+(?:minister|president|official|ambassador|"
+    r"spokesperson|spokesman|spokeswoman|secretary|statement|remarks?)|instead|moreover|furthermore|however|"
+    r"but|also|in\s+(?:his|her|their)\b)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ExtractionSettings:
+    """Weights and limits of sentence selection (tuned on a SQuAD split: benchmarks/qa.py --tune)."""
+
+    passages: int = 6  # retrieved chunks whose sentences are scored
+    max_quotes: int = 3
+    max_sentences: int = 2  # per quote
+    dense_weight: float = 0.45
+    lexical_weight: float = 0.35
+    passage_weight: float = 0.35
+    join_ratio: float = 0.9  # join a neighbour scoring at least this share of the best sentence
+    keep_ratio: float = 0.75  # further quotes must score at least this share of the first
+    abstain_below: float = 0.36  # topic match under which nothing counts as an answer
+    speaker_weight: float = 0.3
+
+
+@dataclass
+class Candidate:
+    """One sentence of a retrieved passage, with what it was scored on."""
+
+    statement: Statement
+    spans: list[tuple[int, int]]  # every sentence of the statement
+    position: int  # this sentence's place in ``spans``
+    passage_score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+    topic: float = 0.0
+    speaker: float = 1.0
+    score: float = 0.0
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.spans[self.position]
+
+    def sentence(self, position: int | None = None) -> str:
+        a, b = self.spans[self.position if position is None else position]
+        return self.statement.text[a:b]
+
+
+class SentenceVectors:
+    """Embeddings of the sentences of a chunk, computed on first use and kept (LRU)."""
+
+    def __init__(self, encoder, capacity: int = 4096) -> None:
+        self.encoder = encoder
+        self.capacity = capacity
+        self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
+
+    def get(self, statement: Statement, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """One normalised vector per span."""
+        keys = [(statement.id, a, b) for a, b in spans]
+        missing = [i for i, key in enumerate(keys) if key not in self._cache]
+        if missing:
+            texts = [statement.text[spans[i][0] : spans[i][1]] for i in missing]
+            vectors = self.encoder.model.encode(
+                texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+            for i, vec in zip(missing, vectors):
+                self._cache[keys[i]] = vec
+        out = np.stack([self._cache[key] for key in keys]) if keys else np.empty((0, 1), np.float32)
+        for key in keys:
+            self._cache.move_to_end(key)
+        while len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+        return out
+
+    def encode_many(self, items: list[tuple[Statement, list[tuple[int, int]]]]) -> list[np.ndarray]:
+        """Vectors for several statements' spans, encoding every uncached sentence in one batch."""
+        todo: dict[tuple[str, int, int], str] = {}
+        for statement, spans in items:
+            for a, b in spans:
+                key = (statement.id, a, b)
+                if key not in self._cache and key not in todo:
+                    todo[key] = statement.text[a:b]
+        if todo:
+            vectors = self.encoder.model.encode(
+                list(todo.values()), batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            for key, vec in zip(todo, vectors):
+                self._cache[key] = vec
+        return [self.get(statement, spans) for statement, spans in items]
+
+
+class QuoteExtractor:
+    """Scores the sentences of retrieved passages and builds the quotes of an answer."""
+
+    def __init__(self, retriever: HybridRetriever, settings: ExtractionSettings = ExtractionSettings()) -> None:
+        self.retriever = retriever
+        self.settings = settings
+        self.vectors = SentenceVectors(retriever.index.encoder)
+        self._spans: OrderedDict[str, list[tuple[int, int]]] = OrderedDict()
+
+    # -- scoring ---------------------------------------------------------------------------
+    def candidates(
+        self, question: Question, passages: Sequence[Passage], reported_speaker: str = ""
+    ) -> list[Candidate]:
+        """Every sentence of the passages, scored against the question; best first."""
+        if not passages:
+            return []
+        index = self.retriever.index
+        statements = index.store.statements(sorted({p.statement_id for p in passages}))
+        top = max(p.score for p in passages) or 1.0
+        cands: list[Candidate] = []
+        seen: set[tuple[str, int]] = set()
+        per_statement: dict[str, list[int]] = {}
+        for p in passages:
+            st = statements.get(p.statement_id)
+            if st is None:
+                continue
+            spans = self._statement_spans(st)
+            starts = {a: i for i, (a, _) in enumerate(spans)}
+            for a, _ in p.sentences:
+                pos = starts.get(a)
+                if pos is None or (st.id, pos) in seen:
+                    continue
+                seen.add((st.id, pos))
+                cands.append(Candidate(st, spans, pos, max(p.score, 0.0) / top if top > 0 else 0.0))
+                per_statement.setdefault(st.id, []).append(len(cands) - 1)
+        if not cands:
+            return []
+        self._score_dense(question, cands)
+        self._score_lexical(question, cands, reported_speaker)
+        if reported_speaker:
+            texts_by_statement: dict[str, list[str]] = {}
+            for c in cands:
+                texts = texts_by_statement.setdefault(
+                    c.statement.id, [c.statement.text[a:b] for a, b in c.spans]
+                )
+                c.speaker = speaker_evidence(texts, c.position, reported_speaker)
+        s = self.settings
+        for c in cands:
+            c.score = s.dense_weight * c.dense + s.lexical_weight * c.lexical + s.passage_weight * c.passage_score
+            if reported_speaker:
+                c.score += s.speaker_weight * (c.speaker - 1.0)
+        cands.sort(key=lambda c: -c.score)
+        return cands
+
+    def _statement_spans(self, statement: Statement) -> list[tuple[int, int]]:
+        spans = self._spans.get(statement.id)
+        if spans is None:
+            found: set[tuple[int, int]] = set()
+            for _, chunk in self.retriever.index.store.chunks_of(statement.id):
+                found.update(chunk.sentences)
+            spans = sorted(found)
+            self._spans[statement.id] = spans
+            while len(self._spans) > 2048:
+                self._spans.popitem(last=False)
+        return spans
+
+    def _score_dense(self, question: Question, cands: list[Candidate]) -> None:
+        encoder = self.retriever.index.encoder
+        texts = [question.text] + ([question.topic] if question.topic and question.topic != question.text else [])
+        qv = encoder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        groups: dict[str, list[int]] = {}
+        for i, c in enumerate(cands):
+            groups.setdefault(c.statement.id, []).append(i)
+        items = [(cands[ids[0]].statement, [cands[i].span for i in ids]) for ids in groups.values()]
+        for ids, vecs in zip(groups.values(), self.vectors.encode_many(items)):
+            sims = vecs @ qv.T  # (sentences, 1 or 2)
+            for i, row in zip(ids, sims):
+                cands[i].dense = float(row[0])
+                cands[i].topic = float(row[-1])
+
+    def _score_lexical(self, question: Question, cands: list[Candidate], speaker: str) -> None:
+        lexical = self.retriever.index.lexical
+        skip = QUESTION_WORDS | set(tokenize([speaker])[0] if speaker else [])
+        terms = [t for t in dict.fromkeys(tokenize([question.topic or question.text])[0]) if t not in skip]
+        if not terms:
+            return
+        idf = lexical.idf(terms)
+        idf = np.where(idf > 0, idf, lexical.max_idf)  # a word the index never saw is rare, not noise
+        total = float(idf.sum())
+        sentence_terms = tokenize([c.sentence() for c in cands])
+        for c, tokens in zip(cands, sentence_terms):
+            present = set(tokens)
+            c.lexical = float(sum(w for t, w in zip(terms, idf) if t in present)) / total
+
+    # -- quotes ----------------------------------------------------------------------------
+    def topic_match(self, cand: Candidate, cands_by_key: dict[tuple[str, int], Candidate]) -> float:
+        """How well the sentence or its neighbours match the topic, by words or meaning."""
+        best = max(cand.topic, cand.lexical)
+        for pos in (cand.position - 1, cand.position + 1):
+            other = cands_by_key.get((cand.statement.id, pos))
+            if other is not None:
+                best = max(best, 0.9 * max(other.topic, other.lexical))
+        return best
+
+    def quotes(
+        self,
+        cands: list[Candidate],
+        exclude: Sequence[tuple[str, int, int]] = (),
+        reported_speaker: str = "",
+        require_topic: bool = True,
+    ) -> list[Quote]:
+        """Up to ``max_quotes`` non-overlapping quotes of whole sentences, best first.
+
+        ``exclude``: (statement id, start, end) ranges already quoted, never quoted again.
+        """
+        s = self.settings
+        by_key = {(c.statement.id, c.position): c for c in cands}
+        used: set[tuple[str, int]] = {
+            (c.statement.id, c.position)
+            for c in cands
+            for sid, a, b in exclude
+            if sid == c.statement.id and c.span[0] < b and a < c.span[1]
+        }
+        out: list[Quote] = []
+        texts: list[set[str]] = []
+        first_score = None
+        for c in cands:
+            if len(out) >= s.max_quotes:
+                break
+            key = (c.statement.id, c.position)
+            if key in used or (reported_speaker and c.speaker <= 0):
+                continue
+            if first_score is not None and c.score < s.keep_ratio * first_score:
+                break
+            if require_topic and self.topic_match(c, by_key) < s.abstain_below:
+                continue
+            lo, hi = self._extend(c, by_key, used, reported_speaker)
+            quote = self._quote(c, lo, hi, reported_speaker)
+            words = set(quote.text.lower().split())
+            if any(len(words & t) / max(1, len(words | t)) > 0.8 for t in texts):
+                continue  # a near-duplicate of a quote already chosen
+            used.update((c.statement.id, p) for p in range(lo, hi + 1))
+            texts.append(words)
+            out.append(quote)
+            first_score = first_score if first_score is not None else c.score
+        return out
+
+    def _extend(
+        self, c: Candidate, by_key: dict[tuple[str, int], Candidate], used: set[tuple[str, int]], speaker: str
+    ) -> tuple[int, int]:
+        """Join a neighbouring sentence that continues the thought or also answers."""
+        s = self.settings
+        if s.max_sentences < 2:
+            return c.position, c.position
+        options = []
+        nxt = c.position + 1
+        if nxt < len(c.spans) and (c.statement.id, nxt) not in used and _same_paragraph(c, c.position, nxt):
+            other = by_key.get((c.statement.id, nxt))
+            continues = bool(_CONTINUATION.match(c.sentence(nxt))) or (
+                speaker and other is not None and other.speaker > 0 and _mentions(c.sentence(nxt), speaker)
+            )
+            if continues or (other is not None and other.score >= s.join_ratio * c.score):
+                options.append((other.score if other else 0.0, c.position, nxt))
+        prv = c.position - 1
+        if prv >= 0 and (c.statement.id, prv) not in used and _same_paragraph(c, prv, c.position):
+            other = by_key.get((c.statement.id, prv))
+            if _CONTINUATION.match(c.sentence()) and not speaker or (other is not None and other.score >= s.join_ratio * c.score):
+                options.append((other.score if other else 0.0, prv, c.position))
+        if not options:
+            return c.position, c.position
+        _, lo, hi = max(options)
+        return lo, hi
+
+    def _quote(self, c: Candidate, lo: int, hi: int, reported_speaker: str) -> Quote:
+        st = c.statement
+        start, end = c.spans[lo][0], c.spans[hi][1]
+        before = c.sentence(lo - 1) if lo > 0 else ""
+        after = c.sentence(hi + 1) if hi + 1 < len(c.spans) else ""
+        return Quote(
+            text=st.text[start:end], statement_id=st.id, start=start, end=end, context_before=before,
+            context_after=after, speaker=st.speaker, source=st.source, date=st.date, title=st.title, url=st.url,
+            page=st.page_at(start), score=round(c.score, 4),
+            reported_speaker=full_name(st.text, reported_speaker) if reported_speaker and not st.speaker else "",
+            path=st.path,
+        )
+
+
+def _same_paragraph(c: Candidate, a: int, b: int) -> bool:
+    return "\n\n" not in c.statement.text[c.spans[a][1] : c.spans[b][0]]
+
+
+def _mentions(sentence: str, speaker: str) -> bool:
+    surname = speaker.split()[-1].lower() if speaker.split() else ""
+    return bool(surname) and surname in sentence.lower()
+
+
+_NAME = r"(?:[A-Z][\w’'\-]+\s+){0,3}"
+
+
+def full_name(text: str, speaker: str) -> str:
+    """The fullest form of a speaker's name the statement uses ("Lavrov" → "Sergei Lavrov")."""
+    words = speaker.split()
+    if not words:
+        return speaker
+    surname = re.escape(words[-1])
+    best = speaker
+    for m in re.finditer(rf"((?:[A-Z][\w’'\-]+\s+){{1,2}}){surname}\b", text):
+        candidate = (m.group(1) + words[-1]).strip()
+        # stop at role words: "Russian Foreign Minister Sergei Lavrov" → "Sergei Lavrov"
+        parts = candidate.split()
+        while len(parts) > 1 and parts[0].lower() in {"minister", "foreign", "russian", "president", "ambassador", "secretary", "prime", "mr", "mrs", "ms", "dr", "the"}:
+            parts = parts[1:]
+        candidate = " ".join(parts)
+        if len(candidate) > len(best):
+            best = candidate
+    return best

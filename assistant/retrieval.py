@@ -1,0 +1,159 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates fused into one ranking."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from embeddings.index import StatementIndex
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its score and the attribution of its statement."""
+
+    chunk_id: int
+    statement_id: str
+    text: str
+    start: int
+    end: int
+    score: float
+    sentences: tuple[tuple[int, int], ...]
+    title: str = ""
+    speaker: str = ""
+    source: str = ""
+    date: str = ""
+    url: str = ""
+    path: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    dense_score: float = 0.0
+    lexical_score: float = 0.0
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    """How dense and lexical scores are combined.
+
+    ``convex``: ``dense_weight * dense + (1 - dense_weight) * bm25 / max(bm25)`` over the union of
+    both candidate lists, each candidate scored by both retrievers (no missing scores).
+    ``rrf``: reciprocal-rank fusion with constant ``rrf_k``. The defaults were tuned on the
+    SciFact train queries (benchmarks/beir.py --tune); see benchmarks/README.md.
+    """
+
+    method: str = "convex"
+    dense_weight: float = 0.5
+    candidates: int = 100
+    rrf_k: int = 60
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Rows of the index with their fused, dense and lexical scores, best first."""
+
+    rows: np.ndarray
+    scores: np.ndarray
+    dense: np.ndarray
+    lexical: np.ndarray
+
+
+class HybridRetriever:
+    """Ranks chunks of one opened index for a query, with optional metadata filters."""
+
+    def __init__(self, index: StatementIndex, fusion: FusionSettings = FusionSettings()) -> None:
+        self.index = index
+        self.fusion = fusion
+
+    def retrieve(
+        self, query: str, k: int = 5, filters: Mapping[str, object] | None = None, mode: str = "hybrid"
+    ) -> list[Passage]:
+        """The ``k`` best passages for ``query`` (``mode``: hybrid, dense or lexical)."""
+        scored = self.score(query, k, filters, mode)
+        return self.passages(scored, k)
+
+    def score(
+        self, query: str, k: int, filters: Mapping[str, object] | None = None, mode: str = "hybrid"
+    ) -> Scored:
+        """Fused scores of the best candidate rows for ``query``."""
+        index = self.index
+        allowed_ids = self.allowed_chunk_ids(filters)
+        n = len(index.chunk_ids)
+        if n == 0 or (allowed_ids is not None and len(allowed_ids) == 0) or not query.strip():
+            empty = np.empty(0)
+            return Scored(empty.astype(np.int64), empty, empty, empty)
+        depth = max(k, self.fusion.candidates)
+        qvec = index.encoder.encode_query(query) if mode != "lexical" else None
+        lexical_all = index.lexical.scores(query) if mode != "dense" else np.zeros(n, np.float32)
+        if allowed_ids is not None:
+            mask = np.zeros(n, dtype=bool)
+            mask[index.rows_of(allowed_ids)] = True
+            lexical_all = np.where(mask, lexical_all, 0.0)
+        rows = set()
+        if qvec is not None:
+            hits = index.dense.search(qvec, depth, allowed=allowed_ids)
+            rows.update(index.rows_of(hits.ids).tolist())
+        if mode != "dense":
+            top = _top_rows(lexical_all, depth)
+            rows.update(top[lexical_all[top] > 0].tolist())
+        cand = np.fromiter(rows, dtype=np.int64, count=len(rows))
+        dense = index.vectors[cand] @ qvec if qvec is not None else np.zeros(len(cand), np.float32)
+        lexical = lexical_all[cand].astype(np.float32)
+        fused = self._fuse(dense, lexical, mode)
+        order = np.argsort(-fused, kind="stable")
+        return Scored(cand[order], fused[order], dense[order], lexical[order])
+
+    def passages(self, scored: Scored, k: int) -> list[Passage]:
+        """Passages for the first ``k`` scored rows, with their statements' metadata."""
+        rows = scored.rows[:k]
+        ids = self.index.chunk_ids[rows].tolist()
+        chunks = self.index.store.chunks(ids)
+        statements = self.index.store.statements(sorted({c.statement_id for c in chunks.values()}))
+        out = []
+        for i, cid in enumerate(ids):
+            chunk = chunks.get(cid)
+            st = statements.get(chunk.statement_id) if chunk else None
+            if chunk is None or st is None:
+                continue
+            out.append(
+                Passage(
+                    chunk_id=cid, statement_id=st.id, text=chunk.text, start=chunk.start, end=chunk.end,
+                    score=float(scored.scores[i]), sentences=chunk.sentences, title=st.title,
+                    speaker=st.speaker, source=st.source, date=st.date, url=st.url, path=st.path,
+                    metadata=st.metadata, dense_score=float(scored.dense[i]),
+                    lexical_score=float(scored.lexical[i]),
+                )
+            )
+        return out
+
+    def allowed_chunk_ids(self, filters: Mapping[str, object] | None) -> np.ndarray | None:
+        """Sorted chunk ids whose statements pass ``filters`` (None: no filter)."""
+        active = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+        if not active:
+            return None
+        ids = np.asarray(self.index.store.matching_chunk_ids(active), dtype=np.int64)
+        return np.sort(ids)
+
+    def _fuse(self, dense: np.ndarray, lexical: np.ndarray, mode: str) -> np.ndarray:
+        if mode == "dense":
+            return dense.astype(np.float64)
+        if mode == "lexical":
+            return lexical.astype(np.float64)
+        if self.fusion.method == "rrf":
+            c = self.fusion.rrf_k
+            return 1.0 / (c + _ranks(dense)) + np.where(lexical > 0, 1.0 / (c + _ranks(lexical)), 0.0)
+        top = float(lexical.max()) if len(lexical) else 0.0
+        lexical_norm = lexical / top if top > 0 else lexical
+        w = self.fusion.dense_weight
+        return w * dense.astype(np.float64) + (1.0 - w) * lexical_norm
+
+
+def _top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    if len(scores) <= k:
+        return np.arange(len(scores))
+    return np.argpartition(-scores, k)[:k]
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    ranks = np.empty(len(scores), dtype=np.float64)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    return ranks

@@ -1,0 +1,31 @@
+"""What every format loader shares: its signature and the way it gives up on a whole file."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterator, Union
+
+from corpus.options import LoadOptions
+from corpus.problems import LoadProblem
+from corpus.statement import Statement
+
+Item = Union[Statement, LoadProblem]
+"""A loader yields statements, and problems for single records it had to skip."""
+
+Loader = Callable[[Path, str, LoadOptions], Iterator[Item]]
+"""``loader(path, file_id, options)``: ``file_id`` is the stable id derived from the path."""
+
+
+class FileSkipped(Exception):
+    """Raised by a loader when a whole file cannot be used; the message is the one-line reason."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+def title_from_name(file_id: str) -> str:
+    """A human title from a file id: ``"speeches/lavrov-dushanbe-201st-base"`` -> ``"Lavrov dushanbe 201st base"``."""
+    name = file_id.rsplit("/", 1)[-1]
+    words = " ".join(name.replace("_", " ").replace("-", " ").split())
+    return words[:1].upper() + words[1:]

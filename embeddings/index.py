@@ -1,0 +1,95 @@
+"""Reading an index directory: one consistent generation of store, vectors and BM25."""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from corpus.problems import StatementsError
+from embeddings.encoder import Encoder, model_label
+from embeddings.lexical_index import LexicalIndex
+from embeddings.manifest import Manifest, folder_checksums
+from embeddings.store import StatementStore
+from embeddings.vector_index import VectorIndex
+
+STORE_FILE = "store.sqlite"
+VECTORS_FILE = "vectors.npy"
+CHUNK_IDS_FILE = "chunk_ids.npy"
+FAISS_FILE = "dense.faiss"
+BM25_FOLDER = "bm25"
+
+
+def rebuild_hint(index_dir: Path) -> str:
+    """The command that repairs an index directory."""
+    return f"rebuild it with `statements-qa index PATH... --index-dir {index_dir} --rebuild`"
+
+
+@dataclass
+class StatementIndex:
+    """One generation of an index directory, opened read-only.
+
+    ``chunk_ids[i]`` is the chunk behind row i of ``vectors`` and document i of ``lexical``;
+    chunk ids are sorted, so a chunk's row is found by binary search.
+    """
+
+    folder: Path
+    manifest: Manifest
+    store: StatementStore
+    vectors: np.ndarray
+    chunk_ids: np.ndarray
+    dense: VectorIndex
+    lexical: LexicalIndex
+    encoder: Encoder
+
+    @classmethod
+    def open(cls, index_dir: str | Path, model: str | None = None, verify: bool = True) -> "StatementIndex":
+        """Open the current generation; ``model`` must match the one the index was built with."""
+        index_dir = Path(index_dir)
+        manifest = Manifest.read(index_dir)
+        if manifest is None:
+            raise StatementsError(
+                f"no index at {index_dir}: build one with `statements-qa index PATH... --index-dir {index_dir}`"
+            )
+        if model is not None and model_label(model) != manifest.model:
+            raise StatementsError(
+                f"index {index_dir} was built with model {manifest.model!r}, not {model_label(model)!r}: "
+                f"open it without --model (or with --model {manifest.model}), or {rebuild_hint(index_dir)} --model {model}"
+            )
+        folder = index_dir / manifest.folder_name
+        if verify:
+            _verify(folder, manifest, index_dir)
+        try:
+            store = StatementStore(folder / STORE_FILE, readonly=True)
+            vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
+            chunk_ids = np.load(folder / CHUNK_IDS_FILE)
+            dense = VectorIndex.load(folder / FAISS_FILE)
+            lexical = LexicalIndex.load(folder / BM25_FOLDER)
+        except (OSError, ValueError, RuntimeError, sqlite3.DatabaseError) as exc:
+            raise StatementsError(f"index {index_dir} is damaged ({exc}); {rebuild_hint(index_dir)}") from None
+        encoder = Encoder(manifest.model)
+        if len(chunk_ids) != len(vectors) or len(dense) != len(chunk_ids) or len(lexical) != len(chunk_ids):
+            raise StatementsError(f"index {index_dir} is inconsistent (file sizes differ); {rebuild_hint(index_dir)}")
+        return cls(index_dir, manifest, store, vectors, chunk_ids, dense, lexical, encoder)
+
+    def rows_of(self, chunk_ids: np.ndarray) -> np.ndarray:
+        """Row positions of the given (existing) chunk ids."""
+        return np.searchsorted(self.chunk_ids, chunk_ids)
+
+    def close(self) -> None:
+        """Release the database handle."""
+        self.store.close()
+
+
+def _verify(folder: Path, manifest: Manifest, index_dir: Path) -> None:
+    if not folder.is_dir():
+        raise StatementsError(f"index {index_dir} is missing {folder.name}/; {rebuild_hint(index_dir)}")
+    actual = folder_checksums(folder)
+    for name, expected in manifest.checksums.items():
+        if name not in actual:
+            raise StatementsError(f"index {index_dir} is missing {folder.name}/{name}; {rebuild_hint(index_dir)}")
+        if actual[name] != expected:
+            raise StatementsError(
+                f"index {index_dir} is damaged: {folder.name}/{name} does not match its checksum; {rebuild_hint(index_dir)}"
+            )

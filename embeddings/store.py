@@ -1,0 +1,219 @@
+"""SQLite store of statements and chunks: text, offsets, sentence spans, metadata."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping, Sequence
+
+from corpus.chunk import Chunk
+from corpus.statement import PageSpan, Statement
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS statements (
+    id TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    title TEXT, speaker TEXT, source TEXT, date TEXT, url TEXT, path TEXT,
+    metadata TEXT NOT NULL,
+    pages TEXT NOT NULL,
+    content_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    statement_id TEXT NOT NULL REFERENCES statements(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    sentences TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_statement ON chunks(statement_id);
+"""
+
+# Filter keys that are columns; any other key is looked up in the metadata JSON.
+COLUMN_KEYS = ("id", "title", "speaker", "source", "date", "url", "path")
+
+
+class StatementStore:
+    """Statements and their chunks in one SQLite file; chunk ids are FAISS ids."""
+
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        self.path = Path(path)
+        if readonly:
+            uri = f"file:{self.path}?mode=ro"
+            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        else:
+            self._db = sqlite3.connect(self.path, check_same_thread=False)
+            self._db.executescript(SCHEMA)
+        self._db.execute("PRAGMA foreign_keys = ON")
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def check(self) -> None:
+        """Raise ``sqlite3.DatabaseError`` if the file is damaged."""
+        row = self._db.execute("PRAGMA quick_check").fetchone()
+        if row is None or row[0] != "ok":
+            raise sqlite3.DatabaseError(row[0] if row else "quick_check failed")
+
+    # -- writing -------------------------------------------------------------------------
+    def content_hashes(self) -> dict[str, str]:
+        """Statement id → content hash, for change detection."""
+        return dict(self._db.execute("SELECT id, content_hash FROM statements"))
+
+    def put(self, statement: Statement, chunks: Sequence[Chunk]) -> list[int]:
+        """Insert or replace a statement and its chunks; returns the new chunk ids."""
+        self.delete([statement.id])
+        self._db.execute(
+            "INSERT INTO statements VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                statement.id, statement.text, statement.title, statement.speaker, statement.source,
+                statement.date, statement.url, statement.path,
+                json.dumps(dict(statement.metadata), ensure_ascii=False, default=str),
+                json.dumps([[p.start, p.end, p.page] for p in statement.pages]),
+                statement.content_hash,
+            ),
+        )
+        ids = []
+        for c in chunks:
+            cur = self._db.execute(
+                "INSERT INTO chunks (statement_id, position, start, end, text, sentences) VALUES (?,?,?,?,?,?)",
+                (statement.id, c.index, c.start, c.end, c.text, json.dumps(c.sentences)),
+            )
+            ids.append(int(cur.lastrowid))
+        return ids
+
+    def delete(self, statement_ids: Iterable[str]) -> list[int]:
+        """Delete statements and their chunks; returns the deleted chunk ids."""
+        gone: list[int] = []
+        for sid in statement_ids:
+            gone += [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE statement_id = ?", (sid,))]
+            self._db.execute("DELETE FROM chunks WHERE statement_id = ?", (sid,))
+            self._db.execute("DELETE FROM statements WHERE id = ?", (sid,))
+        return gone
+
+    def commit(self) -> None:
+        """Commit pending writes."""
+        self._db.commit()
+
+    # -- reading -------------------------------------------------------------------------
+    def count_statements(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM statements").fetchone()[0])
+
+    def count_chunks(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def chunk_ids_and_texts(self) -> tuple[list[int], list[str]]:
+        """Every chunk id and text, in id order."""
+        rows = self._db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
+        return [r[0] for r in rows], [r[1] for r in rows]
+
+    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
+        """Chunks by id (missing ids are absent from the result)."""
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._db.execute(
+            f"SELECT id, statement_id, position, start, end, text, sentences FROM chunks WHERE id IN ({marks})",
+            [int(i) for i in chunk_ids],
+        )
+        return {
+            r[0]: Chunk(r[1], r[2], r[3], r[4], r[5], tuple(tuple(s) for s in json.loads(r[6]))) for r in rows
+        }
+
+    def chunks_of(self, statement_id: str) -> list[tuple[int, Chunk]]:
+        """All chunks of one statement with their ids, in order."""
+        rows = self._db.execute(
+            "SELECT id, statement_id, position, start, end, text, sentences FROM chunks "
+            "WHERE statement_id = ? ORDER BY position",
+            (statement_id,),
+        )
+        return [(r[0], Chunk(r[1], r[2], r[3], r[4], r[5], tuple(tuple(s) for s in json.loads(r[6])))) for r in rows]
+
+    def statements(self, ids: Sequence[str]) -> dict[str, Statement]:
+        """Statements by id (missing ids are absent from the result)."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(f"SELECT * FROM statements WHERE id IN ({marks})", list(ids))
+        return {r[0]: _statement(r) for r in rows}
+
+    def iter_statements(self) -> Iterator[Statement]:
+        """Every statement, in id order."""
+        for r in self._db.execute("SELECT * FROM statements ORDER BY id"):
+            yield _statement(r)
+
+    def attributions(self) -> Iterator[Statement]:
+        """Every statement without its text: id, attribution fields and metadata."""
+        for r in self._db.execute(
+            "SELECT id, '', title, speaker, source, date, url, path, metadata, '[]' FROM statements ORDER BY id"
+        ):
+            yield _statement(r)
+
+    def has_dates(self) -> bool:
+        """Whether any statement has a date."""
+        return self._db.execute("SELECT 1 FROM statements WHERE date != '' LIMIT 1").fetchone() is not None
+
+    def distinct_values(self, key: str, limit: int = 500) -> list[str]:
+        """Distinct non-empty values of a column (for filter menus)."""
+        if key not in COLUMN_KEYS:
+            raise ValueError(f"not a statement column: {key}")
+        rows = self._db.execute(
+            f"SELECT DISTINCT {key} FROM statements WHERE {key} != '' ORDER BY {key} LIMIT ?", (limit,)
+        )
+        return [r[0] for r in rows]
+
+    def date_range(self) -> tuple[str, str]:
+        """Earliest and latest date, or empty strings."""
+        row = self._db.execute("SELECT MIN(date), MAX(date) FROM statements WHERE date != ''").fetchone()
+        return (row[0] or "", row[1] or "")
+
+    def matching_chunk_ids(self, filters: Mapping[str, object]) -> list[int]:
+        """Ids of chunks whose statement matches every filter.
+
+        Text values match case-insensitively as substrings (a surname matches a full name);
+        ``date_from`` / ``date_to`` bound the ISO date (a year bound covers the whole year).
+        """
+        where, args = [], []
+        for key, value in filters.items():
+            if value is None or value == "":
+                continue
+            if key == "date_from":
+                where.append("s.date != '' AND s.date >= ?")
+                args.append(str(value))
+            elif key == "date_to":
+                where.append("s.date != '' AND s.date <= ?")
+                args.append(_end_of(str(value)))
+            elif key in ("statement_ids", "exclude_statement_ids"):
+                ids = list(value)  # type: ignore[arg-type]
+                negate = "NOT " if key.startswith("exclude") else ""
+                where.append(f"s.id {negate}IN ({','.join('?' * len(ids))})" if ids else ("1" if negate else "0"))
+                args += ids
+            else:
+                column = f"s.{key}" if key in COLUMN_KEYS else "json_extract(s.metadata, ?)"
+                if key not in COLUMN_KEYS:
+                    args.append(f'$."{key}"')
+                where.append(f"LOWER(CAST({column} AS TEXT)) LIKE ? ESCAPE '\\'")
+                args.append("%" + _escape_like(str(value).lower()) + "%")
+        sql = "SELECT c.id FROM chunks c JOIN statements s ON s.id = c.statement_id"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return [r[0] for r in self._db.execute(sql, args)]
+
+
+def _end_of(bound: str) -> str:
+    """Pad a partial ISO date so that it includes the whole year or month."""
+    return bound + "-12-31"[len(bound) - 4 :] if len(bound) in (4, 7) else bound
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _statement(r: tuple) -> Statement:
+    return Statement(
+        id=r[0], text=r[1], title=r[2] or "", speaker=r[3] or "", source=r[4] or "", date=r[5] or "",
+        url=r[6] or "", path=r[7] or "", metadata=json.loads(r[8]),
+        pages=tuple(PageSpan(*p) for p in json.loads(r[9])),
+    )
