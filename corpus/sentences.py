@@ -40,7 +40,7 @@ _CLOSERS = frozenset("\u201d\u2019\u00bb)]}*.,;:!?\u2026")
 _LIST_LEAD_OUT = frozenset(":;")
 # A sentence end followed by a number or a capitalised abbreviation ("... died. 150 more",
 # "... long. Dr. Marr"): boundaries Bling Fire is known to miss, so pySBD looks again.
-_RECHECK = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+[\"'\u201c\u2018(]?(?:\d|[A-Z][a-z]{0,3}\.\s)")
+_RECHECK = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+[\"'\u201c\u2018(]?(?:[\d$\u20ac\u00a3]|[A-Z][a-z]{0,3}\.\s)")
 
 
 def blingfire_spans(text: str) -> list[Span]:

@@ -30,12 +30,13 @@ from embeddings.store import StatementStore
 from embeddings.vector_index import VectorIndex
 
 KEEP_GENERATIONS = 2  # the current one and the one before, for readers still opening it
+CHUNK_BATCH = 64  # statements chunked together (their sentences are counted in one batch)
 
 
 class StatementChunker(Protocol):
     """What the writer needs of a chunker."""
 
-    def chunk(self, statement: Statement) -> list[Chunk]: ...
+    def chunk_many(self, statements: Iterable[Statement]) -> list[Chunk]: ...
 
     @property
     def settings(self) -> dict: ...
@@ -170,29 +171,41 @@ class IndexWriter:
         self, store: StatementStore, statements: Iterable[Statement], remove_ids: Sequence[str]
     ) -> tuple[UpdateReport, list[int], list[str], set[int]]:
         known = store.content_hashes()
-        added = updated = unchanged = 0
+        counts = {"added": 0, "updated": 0, "unchanged": 0}
         new_ids: list[int] = []
         new_texts: list[str] = []
         gone: set[int] = set(store.delete([i for i in remove_ids if i in known]))
         removed = sum(1 for i in set(remove_ids) if i in known)
+        for i in remove_ids:
+            known.pop(i, None)
+        batch: list[Statement] = []
+
+        def flush() -> None:
+            chunks_of: dict[str, list[Chunk]] = {}
+            for chunk in self.chunker.chunk_many(batch):
+                chunks_of.setdefault(chunk.statement_id, []).append(chunk)
+            for statement in batch:
+                chunks = chunks_of.get(statement.id, [])
+                gone.update(store.delete([statement.id]))
+                new_ids.extend(store.put(statement, chunks))
+                new_texts.extend(c.text for c in chunks)
+            batch.clear()
+
         with progress_bar(None, desc="chunking", unit="statement", enabled=self.progress) as bar:
             for statement in statements:
                 bar.update(1)
                 previous = known.get(statement.id)
                 if previous == statement.content_hash:
-                    unchanged += 1
+                    counts["unchanged"] += 1
                     continue
-                chunks = self.chunker.chunk(statement)
-                gone.update(store.delete([statement.id]) if previous else ())
-                ids = store.put(statement, chunks)
-                new_ids += ids
-                new_texts += [c.text for c in chunks]
+                counts["added" if previous is None else "updated"] += 1
                 known[statement.id] = statement.content_hash
-                if previous is None:
-                    added += 1
-                else:
-                    updated += 1
-        return UpdateReport(added, updated, unchanged, removed), new_ids, new_texts, gone
+                batch.append(statement)
+                if len(batch) >= CHUNK_BATCH:
+                    flush()
+            flush()
+        report = UpdateReport(counts["added"], counts["updated"], counts["unchanged"], removed)
+        return report, new_ids, new_texts, gone
 
     def _vectors(
         self, old: Path | None, new_ids: list[int], new_texts: list[str], gone: set[int]

