@@ -30,17 +30,10 @@ class Quote:
 
     def attribution(self) -> str:
         """One line: who said it, where, when, in which document (and page)."""
-        who = self.speaker or self.reported_speaker
-        parts = [who] if who else []
-        if self.source and self.source != who:
-            parts.append(self.source)
-        if self.date:
-            parts.append(self.date)
-        doc = self.title or self.statement_id
-        if self.page is not None:
-            doc += f", p. {self.page}"
-        parts.append(f"“{doc}”")
-        return " — ".join([parts[0], ", ".join(parts[1:])]) if len(parts) > 1 else parts[0]
+        who = self.speaker or (f"{self.reported_speaker} (reported speech)" if self.reported_speaker else "")
+        doc = f"“{self.title or self.statement_id}”" + (f", p. {self.page}" if self.page is not None else "")
+        where = ", ".join(x for x in (self.source, self.date, doc) if x)
+        return f"{who} — {where}" if who else where
 
     def citation(self) -> str:
         """The quote and its attribution as plain text, ready to paste."""

@@ -77,7 +77,8 @@ class Assistant:
 
     def remove(self, statement_ids: Sequence[str]) -> UpdateReport:
         """Delete statements from the index."""
-        report = IndexWriter(self.index_dir, Encoder(self._model), progress=False).remove(statement_ids)
+        model = self._model or self.index.manifest.model  # the index's own model, as the CLI does
+        report = IndexWriter(self.index_dir, Encoder(model), progress=False).remove(statement_ids)
         self.refresh()
         return report
 
@@ -133,7 +134,14 @@ def index_statements(
     rebuild: bool = False,
     progress: bool = True,
 ) -> tuple[UpdateReport, LoadReport]:
-    """Load statements from ``paths`` and add new or changed ones to ``index_dir``."""
+    """Load statements from ``paths`` and add new or changed ones to ``index_dir``.
+
+    ``model=None`` means the model the index was built with (the default model for a new index
+    or with ``rebuild``): an index remembers its model.
+    """
+    if model is None and not rebuild:
+        current = Manifest.read(Path(index_dir))
+        model = current.model if current is not None else None
     report = LoadReport()
     writer = IndexWriter(index_dir, Encoder(model), progress=progress)
     update = writer.update(iter_statements(paths, options, report), rebuild=rebuild)

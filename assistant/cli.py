@@ -55,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="add new and changed statements to an index directory")
     _add_load_options(p)
     _add_index_dir(p)
-    p.add_argument("--model", help="sentence-transformers model name or folder (default: all-MiniLM-L6-v2, bundled)")
+    p.add_argument("--model", help="sentence-transformers model name or folder (default: the one the index was "
+                   "built with; all-MiniLM-L6-v2, bundled, for a new index)")
     p.add_argument("--rebuild", action="store_true", help="drop the existing index and build it afresh")
     p.add_argument("--strict", action="store_true", help="exit non-zero if any input was skipped")
     p.set_defaults(run=_run_index)

@@ -12,6 +12,7 @@ from assistant.answer import Quote
 from assistant.question import Question
 from assistant.reported_speech import speaker_evidence
 from assistant.retrieval import HybridRetriever, Passage
+from assistant.speakers import ROLE_WORDS, name_tokens
 from corpus.statement import Statement
 from embeddings.lexical_index import tokenize
 
@@ -309,9 +310,6 @@ def _mentions(sentence: str, speaker: str) -> bool:
     return bool(surname) and surname in sentence.lower()
 
 
-_NAME = r"(?:[A-Z][\w’'\-]+\s+){0,3}"
-
-
 def full_name(text: str, speaker: str) -> str:
     """The fullest form of a speaker's name the statement uses ("Lavrov" → "Sergei Lavrov")."""
     words = speaker.split()
@@ -321,9 +319,9 @@ def full_name(text: str, speaker: str) -> str:
     best = speaker
     for m in re.finditer(rf"((?:[A-Z][\w’'\-]+\s+){{1,2}}){surname}\b", text):
         candidate = (m.group(1) + words[-1]).strip()
-        # stop at role words: "Russian Foreign Minister Sergei Lavrov" → "Sergei Lavrov"
+        # stop at role words: "Foreign Minister Sergei Lavrov" → "Sergei Lavrov"
         parts = candidate.split()
-        while len(parts) > 1 and parts[0].lower() in {"minister", "foreign", "russian", "president", "ambassador", "secretary", "prime", "mr", "mrs", "ms", "dr", "the"}:
+        while len(parts) > 1 and any(w in ROLE_WORDS for w in name_tokens(" ".join(parts[:-1]))):
             parts = parts[1:]
         candidate = " ".join(parts)
         if len(candidate) > len(best):

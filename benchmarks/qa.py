@@ -70,8 +70,8 @@ def evaluate_answers(answers_per_q, questions):
             lengths.append(len(texts[0]))
             hit1 += quote_hit(texts[0], q["answers"])
             hit3 += any(quote_hit(t, q["answers"]) for t in texts[:3])
-    n = len(questions)
-    return {"questions": n, "quote_hit@1": hit1 / n, "quote_hit@3": hit3 / n, "abstention_rate": abst / n,
+    n = max(1, len(questions))
+    return {"questions": len(questions), "quote_hit@1": hit1 / n, "quote_hit@3": hit3 / n, "abstention_rate": abst / n,
             "mean_quote_chars": float(np.mean(lengths)) if lengths else 0.0}
 
 

@@ -1,6 +1,7 @@
 """Group whole consecutive sentences of a statement into chunks that fit the embedding model."""
 from __future__ import annotations
 
+import unicodedata
 from itertools import islice
 from typing import Iterable, Iterator, NamedTuple
 
@@ -10,10 +11,12 @@ from corpus.statement import Statement
 from corpus.tokens import TokenCounter, token_counter
 
 DEFAULT_MAX_TOKENS = 256 - 2
-"""The default budget: the default model (all-MiniLM-L6-v2) reads at most ``max_seq_length``
+"""The default budget for the default model. all-MiniLM-L6-v2 reads at most ``max_seq_length``
 256 tokens and truncates the rest; [CLS] and [SEP] take 2 of them, so a chunk of at most 254
-tokens is embedded whole, and a larger budget would lose text silently. Smaller budgets give
-more, finer chunks (the model was trained on 128-token inputs), at more embedding time."""
+tokens is embedded whole, while a larger budget would lose text silently. A smaller budget
+would give more, finer chunks (the model was trained on 128-token inputs) but more embedding
+time and less context per quote. With another model the default is worked out the same way:
+its ``max_seq_length`` minus its special tokens."""
 
 _BATCH_STATEMENTS = 64
 
@@ -24,41 +27,64 @@ class _Unit(NamedTuple):
     tokens: int
 
 
+def _separated(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` holds a character the tokenizer treats as a space.
+
+    Token counts of two texts add up when they are joined by such a character; characters
+    that only Python calls whitespace (U+0085, U+001C...) are dropped by the tokenizer and
+    would glue the neighbouring words together.
+    """
+    return any(c in " \t\n\r" or unicodedata.category(c) == "Zs" for c in text[start:end])
+
+
 class Chunker:
     """Splits statements into chunks of whole sentences within a token budget.
 
     * Sentences come from ``corpus.sentences.split_sentences``; each is counted once with the
       embedding model's tokenizer (in batches), and a chunk's count is the sum of its
-      sentences' counts (what the tokenizer gives for the chunk text, since sentences meet at
-      whitespace or punctuation; where two sentences touch without either, the chunk text is
-      counted again).
+      sentences' counts: what the tokenizer gives for the chunk text when the sentences are
+      separated by a space; where two sentences touch (no space between), the chunk text
+      is counted again instead.
     * A sentence over the budget is cut into pieces that fit, at whitespace where possible,
       else between the tokenizer's words (at punctuation, between CJK characters); the pieces
       become the "sentences" of their chunks. A word is never cut, so with budgets under 100
       tokens one very long word can exceed the budget alone (the tokenizer maps words over
       100 characters to a single [UNK]; with the default budget this cannot happen).
+    * ``max_tokens`` defaults to the model's ``max_seq_length`` minus its special tokens:
+      ``DEFAULT_MAX_TOKENS`` = 254 for the default model.
     * ``overlap_sentences=N`` repeats the last N sentences of a chunk at the start of the
       next, fewer when N of them plus the next new sentence would not fit the budget.
     """
 
     def __init__(
         self,
-        max_tokens: int = DEFAULT_MAX_TOKENS,
+        max_tokens: int | None = None,
         overlap_sentences: int = 0,
         token_counter: TokenCounter | None = None,
     ) -> None:
-        if max_tokens < 1:
+        if max_tokens is not None and max_tokens < 1:
             raise ValueError("max_tokens must be at least 1")
         if overlap_sentences < 0:
             raise ValueError("overlap_sentences must be 0 or more")
-        self.max_tokens = max_tokens
+        self._max_tokens = max_tokens
         self.overlap_sentences = overlap_sentences
         self._counter = token_counter
 
     @property
+    def max_tokens(self) -> int:
+        """The token budget per chunk (default: what the counter's model reads, see above)."""
+        if self._max_tokens is None:
+            self._max_tokens = max(1, self.counter.max_seq_length - self.counter.special_tokens)
+        return self._max_tokens
+
+    @property
     def settings(self) -> dict:
         """What decides the chunks, recorded in an index's manifest."""
-        return {"max_tokens": self.max_tokens, "overlap_sentences": self.overlap_sentences, "splitter": "blingfire"}
+        return {
+            "max_tokens": self.max_tokens,
+            "overlap_sentences": self.overlap_sentences,
+            "splitter": "blingfire",
+        }
 
     @property
     def counter(self) -> TokenCounter:
@@ -80,7 +106,8 @@ class Chunker:
         it = iter(statements)
         while batch := list(islice(it, _BATCH_STATEMENTS)):
             spans = [split_sentences(s.text) for s in batch]
-            counts = iter(self.counter.count_many([s.text[a:b] for s, sp in zip(batch, spans) for a, b in sp]))
+            sentences = [s.text[a:b] for s, sp in zip(batch, spans) for a, b in sp]
+            counts = iter(self.counter.count_many(sentences))
             for statement, sentence_spans in zip(batch, spans):
                 units = self._units(statement.text, sentence_spans, counts)
                 yield from self._pack(statement, units)
@@ -140,14 +167,14 @@ class Chunker:
 
     def _fill(self, text: str, units: list[_Unit], i: int) -> int:
         """The end index of the chunk starting at unit ``i``: as many units as fit."""
-        total, j = 0, i
+        total, j, budget = 0, i, self.max_tokens
         while j < len(units):
             unit = units[j]
-            if j > i and units[j - 1].end == unit.start:  # touching: count the whole text
+            if j > i and not _separated(text, units[j - 1].end, unit.start):
                 candidate = self.counter.count(text[units[i].start : unit.end])
             else:
                 candidate = total + unit.tokens
-            if j > i and candidate > self.max_tokens:
+            if j > i and candidate > budget:
                 break
             total, j = candidate, j + 1
         return j

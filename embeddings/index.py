@@ -59,7 +59,7 @@ class StatementIndex:
             )
         folder = index_dir / manifest.folder_name
         if verify:
-            _verify(folder, manifest, index_dir)
+            verify_generation(folder, manifest, index_dir)
         try:
             store = StatementStore(folder / STORE_FILE, readonly=True)
             vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
@@ -82,7 +82,8 @@ class StatementIndex:
         self.store.close()
 
 
-def _verify(folder: Path, manifest: Manifest, index_dir: Path) -> None:
+def verify_generation(folder: Path, manifest: Manifest, index_dir: Path) -> None:
+    """Raise ``StatementsError`` (with the repair command) unless every file matches the manifest."""
     if not folder.is_dir():
         raise StatementsError(f"index {index_dir} is missing {folder.name}/; {rebuild_hint(index_dir)}")
     actual = folder_checksums(folder)

@@ -46,12 +46,18 @@ class Manifest:
             return None
         try:
             data = json.loads(path.read_text())
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
             if data.get("format_version") != FORMAT_VERSION:
                 raise StatementsError(
                     f"index {index_dir} has format version {data.get('format_version')}, this version reads "
                     f"{FORMAT_VERSION}: rebuild it with `statements-qa index PATH... --index-dir {index_dir} --rebuild`"
                 )
-            return cls(**data)
+            manifest = cls(**data)
+            if not (isinstance(manifest.generation, int) and isinstance(manifest.model, str)
+                    and isinstance(manifest.checksums, dict) and isinstance(manifest.chunker, dict)):
+                raise ValueError("a field has the wrong type")
+            return manifest
         except (ValueError, TypeError) as exc:
             raise StatementsError(
                 f"index {index_dir}: {MANIFEST_NAME} is damaged ({exc}); rebuild it with "

@@ -20,7 +20,7 @@ from corpus.statement import Statement
 from embeddings.atomic import atomic_path
 from embeddings.encoder import Encoder
 from embeddings.index import (
-    BM25_FOLDER, CHUNK_IDS_FILE, FAISS_FILE, STORE_FILE, VECTORS_FILE, rebuild_hint,
+    BM25_FOLDER, CHUNK_IDS_FILE, FAISS_FILE, STORE_FILE, VECTORS_FILE, rebuild_hint, verify_generation,
 )
 from embeddings.lexical_index import LexicalIndex
 from embeddings.lock import write_lock
@@ -76,9 +76,16 @@ class IndexWriter:
     ) -> None:
         self.index_dir = Path(index_dir)
         self.encoder = encoder or Encoder()
-        self.chunker = chunker or default_chunker(self.encoder)
+        self._chunker = chunker
         self.progress = progress
         self.lock_timeout = lock_timeout
+
+    @property
+    def chunker(self) -> StatementChunker:
+        """The chunker; the default one loads the model's tokenizer, so only when first needed."""
+        if self._chunker is None:
+            self._chunker = default_chunker(self.encoder)
+        return self._chunker
 
     def update(
         self, statements: Iterable[Statement], rebuild: bool = False, remove_ids: Sequence[str] = ()
@@ -92,6 +99,9 @@ class IndexWriter:
             current = None if rebuild else Manifest.read(self.index_dir)
             if current is not None:
                 self._check_compatible(current)
+                # Never build on damaged files: that would carry the damage into a new generation
+                # with fresh checksums, or report success while the index stays unreadable.
+                verify_generation(self.index_dir / current.folder_name, current, self.index_dir)
             return self._write_generation(current, statements, remove_ids)
 
     def remove(self, statement_ids: Sequence[str]) -> UpdateReport:
@@ -231,7 +241,15 @@ def default_chunker(encoder: Encoder) -> StatementChunker:
     from corpus.chunker import Chunker
     from corpus.tokens import TokenCounter
 
-    return Chunker(token_counter=TokenCounter(encoder.path))
+    try:
+        counter = TokenCounter(encoder.path)
+    except Exception as exc:  # transformers raises many kinds; the user needs one line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StatementsError(
+            f"cannot load the tokenizer of embedding model {encoder.name!r}: {first}"
+            " (give a local sentence-transformers folder or a model already in the cache)"
+        ) from None
+    return Chunker(token_counter=counter)
 
 
 def _next_generation(index_dir: Path, current: Manifest | None) -> int:

@@ -6,7 +6,11 @@ All names and organisations are fictional.
 """
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus.sentences import split_sentences
 
@@ -211,12 +215,13 @@ KNOWN_LIMITS: dict[str, str] = {
 
 
 def _params() -> list:
-    return [
-        pytest.param(*case, id=case[0], marks=[pytest.mark.xfail(reason=KNOWN_LIMITS[case[0]], strict=True)])
-        if case[0] in KNOWN_LIMITS
-        else pytest.param(*case, id=case[0])
-        for case in CASES
-    ]
+    """The table as pytest params; known limits are strict xfails (fixing one must show)."""
+    params = []
+    for case in CASES:
+        reason = KNOWN_LIMITS.get(case[0])
+        marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+        params.append(pytest.param(*case, id=case[0], marks=marks))
+    return params
 
 
 def _spans_for(text: str, sentences: list[str]) -> list[tuple[int, int]]:
@@ -280,3 +285,24 @@ def test_paragraph_break_always_ends_a_sentence() -> None:
     spans = split_sentences(text)
     cut = text.index("\n\n")
     assert all(end <= cut or start > cut for start, end in spans)
+
+
+_PIECES = [
+    "The Minister spoke.", "Mr.", "U.S.", "3.5", "\u201cWhy?\u201d", "he asked.", "(see Annex I.)",
+    "...", "\u2026", "1.", "- item", "\n", "\n\n", "\r\n", " \n \n", " ", "\u00a0", "\u200b",
+    "\u2029", "\x85", "**", "\u201d", "\u05e9\u05dc\u05d5\u05dd.", "\u4eca\u5929\u3002", "x" * 120, "!?",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=8)), max_size=50).map("".join),
+    )
+)
+def test_invariants_for_any_text(text: str) -> None:
+    spans = split_sentences(text)
+    _check_invariants(text, spans)
+    for start, end in spans:
+        assert not re.search(r"\n[^\S\n]*\n|\u2029", text[start:end]), "paragraph break inside"

@@ -1,0 +1,186 @@
+"""The web app in a real headless Chromium: ask, follow up, upload, and no script injection.
+
+Also writes docs/screenshot.png (the chat answering the sample question) when it is missing or
+when UPDATE_SCREENSHOT=1. Speakers and organisations other than the bundled sample's are invented.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshot.png"
+SAMPLE_SOURCE = "Ministry of Foreign Affairs of the Russian Federation"
+TIMEOUT_MS = 30_000
+
+UPLOADED = """---
+title: Remarks on the Lindqvist lighthouse
+speaker: Ines Calder
+source: Harbour Authority of Lindqvist
+date: 2021-04-09
+---
+Harbour master Ines Calder said that the Lindqvist lighthouse will be rebuilt in granite by next autumn.
+She added that the old copper lantern will go to the town museum.
+"""
+
+HOSTILE = """---
+title: "Remarks on <img src=x onerror=\\"window.__pwned=2\\">"
+speaker: Orla Fenwick
+source: "Treasury of Maravel <b>bold</b>"
+date: 2022-02-02
+url: "javascript:window.__pwned=7"
+---
+Finance Minister Orla Fenwick said that the budget of Maravel is balanced <script>window.__pwned=1</script> for the third year running.
+She added that the <img src=x onerror="window.__pwned=2"> yacht tax brings in ${window.__pwned=3} forty million crowns {{constructor.constructor('window.__pwned=4')()}}.
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(sample_index, tmp_path_factory):
+    """The app on a private copy of the sample index, on a free loopback port."""
+    from assistant.api import Assistant
+    from ui.app import build_app, launch_app
+
+    index = tmp_path_factory.mktemp("ui_browser") / "index"
+    shutil.copytree(sample_index, index)
+    qa = Assistant.open(index)
+    qa.retrieve("warm up", k=1)
+    demo = build_app(qa)
+    port = free_port()
+    launch_app(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"SKIPPED: Chromium not available at {CHROMIUM} (install Debian's chromium: make browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(app_url)
+    page.locator("#sqa-question textarea, #sqa-question input").first.wait_for()
+    yield page
+    context.close()
+
+
+def ask(page, question: str) -> None:
+    box = page.locator("#sqa-question textarea, #sqa-question input").first
+    box.fill(question)
+    box.press("Enter")
+
+
+def upload(page, path: Path, expect_text: str) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Add statements").click()
+    page.locator("#sqa-upload input[type=file]").set_input_files(str(path))
+    expect(page.locator("#sqa-upload-status")).to_contain_text(expect_text)
+    page.get_by_role("tab", name="Sources").click()
+
+
+def save_screenshot(page) -> None:
+    from PIL import Image
+
+    png = page.screenshot()
+    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=96, method=Image.Quantize.MEDIANCUT)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    image.save(SCREENSHOT, optimize=True)
+    assert SCREENSHOT.stat().st_size < 200_000
+
+
+def test_sample_question_shows_quote_and_source(page):
+    from playwright.sync_api import expect
+
+    expect(page.locator("#sqa-examples")).to_contain_text("What did Lavrov say about Micaller?")
+    ask(page, "What did Lavrov say about Micaller?")
+    chat = page.locator("#sqa-chat")
+    expect(chat).to_contain_text("Manuel Micaller")
+    expect(chat).to_contain_text(SAMPLE_SOURCE)
+    sources = page.locator("#sqa-sources")
+    expect(sources).to_contain_text(SAMPLE_SOURCE)
+    expect(sources.locator("mark").first).to_contain_text("Manuel Micaller")
+    citation = re.compile(r"^“In his assessment.*Manuel Micaller.*” \(.*Ministry of Foreign Affairs", re.S)
+    expect(page.locator("#sqa-citation textarea")).to_have_value(citation)
+    if os.environ.get("UPDATE_SCREENSHOT") == "1" or not SCREENSHOT.exists():
+        page.wait_for_timeout(500)  # let the layout settle
+        save_screenshot(page)
+    # the follow-up example continues this conversation
+    page.locator("#sqa-examples").get_by_text("And about ISIS?").click()
+    expect(chat).to_contain_text("ISIS and Al-Qaeda")
+    # the whole statement opens with the quote highlighted
+    page.locator("#sqa-sources details summary").first.click()
+    expect(page.locator("#sqa-sources .sqa-fulltext mark").first).to_be_visible()
+    page.locator("#sqa-clear").click()
+    expect(chat).not_to_contain_text("ISIS and Al-Qaeda")
+
+
+def test_upload_then_ask(page, tmp_path):
+    from playwright.sync_api import expect
+
+    path = tmp_path / "calder-lighthouse.md"
+    path.write_text(UPLOADED, encoding="utf-8")
+    upload(page, path, "Added 1")
+    ask(page, "What did Calder say about the lighthouse?")
+    expect(page.locator("#sqa-chat")).to_contain_text("rebuilt in granite")
+    expect(page.locator("#sqa-sources")).to_contain_text("Harbour Authority of Lindqvist")
+
+
+def test_statement_text_cannot_inject_script(page, tmp_path):
+    from playwright.sync_api import expect
+
+    path = tmp_path / "fenwick-budget.md"
+    path.write_text(HOSTILE, encoding="utf-8")
+    upload(page, path, "Added 1")
+    ask(page, 'What did Fenwick say about the budget? <img src=x onerror="window.__pwned=6">')
+    chat = page.locator("#sqa-chat")
+    expect(chat).to_contain_text("<script>window.__pwned=1</script>")
+    ask(page, "And about the yacht tax?")
+    expect(chat).to_contain_text('<img src=x onerror="window.__pwned=2">')
+    sources = page.locator("#sqa-sources")
+    expect(sources).to_contain_text("${window.__pwned=3}")
+    expect(sources).to_contain_text("Treasury of Maravel <b>bold</b>")
+    page.locator("#sqa-sources details summary").first.click()
+    expect(sources).to_contain_text("<script>window.__pwned=1</script>")
+    # names and titles also reach the example questions and the filter menus: as text
+    expect(page.locator("#sqa-examples")).to_contain_text('about <img src=x onerror="window.__pwne')  # shown shortened
+    page.get_by_role("tab", name="Filters").click()
+    page.locator("#sqa-source input").click()
+    expect(page.get_by_role("option", name="Treasury of Maravel <b>bold</b>")).to_be_visible()
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__pwned") is None
+    body = page.inner_text("body")
+    assert "<script>window.__pwned=1</script>" in body
+    assert "{{constructor.constructor('window.__pwned=4')()}}" in body
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("#sqa-sources a[href^='javascript']").count() == 0
+    assert page.locator("#sqa-sources b, #sqa-source b").count() == 0

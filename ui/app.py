@@ -1,0 +1,379 @@
+"""The web chat (Gradio Blocks): ask with follow-ups, read the sources, filter, add statements.
+
+``build_app(qa)`` makes the app; ``launch_app`` starts it with this project's limits;
+``serve`` is what ``statements-qa serve`` runs. Named API endpoints for ``gradio_client``:
+``/ask`` (question, speaker, source, date_from, date_to -> answer dict; the conversation is kept
+per session) and ``/upload`` (files -> summary in Markdown).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import socket
+from pathlib import Path
+from typing import Any, Sequence
+
+import gradio as gr
+
+from assistant.answer import Answer
+from assistant.api import Assistant
+from corpus.problems import StatementsError
+from ui import render
+from ui.examples import example_questions
+from ui.upload import ACCEPTED_TYPES, MAX_FILE_BYTES, MAX_FILE_MB, MAX_FILES, UploadRefused, stage
+
+DEFAULT_SAMPLE_INDEX = ".statements-qa/sample-index"
+ASK_CONCURRENCY = 4  # questions answered at once; uploads run one at a time beside them
+MAX_QUESTION_CHARS = 1000
+MAX_HISTORY = 20  # earlier answers passed to the assistant for follow-ups
+ANY = ""
+_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+
+CSS = """
+.sqa-header h1 { margin-bottom: 0; }
+.sqa-header p { margin-top: 2px; }
+#sqa-chat blockquote { border-left: 3px solid var(--color-accent); padding-left: 10px; margin-left: 0; }
+"""
+
+SOURCES_CSS = """
+.sqa-sources { display: flex; flex-direction: column; gap: 12px; }
+.sqa-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; }
+.sqa-source h4 { margin: 0 0 6px; font-size: 0.95rem; }
+.sqa-num { display: inline-block; min-width: 1.5em; text-align: center; border-radius: 999px;
+  background: var(--color-accent-soft); font-size: 0.8rem; margin-right: 4px; }
+.sqa-meta { display: grid; grid-template-columns: max-content 1fr; gap: 1px 10px; font-size: 0.82rem; margin: 0 0 8px; }
+.sqa-meta dt { color: var(--body-text-color-subdued); margin: 0; font-weight: normal; }
+.sqa-meta dd { margin: 0; overflow-wrap: anywhere; }
+.sqa-passage { margin: 0; padding: 4px 10px; border-left: 3px solid var(--color-accent); white-space: pre-wrap;
+  font-size: 0.88rem; font-style: normal; }
+.sqa-source mark { background: #fde68a; color: #111; padding: 0 1px; }
+.sqa-full summary { cursor: pointer; font-size: 0.84rem; margin-top: 6px; color: var(--link-text-color); }
+.sqa-fulltext { position: relative; max-height: 300px; overflow: auto; white-space: pre-wrap; font-size: 0.84rem;
+  border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 8px; margin-top: 6px; }
+.sqa-dim { color: var(--body-text-color-subdued); font-size: 0.82rem; }
+.sqa-empty { color: var(--body-text-color-subdued); font-size: 0.9rem; padding: 6px 2px; }
+.sqa-note { margin: 0; font-size: 0.88rem; }
+"""
+
+# After an answer, show the start of the latest exchange (not the end of a long answer).
+SCROLL_JS = """
+() => {
+  setTimeout(() => {
+    const log = document.querySelector('#sqa-chat [role=log]');
+    if (!log) return;
+    const rows = log.querySelectorAll('.message-row.user-row, [data-testid=user]');
+    const last = rows[rows.length - 1];
+    if (!last) return;
+    log.scrollTop += last.getBoundingClientRect().top - log.getBoundingClientRect().top - 4;
+  }, 120);
+}
+"""
+
+# Opening a "whole statement" panel scrolls it to the highlighted quote (no document data in here).
+SOURCES_JS = """
+element.addEventListener('toggle', (event) => {
+  const details = event.target;
+  if (!details.open) return;
+  const box = details.querySelector('.sqa-fulltext');
+  const mark = box && box.querySelector('mark');
+  if (mark) box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
+}, true);
+"""
+
+
+def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
+    """The Gradio app over ``qa``; uploads are indexed into ``qa``'s index and shared by all sessions."""
+    with gr.Blocks(title=title, delete_cache=(3600, 7200)) as demo:
+        answers = gr.State([])  # this session's Answer objects, oldest first
+        shown_examples = gr.State(example_questions(qa.index.store))
+        with gr.Row(elem_classes="sqa-header"):
+            gr.Markdown(
+                f"# {render.escape_markdown(title)}\n"
+                "Ask what officials said. Every answer is a **verbatim quote** from the statements, with its source."
+            )
+            stats = gr.Markdown(_stats(qa))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                chatbot = gr.Chatbot(
+                    elem_id="sqa-chat", label="Conversation", show_label=False, height=480, layout="panel",
+                    sanitize_html=True, render_markdown=True, allow_tags=False, latex_delimiters=[], autoscroll=False,
+                    buttons=["copy"], feedback_options=None, group_consecutive_messages=False,
+                    placeholder="Ask a question below, or pick an example.",
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        show_label=False, placeholder="e.g. What did Lavrov say about Micaller?", scale=6,
+                        max_length=MAX_QUESTION_CHARS, elem_id="sqa-question", submit_btn=False, container=False,
+                    )
+                    ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="sqa-ask")
+                    clear_btn = gr.Button("Clear", scale=1, min_width=80, elem_id="sqa-clear")
+                examples = gr.Dataset(
+                    components=[gr.Textbox(visible=False)], samples=[[q] for q in shown_examples.value],
+                    label="Try asking", type="index", layout="gallery", elem_id="sqa-examples",
+                )
+            with gr.Column(scale=2, min_width=340):
+                with gr.Tab("Sources"):
+                    sources = gr.HTML(
+                        render.EMPTY_SOURCES, css_template=SOURCES_CSS, js_on_load=SOURCES_JS,
+                        elem_id="sqa-sources", max_height=520,
+                    )
+                    quote_pick = gr.Dropdown(
+                        label="Copy a citation", choices=[], value=None, interactive=True, elem_id="sqa-quote-pick"
+                    )
+                    citation = gr.Textbox(
+                        label="Quote with attribution (plain text)", lines=3, max_lines=8, interactive=False,
+                        buttons=["copy"], elem_id="sqa-citation", placeholder="The chosen quote with its attribution, ready to paste.",
+                    )
+                with gr.Tab("Filters"):
+                    speaker = gr.Dropdown(label="Speaker", allow_custom_value=True, elem_id="sqa-speaker", **_choices(qa, "speaker"))
+                    source = gr.Dropdown(label="Source", allow_custom_value=True, elem_id="sqa-source", **_choices(qa, "source"))
+                    with gr.Row():
+                        date_from = gr.Textbox(label="From", placeholder="YYYY or YYYY-MM-DD", elem_id="sqa-date-from")
+                        date_to = gr.Textbox(label="To", placeholder="YYYY or YYYY-MM-DD", elem_id="sqa-date-to")
+                    dates = gr.Markdown(_date_note(qa))
+                    gr.Markdown("Filters apply to the next questions. A name or source matches in part (“Voss” finds “Elara Voss”).")
+                    reset_filters = gr.Button("Reset filters", size="sm", elem_id="sqa-reset-filters")
+                with gr.Tab("Add statements"):
+                    files = gr.File(
+                        label=f"Drop statement files (up to {MAX_FILES} files, {MAX_FILE_MB} MB each)",
+                        file_count="multiple", file_types=ACCEPTED_TYPES, elem_id="sqa-upload",
+                    )
+                    upload_status = gr.Markdown(
+                        f"Formats: {render.escape_markdown(' '.join(t for t in ACCEPTED_TYPES if t != '.gz'))}. "
+                        "They are added to this index for everyone using it, and can be asked about at once.",
+                        elem_id="sqa-upload-status",
+                    )
+        result = gr.JSON(visible=False)
+
+        # -- handlers ------------------------------------------------------------------------
+        def ask(question: str, speaker: str, source: str, date_from: str, date_to: str, history: list[Answer]):
+            """Answer one question of this session's conversation."""
+            history = list(history or [])
+            answer = _answer(qa, (question or "").strip(), history, speaker, source, date_from, date_to)
+            if answer is None:
+                return gr.skip(), history
+            history.append(answer)
+            return render.answer_dict(answer), history
+
+        def show(history: list[Answer]):
+            """Redraw the conversation and the sources of the latest answer."""
+            last = history[-1] if history else None
+            ids = sorted({q.statement_id for q in (last.quotes + last.closest)}) if last else []
+            statements = qa.index.store.statements(ids) if ids else {}
+            choices = render.quote_choices(last)
+            return (
+                render.chat_messages(history),
+                render.sources_html(last, statements),
+                gr.Dropdown(choices=choices, value=choices[0][1] if choices else None),
+                last.quotes[0].citation() if last and last.quotes else "",
+                "",
+            )
+
+        def cite(index: str | None, history: list[Answer]) -> str:
+            last = history[-1] if history else None
+            try:
+                return last.quotes[int(index)].citation() if last and index is not None else ""
+            except (ValueError, IndexError):
+                return ""
+
+        def clear():
+            return [], [], render.EMPTY_SOURCES, gr.Dropdown(choices=[], value=None), "", ""
+
+        def pick_example(index: int | None, shown: list[str]) -> str:
+            return shown[index] if index is not None and 0 <= index < len(shown) else ""
+
+        def add_files(paths: Sequence[str] | None, progress=gr.Progress(track_tqdm=True)) -> str:
+            """Index uploaded statement files into the shared index; a summary in Markdown."""
+            return _add_files(qa, list(paths or []), progress)
+
+        def refresh():
+            shown = example_questions(qa.index.store)
+            return (
+                gr.Dropdown(**_choices(qa, "speaker", keep_value=True)),
+                gr.Dropdown(**_choices(qa, "source", keep_value=True)),
+                _date_note(qa), _stats(qa), gr.Dataset(samples=[[q] for q in shown]), shown,
+            )
+
+        # -- events --------------------------------------------------------------------------
+        ask_inputs = [question, speaker, source, date_from, date_to, answers]
+        show_outputs = [chatbot, sources, quote_pick, citation, question]
+        gr.on(
+            [question.submit, ask_btn.click], ask, ask_inputs, [result, answers], api_name="ask",
+            concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY, show_progress_on=[chatbot],
+        ).then(show, answers, show_outputs, api_visibility="private", show_progress="hidden").then(
+            None, js=SCROLL_JS)
+        examples.click(pick_example, [examples, shown_examples], question, api_visibility="private").then(
+            ask, ask_inputs, [result, answers], api_visibility="private",
+            concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY, show_progress_on=[chatbot],
+        ).then(show, answers, show_outputs, api_visibility="private", show_progress="hidden").then(
+            None, js=SCROLL_JS)
+        reset_filters.click(lambda: (ANY, ANY, "", ""), None, [speaker, source, date_from, date_to],
+                            api_visibility="private", queue=False)
+        quote_pick.input(cite, [quote_pick, answers], citation, api_visibility="private", show_progress="hidden")
+        clear_outputs = [answers, chatbot, sources, quote_pick, citation, question]
+        clear_btn.click(clear, None, clear_outputs, api_visibility="private", queue=False)
+        chatbot.clear(clear, None, clear_outputs, api_visibility="private", queue=False)
+        refresh_outputs = [speaker, source, dates, stats, examples, shown_examples]
+        files.upload(
+            add_files, files, upload_status, api_name="upload", concurrency_id="upload", concurrency_limit=1,
+            show_progress="full",
+        ).then(refresh, None, refresh_outputs, api_visibility="private").then(
+            lambda: None, None, files, api_visibility="private", show_progress="hidden"
+        )
+        demo.load(refresh, None, refresh_outputs, api_visibility="private", show_progress="hidden")
+    demo.queue(default_concurrency_limit=ASK_CONCURRENCY)
+    return demo
+
+
+# -- helpers used by the handlers ----------------------------------------------------------------
+def _answer(
+    qa: Assistant, question: str, history: list[Answer], speaker: str, source: str, date_from: str, date_to: str
+) -> Answer | None:
+    """Ask ``qa`` with the filters, or explain in plain words why the question was not asked."""
+    if not question:
+        return None
+    if len(question) > MAX_QUESTION_CHARS:
+        return Answer(question[:MAX_QUESTION_CHARS] + "…", (), True,
+                      f"Please ask in at most {MAX_QUESTION_CHARS:,} characters.")
+    filters: dict[str, str] = {}
+    for key, value in (("speaker", speaker), ("source", source), ("date_from", date_from), ("date_to", date_to)):
+        value = (value or "").strip()
+        if key.startswith("date") and value and not _DATE.match(value):
+            return Answer(question, (), True, f"The date “{value}” is not understood: write a year (2019) or a date (2019-06-10).")
+        if value:
+            filters[key] = value
+    answer = qa.ask(question, history=history[-MAX_HISTORY:], filters=filters)
+    if filters:  # say so, so that a filtered answer is never mistaken for the whole picture
+        shown = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in filters.items())
+        message = answer.message
+        if message.endswith(":"):
+            message = f"{message[:-1]} (filters: {shown}):"
+        else:
+            message = f"{message} (Filters in use: {shown}.)"
+        answer = dataclasses.replace(answer, message=message)
+    return answer
+
+
+def _add_files(qa: Assistant, paths: list[str], progress: Any) -> str:
+    if not paths:
+        return "No files were given."
+    try:
+        staged = stage(paths, tick=lambda name: None)
+    except UploadRefused as exc:
+        return f"**Nothing was added.** {render.escape_markdown(str(exc))}"
+    try:
+        lines = [f"{name}: {reason}" for name, _, reason in (r.partition(": ") for r in staged.refused)]
+        if not staged.names:
+            return "**Nothing was added.**\n\n" + render.bullet_list(lines)
+        progress(0.05, desc=f"Indexing {len(staged.names)} file{'s' if len(staged.names) != 1 else ''}…")
+        try:
+            update, report = qa.add([staged.folder], progress=True)
+        except StatementsError as exc:
+            return f"**Nothing was added.** {render.escape_markdown(staged.display_path(str(exc)))}"
+        lines += [staged.display_path(str(p)).removeprefix("skipped ") for p in report.problems]
+        head = (
+            f"**Added {update.added}, updated {update.updated}, unchanged {update.unchanged}** "
+            f"(from {len(staged.names)} file{'s' if len(staged.names) != 1 else ''}). "
+            f"The index now holds {update.statements:,} statements."
+        )
+        if update.added or update.updated:
+            head += " You can ask about them now."
+        if report.duplicates:
+            head += f" {len(report.duplicates)} exact duplicate{'s' if len(report.duplicates) != 1 else ''} indexed once."
+        if lines:
+            head += f"\n\nSkipped {len(lines)}:\n\n" + render.bullet_list(lines)
+        return head
+    finally:
+        staged.cleanup()
+
+
+def _choices(qa: Assistant, key: str, keep_value: bool = False) -> dict[str, Any]:
+    label = {"speaker": "Any speaker", "source": "Any source"}[key]
+    values = qa.index.store.distinct_values(key)
+    out: dict[str, Any] = {"choices": [(label, ANY)] + [(v, v) for v in values]}
+    if not keep_value:
+        out["value"] = ANY
+    return out
+
+
+def _date_note(qa: Assistant) -> str:
+    lo, hi = qa.index.store.date_range()
+    if not lo:
+        return "No statement in the index has a date, so a date filter finds nothing."
+    return f"Statements are dated {render.escape_markdown(lo)} to {render.escape_markdown(hi)}."
+
+
+def _stats(qa: Assistant) -> str:
+    store = qa.index.store
+    n = store.count_statements()
+    sources = len(store.distinct_values("source"))
+    return f"Index: **{n:,}** statement{'s' if n != 1 else ''} from **{sources:,}** source{'s' if sources != 1 else ''}."
+
+
+# -- starting the server -------------------------------------------------------------------------
+def launch_app(
+    demo: gr.Blocks,
+    host: str = "127.0.0.1",
+    port: int | None = 7860,
+    share: bool = False,
+    auth: tuple[str, str] | None = None,
+    prevent_thread_lock: bool = False,
+    quiet: bool = False,
+) -> Any:
+    """Start ``demo`` with the upload size limit, no extra served paths, and optional login."""
+    return demo.launch(
+        server_name=host, server_port=port, share=share, auth=auth,
+        auth_message="Log in with the user name and password you were given." if auth else None,
+        prevent_thread_lock=prevent_thread_lock, quiet=quiet, max_file_size=MAX_FILE_BYTES,
+        ssr_mode=False, css=CSS, theme=gr.themes.Soft(), show_error=False,
+    )
+
+
+def auth_from_env(var: str) -> tuple[str, str]:
+    """``(user, password)`` from an environment variable holding ``user:password``."""
+    value = os.environ.get(var)
+    if not value:
+        raise StatementsError(f"--auth-env {var}: the environment variable {var} is not set (expected user:password)")
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise StatementsError(f"--auth-env {var}: expected the form user:password in {var}")
+    return user, password
+
+
+def open_assistant(index_dir: str | os.PathLike | None) -> Assistant:
+    """The index at ``index_dir``; with None, the bundled sample indexed (incrementally) into a default folder."""
+    if index_dir is not None:
+        return Assistant.open(index_dir)
+    from corpus.load import bundled_sample_path
+
+    print(f"Indexing the bundled sample into {DEFAULT_SAMPLE_INDEX} (only the first time takes long)…", flush=True)
+    return Assistant.build([bundled_sample_path()], Path(DEFAULT_SAMPLE_INDEX), progress=True)
+
+
+def serve(
+    index_dir: str | os.PathLike | None = None,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    share: bool = False,
+    auth_env: str | None = None,
+) -> None:
+    """Start the web chat and block until interrupted (``statements-qa serve``)."""
+    auth = auth_from_env(auth_env) if auth_env else None
+    _check_port(host, port)  # fail fast, before loading the index and the model
+    qa = open_assistant(index_dir)
+    qa.retrieve("warm up", k=1)  # load the embedding model now, not on the first question
+    demo = build_app(qa)
+    try:
+        launch_app(demo, host=host, port=port, share=share, auth=auth)
+    except OSError as exc:
+        raise StatementsError(f"cannot start the server on {host}:{port} ({exc}); choose another --port") from None
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise StatementsError(f"cannot listen on {host}:{port} ({exc.strerror or exc}): choose another --port") from None

@@ -1,0 +1,173 @@
+"""Text and HTML for the web chat: every string from a document, a file name or a question is escaped.
+
+Nothing here trusts its input: statement text, metadata, file names and questions go through
+``esc`` (HTML) or ``escape_markdown`` (Markdown) before they reach the page.
+"""
+from __future__ import annotations
+
+import html
+import re
+from typing import Any, Mapping, Sequence
+
+from assistant.answer import Answer, Quote
+from corpus.statement import Statement
+
+MAX_FULL_TEXT_CHARS = 60_000  # longer statements are shown as a window of this size around the quote
+MAX_CONTEXT_CHARS = 700  # surrounding paragraph shown on each side of a quote, at most
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|~$")
+_SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
+
+
+def esc(text: object) -> str:
+    """HTML-escape, and also neutralise ``$ { } `` ` `` so no template engine can act on the text."""
+    out = html.escape(str(text), quote=True)
+    return out.replace("$", "&#36;").replace("{", "&#123;").replace("}", "&#125;").replace("`", "&#96;")
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Markdown shows literally (HTML-escaped, Markdown punctuation backslash-escaped)."""
+    out = []
+    for ch in text:
+        if ch == "<":
+            out.append("&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        elif ch == "&":
+            out.append("&amp;")
+        elif ch in _MD_SPECIAL:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# -- chat --------------------------------------------------------------------------------------
+def chat_messages(answers: Sequence[Answer]) -> list[dict[str, str]]:
+    """The Chatbot value (messages format) for a conversation: question, answer, question, ..."""
+    messages: list[dict[str, str]] = []
+    for answer in answers:
+        messages.append({"role": "user", "content": escape_markdown(answer.question)})
+        messages.append({"role": "assistant", "content": answer.to_markdown()})
+    return messages
+
+
+def quote_dict(quote: Quote) -> dict[str, Any]:
+    """A quote for the JSON API."""
+    return {
+        "text": quote.text, "attribution": quote.attribution(), "citation": quote.citation(),
+        "statement_id": quote.statement_id, "start": quote.start, "end": quote.end,
+        "speaker": quote.speaker or quote.reported_speaker, "source": quote.source, "date": quote.date,
+        "title": quote.title, "url": quote.url, "page": quote.page, "score": quote.score,
+    }
+
+
+def answer_dict(answer: Answer) -> dict[str, Any]:
+    """An answer for the JSON API: message, Markdown, quotes (and closest passages when abstained)."""
+    return {
+        "question": answer.question, "message": answer.message, "abstained": answer.abstained,
+        "markdown": answer.to_markdown(), "quotes": [quote_dict(q) for q in answer.quotes],
+        "closest": [quote_dict(q) for q in answer.closest],
+    }
+
+
+def quote_choices(answer: Answer | None) -> list[tuple[str, str]]:
+    """Dropdown choices ``(label, index)`` for the quotes of an answer."""
+    if answer is None:
+        return []
+    out = []
+    for i, quote in enumerate(answer.quotes):
+        words = " ".join(quote.text.split())
+        out.append((f"{i + 1}. “{words[:70]}{'…' if len(words) > 70 else ''}”", str(i)))
+    return out
+
+
+# -- sources panel -----------------------------------------------------------------------------
+EMPTY_SOURCES = '<div class="sqa-empty">The sources of each answer appear here: who said it, where and when, and the passage in its statement.</div>'
+
+
+def sources_html(answer: Answer | None, statements: Mapping[str, Statement]) -> str:
+    """The sources panel for one answer: a card per quote (or per closest passage when abstained)."""
+    if answer is None:
+        return EMPTY_SOURCES
+    quotes, note = answer.quotes, ""
+    if not quotes and answer.closest:
+        quotes, note = answer.closest, '<p class="sqa-note">Nothing answers the question; these are the closest passages.</p>'
+    if not quotes:
+        return f'<div class="sqa-empty">{esc(answer.message)}</div>'
+    cards = [_card(i, q, statements.get(q.statement_id)) for i, q in enumerate(quotes, 1)]
+    return f'<div class="sqa-sources">{note}{"".join(cards)}</div>'
+
+
+def _card(number: int, quote: Quote, statement: Statement | None) -> str:
+    title = quote.title or quote.statement_id
+    rows = []
+    who = quote.speaker or quote.reported_speaker
+    if who:
+        rows.append(("Speaker", esc(who) + (" <span class='sqa-dim'>(named in the text)</span>" if not quote.speaker else "")))
+    for label, value in (("Source", quote.source), ("Date", quote.date)):
+        if value:
+            rows.append((label, esc(value)))
+    if quote.page is not None:
+        rows.append(("Page", esc(quote.page)))
+    if quote.url:
+        link = esc(quote.url)
+        if _SAFE_URL.match(quote.url):
+            link = f'<a href="{link}" target="_blank" rel="noopener noreferrer nofollow">{link}</a>'
+        rows.append(("Link", link))
+    if statement is not None:
+        for key, value in list(statement.metadata.items())[:6]:
+            if isinstance(value, (str, int, float)) and str(value).strip() and key not in ("original_id",):
+                rows.append((esc(str(key).replace("_", " ").capitalize()), esc(str(value)[:200])))
+    rows.append(("Statement id", f"<code>{esc(quote.statement_id)}</code>"))
+    meta = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
+    passage = _passage(quote, statement)
+    full = _full_text(quote, statement) if statement is not None else ""
+    return (
+        f'<article class="sqa-source"><h4><span class="sqa-num">{number}</span> {esc(title)}</h4>'
+        f'<dl class="sqa-meta">{meta}</dl><blockquote class="sqa-passage">{passage}</blockquote>{full}</article>'
+    )
+
+
+def _passage(quote: Quote, statement: Statement | None) -> str:
+    """The quote inside its paragraph (or its neighbouring sentences), the quote in <mark>."""
+    if statement is None or statement.text[quote.start : quote.end] != quote.text:
+        before, after = quote.context_before, quote.context_after
+        return f"{esc(before)} <mark>{esc(quote.text)}</mark> {esc(after)}"
+    text = statement.text
+    start = text.rfind("\n", 0, quote.start) + 1
+    end = text.find("\n", quote.end)
+    end = len(text) if end < 0 else end
+    lead = "…" if quote.start - start > MAX_CONTEXT_CHARS else ""
+    tail = "…" if end - quote.end > MAX_CONTEXT_CHARS else ""
+    start = max(start, quote.start - MAX_CONTEXT_CHARS)
+    end = min(end, quote.end + MAX_CONTEXT_CHARS)
+    return (
+        f"{lead}{esc(text[start:quote.start])}<mark>{esc(quote.text)}</mark>"
+        f"{esc(text[quote.end:end])}{tail}"
+    )
+
+
+def _full_text(quote: Quote, statement: Statement) -> str:
+    """A collapsed view of the whole statement with the quote highlighted."""
+    text = statement.text
+    start, end, note = 0, len(text), ""
+    if len(text) > MAX_FULL_TEXT_CHARS:
+        half = MAX_FULL_TEXT_CHARS // 2
+        start = max(0, min(quote.start - half, len(text) - MAX_FULL_TEXT_CHARS))
+        end = min(len(text), start + MAX_FULL_TEXT_CHARS)
+        note = f'<p class="sqa-dim">Showing characters {start + 1:,}–{end:,} of {len(text):,} around the quote.</p>'
+    body = (
+        f"{'…' if start else ''}{esc(text[start:quote.start])}<mark class='sqa-here'>{esc(quote.text)}</mark>"
+        f"{esc(text[quote.end:end])}{'…' if end < len(text) else ''}"
+    )
+    words = len(text.split())
+    return (
+        f'<details class="sqa-full"><summary>Show the whole statement ({words:,} words)</summary>'
+        f'{note}<div class="sqa-fulltext">{body}</div></details>'
+    )
+
+
+# -- uploads -----------------------------------------------------------------------------------
+def bullet_list(lines: Sequence[str]) -> str:
+    """Markdown bullets of escaped lines."""
+    return "\n".join(f"- {escape_markdown(line)}" for line in lines)

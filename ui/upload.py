@@ -1,0 +1,104 @@
+"""Uploaded statement files: limits, safe copies in a fresh folder, indexing and a summary.
+
+Limits (enforced here, and the size also by Gradio's ``max_file_size``):
+``MAX_FILES`` files per upload, ``MAX_FILE_MB`` MB per file. Each upload is copied into a new
+temporary folder under a sanitised base name, so no file name can write outside that folder;
+the folder is removed once the statements are indexed.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from corpus.loaders import SUPPORTED_SUFFIXES, suffix_of
+
+MAX_FILES = 20
+MAX_FILE_MB = 25
+MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
+# What the upload box offers; ".gz" lets the browser pick .jsonl.gz / .csv.gz files.
+ACCEPTED_TYPES = sorted(set(SUPPORTED_SUFFIXES) | {".gz"})
+_UNSAFE = re.compile(r"[^\w.\- ()+,@]+", re.UNICODE)
+_MAX_NAME = 120
+
+
+def safe_name(name: str) -> str:
+    """A harmless base name for an uploaded file: no folders, no hidden or control characters."""
+    base = re.split(r"[\\/]", name)[-1]
+    base = _UNSAFE.sub("_", "".join(ch for ch in base if ch.isprintable())).strip(" .")
+    base = base.lstrip("~$")
+    if not base or base in (".", ".."):
+        base = "upload"
+    if len(base) > _MAX_NAME:
+        suffix = suffix_of(base)[:20]
+        base = base[: _MAX_NAME - len(suffix)] + suffix
+    return base
+
+
+@dataclass
+class StagedUpload:
+    """Uploaded files copied into ``folder``, and those refused with the reason."""
+
+    folder: Path
+    names: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # "name: reason" lines
+
+    def cleanup(self) -> None:
+        """Delete the copies."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def display_path(self, text: str) -> str:
+        """``text`` with the temporary folder removed from any path in it."""
+        return text.replace(str(self.folder) + os.sep, "").replace(str(self.folder), "")
+
+
+class UploadRefused(Exception):
+    """The upload as a whole breaks a limit; the message says which, in plain words."""
+
+
+def stage(paths: Sequence[str], tick: Callable[[str], None] = lambda name: None) -> StagedUpload:
+    """Check the limits and copy ``paths`` into a fresh folder under sanitised, unique names."""
+    if len(paths) > MAX_FILES:
+        raise UploadRefused(
+            f"Too many files: {len(paths)} were given, at most {MAX_FILES} can be added at a time. Nothing was added."
+        )
+    staged = StagedUpload(Path(tempfile.mkdtemp(prefix="statements-qa-upload-")))
+    used: set[str] = set()
+    try:
+        for path in paths:
+            name = safe_name(os.path.basename(str(path)))
+            tick(name)
+            try:
+                size = os.path.getsize(path)
+            except OSError as exc:
+                staged.refused.append(f"{name}: cannot read the upload ({exc.strerror or exc})")
+                continue
+            if size > MAX_FILE_BYTES:
+                staged.refused.append(f"{name}: {size / 1024 / 1024:.1f} MB is over the {MAX_FILE_MB} MB limit per file")
+                continue
+            if suffix_of(name) not in SUPPORTED_SUFFIXES:
+                kinds = " ".join(SUPPORTED_SUFFIXES)
+                staged.refused.append(f"{name}: not a statement file type (use {kinds})")
+                continue
+            name = _unique(name, used)
+            shutil.copyfile(path, staged.folder / name)
+            staged.names.append(name)
+    except BaseException:
+        staged.cleanup()
+        raise
+    return staged
+
+
+def _unique(name: str, used: set[str]) -> str:
+    suffix = suffix_of(name)
+    stem = name[: -len(suffix)] if suffix else name
+    candidate, n = name, 2
+    while candidate.lower() in used:
+        candidate = f"{stem}-{n}{suffix}"
+        n += 1
+    used.add(candidate.lower())
+    return candidate
