@@ -102,6 +102,7 @@ class IndexWriter:
                 # Never build on damaged files: that would carry the damage into a new generation
                 # with fresh checksums, or report success while the index stays unreadable.
                 verify_generation(self.index_dir / current.folder_name, current, self.index_dir)
+            _ = self.chunker  # load the tokenizer now, so that a bad model fails before any work
             return self._write_generation(current, statements, remove_ids)
 
     def remove(self, statement_ids: Sequence[str]) -> UpdateReport:

@@ -397,6 +397,13 @@ def test_updating_with_another_model_is_a_clear_error(fictional_corpus, fictiona
     assert "all-MiniLM-L6-v2" in line and OTHER_MODEL in line and "--rebuild" in line
     assert (index_dir / MANIFEST_NAME).read_bytes() == before
 
+    # A model that is neither cached nor a folder: one line, and no index is left behind.
+    fresh = tmp_path / "fresh"
+    code = main(["index", str(fictional_corpus), "--index-dir", str(fresh), "--model", OTHER_MODEL])
+    line = one_error_line(capsys.readouterr().err)
+    assert code != 0 and OTHER_MODEL in line
+    assert Manifest.read(fresh) is None and generation_folders(fresh) == [] and stale_temporaries(fresh) == []
+
 
 def test_an_index_remembers_its_model(tmp_path, capsys):
     """An index built with another model (a local folder) is updated and pruned without --model."""

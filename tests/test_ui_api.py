@@ -268,6 +268,7 @@ def test_questions_are_answered_while_an_upload_runs(server, tmp_path):
 
     uploader = threading.Thread(target=run_upload)
     asker = Client(server, verbose=False)
+    started = time.monotonic()
     uploader.start()
     time.sleep(1.0)  # the upload is being indexed now
     answers = [ask(asker, "what did Lavrov say about Micaller?") for _ in range(3)]
@@ -275,4 +276,6 @@ def test_questions_are_answered_while_an_upload_runs(server, tmp_path):
     uploader.join(timeout=300)
     assert "Added 500" in done["summary"]
     assert all("Manuel Micaller" in a["quotes"][0]["text"] for a in answers)
-    assert asked < done["upload"], "questions waited for the upload to finish"
+    timing = f"questions answered after {asked - started:.1f}s, upload done after {done['upload'] - started:.1f}s"
+    print(timing)
+    assert asked < done["upload"], f"questions waited for the upload to finish: {timing}"

@@ -217,7 +217,7 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
         refresh_outputs = [speaker, source, dates, stats, examples, shown_examples]
         files.upload(
             add_files, files, upload_status, api_name="upload", concurrency_id="upload", concurrency_limit=1,
-            show_progress="full",
+            show_progress="full", show_progress_on=[files],
         ).then(refresh, None, refresh_outputs, api_visibility="private").then(
             lambda: None, None, files, api_visibility="private", show_progress="hidden"
         )
