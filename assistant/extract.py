@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Sequence
@@ -38,10 +39,10 @@ class ExtractionSettings:
     passages: int = 6  # retrieved chunks whose sentences are scored
     max_quotes: int = 3
     max_sentences: int = 2  # per quote
-    dense_weight: float = 0.45
-    lexical_weight: float = 0.35
-    passage_weight: float = 0.35
-    join_ratio: float = 0.9  # join a neighbour scoring at least this share of the best sentence
+    dense_weight: float = 0.3
+    lexical_weight: float = 0.2
+    passage_weight: float = 0.5
+    join_ratio: float = 0.8  # join a neighbour scoring at least this share of the best sentence
     keep_ratio: float = 0.75  # further quotes must score at least this share of the first
     abstain_below: float = 0.36  # topic match under which nothing counts as an answer
     speaker_weight: float = 0.3
@@ -71,47 +72,38 @@ class Candidate:
 
 
 class SentenceVectors:
-    """Embeddings of the sentences of a chunk, computed on first use and kept (LRU)."""
+    """Embeddings of sentences, computed on first use and kept (LRU); safe across threads."""
 
-    def __init__(self, encoder, capacity: int = 4096) -> None:
+    def __init__(self, encoder, capacity: int = 8192) -> None:
         self.encoder = encoder
         self.capacity = capacity
         self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
-
-    def get(self, statement: Statement, spans: Sequence[tuple[int, int]]) -> np.ndarray:
-        """One normalised vector per span."""
-        keys = [(statement.id, a, b) for a, b in spans]
-        missing = [i for i, key in enumerate(keys) if key not in self._cache]
-        if missing:
-            texts = [statement.text[spans[i][0] : spans[i][1]] for i in missing]
-            vectors = self.encoder.model.encode(
-                texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-            )
-            for i, vec in zip(missing, vectors):
-                self._cache[keys[i]] = vec
-        out = np.stack([self._cache[key] for key in keys]) if keys else np.empty((0, 1), np.float32)
-        for key in keys:
-            self._cache.move_to_end(key)
-        while len(self._cache) > self.capacity:
-            self._cache.popitem(last=False)
-        return out
+        self._lock = threading.Lock()
 
     def encode_many(self, items: list[tuple[Statement, list[tuple[int, int]]]]) -> list[np.ndarray]:
-        """Vectors for several statements' spans, encoding every uncached sentence in one batch."""
-        todo: dict[tuple[str, int, int], str] = {}
-        for statement, spans in items:
-            for a, b in spans:
-                key = (statement.id, a, b)
-                if key not in self._cache and key not in todo:
-                    todo[key] = statement.text[a:b]
+        """One matrix of normalised vectors per (statement, spans) item; new sentences in one batch."""
+        keys = [[(statement.id, a, b) for a, b in spans] for statement, spans in items]
+        with self._lock:
+            found = {key: self._cache[key] for group in keys for key in group if key in self._cache}
+        todo = {
+            key: statement.text[key[1] : key[2]]
+            for (statement, _), group in zip(items, keys)
+            for key in group
+            if key not in found
+        }
         if todo:
             vectors = self.encoder.model.encode(
                 list(todo.values()), batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
                 show_progress_bar=False,
             )
-            for key, vec in zip(todo, vectors):
+            found.update(zip(todo, vectors))
+        with self._lock:
+            for key, vec in found.items():
                 self._cache[key] = vec
-        return [self.get(statement, spans) for statement, spans in items]
+                self._cache.move_to_end(key)
+            while len(self._cache) > self.capacity:
+                self._cache.popitem(last=False)
+        return [np.stack([found[key] for key in group]) for group in keys]
 
 
 class QuoteExtractor:
@@ -122,6 +114,7 @@ class QuoteExtractor:
         self.settings = settings
         self.vectors = SentenceVectors(retriever.index.encoder)
         self._spans: OrderedDict[str, list[tuple[int, int]]] = OrderedDict()
+        self._spans_lock = threading.Lock()
 
     # -- scoring ---------------------------------------------------------------------------
     def candidates(
@@ -169,15 +162,18 @@ class QuoteExtractor:
         return cands
 
     def _statement_spans(self, statement: Statement) -> list[tuple[int, int]]:
-        spans = self._spans.get(statement.id)
+        """Every sentence span of a statement (from its chunks), cached."""
+        with self._spans_lock:
+            spans = self._spans.get(statement.id)
         if spans is None:
             found: set[tuple[int, int]] = set()
             for _, chunk in self.retriever.index.store.chunks_of(statement.id):
                 found.update(chunk.sentences)
             spans = sorted(found)
-            self._spans[statement.id] = spans
-            while len(self._spans) > 2048:
-                self._spans.popitem(last=False)
+            with self._spans_lock:
+                self._spans[statement.id] = spans
+                while len(self._spans) > 2048:
+                    self._spans.popitem(last=False)
         return spans
 
     def _score_dense(self, question: Question, cands: list[Candidate]) -> None:

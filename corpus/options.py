@@ -1,7 +1,11 @@
-"""How records in structured files (JSON, JSONL, CSV) map onto statement fields."""
+"""How records in structured files (JSON, JSONL, CSV) map onto statement fields, and size limits."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+MB = 1024 * 1024
+"""Bytes in the "MB" of size limits and messages (as in the upload limit of the web UI)."""
+DEFAULT_MAX_FILE_MB = 20
 
 
 @dataclass(frozen=True)
@@ -10,6 +14,18 @@ class LoadOptions:
 
     ``text`` may list several fields joined into one quotable text when ``join_text`` is set
     (e.g. ``("title", "text")`` for BEIR corpora).
+
+    ``max_file_bytes`` (default 20 MB; None for no limit) bounds what is read into memory at
+    once, and the text that one statement may have (embedding 20 MB of text already takes
+    hours on a CPU):
+
+    - Files read whole (``.txt``, ``.md``, ``.html``, ``.pdf``, ``.docx``, ``.json``) larger than
+      the limit are skipped, checked with ``os.stat`` before any byte is read.
+    - Record files that are streamed (``.jsonl``, ``.csv`` and their ``.gz``) have no file size
+      limit; a single line, or a record's text, over the limit is skipped with its line number,
+      and such a line is never held in memory whole.
+
+    The CLI sets it with ``--max-file-size MB``.
     """
 
     id: tuple[str, ...] = ("id", "_id")
@@ -21,3 +37,14 @@ class LoadOptions:
     url: tuple[str, ...] = ("url",)
     join_text: bool = False
     encoding: str | None = None  # None: UTF-8 (with BOM), then detected fallbacks
+    max_file_bytes: int | None = DEFAULT_MAX_FILE_MB * MB
+
+
+def size_text(size: int) -> str:
+    """A byte count for a message, in MB with one decimal: ``104857600`` -> ``"100.0 MB"``."""
+    return f"{size / MB:.1f} MB"
+
+
+def too_large_reason(what: str, size: int, limit: int) -> str:
+    """``file too large (100.0 MB, limit 20 MB; raise it with --max-file-size)``."""
+    return f"{what} too large ({size_text(size)}, limit {limit / MB:g} MB; raise it with --max-file-size)"

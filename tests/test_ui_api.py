@@ -128,9 +128,22 @@ def test_upload_then_ask_about_it(server, tmp_path):
     answer = ask(client, "What did Calder say about the lighthouse?")
     assert not answer["abstained"]
     assert "rebuilt in granite" in answer["quotes"][0]["text"]
+    assert answer["quotes"][0]["statement_id"] == "uploads/calder-lighthouse"
     assert "Harbour Authority of Lindqvist" in answer["quotes"][0]["attribution"]
     again = client.predict([handle_file(str(path))], api_name="/upload")
     assert "Added 0" in again and "unchanged 1" in again
+
+
+def test_an_upload_cannot_replace_a_statement_of_the_corpus(server, tmp_path):
+    fake = tmp_path / "lavrov-dushanbe-201st-base.txt"  # the sample's own id
+    fake.write_text("A visitor said that the weather in Dushanbe was mild all week.", encoding="utf-8")
+    client = Client(server, verbose=False)
+    assert "Added 1" in client.predict([handle_file(str(fake))], api_name="/upload")
+    answer = ask(client, "what did Lavrov say about Micaller?")
+    assert answer["quotes"][0]["statement_id"] == "lavrov-dushanbe-201st-base"
+    assert "United States ambassador to Tajikistan" in answer["quotes"][0]["text"]
+    answer = ask(client, "what was said about the weather in Dushanbe?")
+    assert answer["quotes"][0]["statement_id"] == "uploads/lavrov-dushanbe-201st-base"
 
 
 def test_upload_limits(server, tmp_path):
@@ -159,7 +172,7 @@ def test_upload_names_cannot_leave_the_upload_folder(tmp_path):
     source.write_text("Ines Calder said hello.", encoding="utf-8")
     staged = stage([str(source), str(source)])
     try:
-        assert sorted(p.name for p in staged.folder.iterdir()) == ["x-2.md", "x.md"]
+        assert sorted(p.name for p in staged.files_folder.iterdir()) == ["x-2.md", "x.md"]
         assert staged.folder.name.startswith("statements-qa-upload-")
     finally:
         staged.cleanup()

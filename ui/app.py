@@ -109,7 +109,7 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
                     ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="sqa-ask")
                     clear_btn = gr.Button("Clear", scale=1, min_width=80, elem_id="sqa-clear")
                 examples = gr.Dataset(
-                    components=[gr.Textbox(visible=False)], samples=[[q] for q in shown_examples.value],
+                    components=["textbox"], samples=[[q] for q in shown_examples.value],
                     label="Try asking", type="index", layout="gallery", elem_id="sqa-examples",
                 )
             with gr.Column(scale=2, min_width=340):
@@ -123,16 +123,24 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
                     )
                     citation = gr.Textbox(
                         label="Quote with attribution (plain text)", lines=3, max_lines=8, interactive=False,
-                        buttons=["copy"], elem_id="sqa-citation", placeholder="The chosen quote with its attribution, ready to paste.",
+                        buttons=["copy"], elem_id="sqa-citation",
+                        placeholder="The chosen quote with its attribution, ready to paste.",
                     )
                 with gr.Tab("Filters"):
-                    speaker = gr.Dropdown(label="Speaker", allow_custom_value=True, elem_id="sqa-speaker", **_choices(qa, "speaker"))
-                    source = gr.Dropdown(label="Source", allow_custom_value=True, elem_id="sqa-source", **_choices(qa, "source"))
+                    speaker = gr.Dropdown(
+                        label="Speaker", allow_custom_value=True, elem_id="sqa-speaker", **_choices(qa, "speaker")
+                    )
+                    source = gr.Dropdown(
+                        label="Source", allow_custom_value=True, elem_id="sqa-source", **_choices(qa, "source")
+                    )
                     with gr.Row():
                         date_from = gr.Textbox(label="From", placeholder="YYYY or YYYY-MM-DD", elem_id="sqa-date-from")
                         date_to = gr.Textbox(label="To", placeholder="YYYY or YYYY-MM-DD", elem_id="sqa-date-to")
                     dates = gr.Markdown(_date_note(qa))
-                    gr.Markdown("Filters apply to the next questions. A name or source matches in part (“Voss” finds “Elara Voss”).")
+                    gr.Markdown(
+                        "Filters apply to the next questions. A name or source matches in part "
+                        "(“Voss” finds “Elara Voss”)."
+                    )
                     reset_filters = gr.Button("Reset filters", size="sm", elem_id="sqa-reset-filters")
                 with gr.Tab("Add statements"):
                     files = gr.File(
@@ -240,7 +248,8 @@ def _answer(
     for key, value in (("speaker", speaker), ("source", source), ("date_from", date_from), ("date_to", date_to)):
         value = (value or "").strip()
         if key.startswith("date") and value and not _DATE.match(value):
-            return Answer(question, (), True, f"The date “{value}” is not understood: write a year (2019) or a date (2019-06-10).")
+            message = f"The date “{value}” is not understood: write a year (2019) or a date (2019-06-10)."
+            return Answer(question, (), True, message)
         if value:
             filters[key] = value
     answer = qa.ask(question, history=history[-MAX_HISTORY:], filters=filters)
@@ -259,11 +268,11 @@ def _add_files(qa: Assistant, paths: list[str], progress: Any) -> str:
     if not paths:
         return "No files were given."
     try:
-        staged = stage(paths, tick=lambda name: None)
+        staged = stage(paths, tick=lambda name: progress(0.0, desc=f"Checking {name}"))
     except UploadRefused as exc:
         return f"**Nothing was added.** {render.escape_markdown(str(exc))}"
     try:
-        lines = [f"{name}: {reason}" for name, _, reason in (r.partition(": ") for r in staged.refused)]
+        lines = list(staged.refused)
         if not staged.names:
             return "**Nothing was added.**\n\n" + render.bullet_list(lines)
         progress(0.05, desc=f"Indexing {len(staged.names)} file{'s' if len(staged.names) != 1 else ''}…")

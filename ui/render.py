@@ -82,7 +82,10 @@ def quote_choices(answer: Answer | None) -> list[tuple[str, str]]:
 
 
 # -- sources panel -----------------------------------------------------------------------------
-EMPTY_SOURCES = '<div class="sqa-empty">The sources of each answer appear here: who said it, where and when, and the passage in its statement.</div>'
+EMPTY_SOURCES = (
+    '<div class="sqa-empty">The sources of each answer appear here: who said it, where and when, '
+    "and the passage in its statement.</div>"
+)
 
 
 def sources_html(answer: Answer | None, statements: Mapping[str, Statement]) -> str:
@@ -103,7 +106,7 @@ def _card(number: int, quote: Quote, statement: Statement | None) -> str:
     rows = []
     who = quote.speaker or quote.reported_speaker
     if who:
-        rows.append(("Speaker", esc(who) + (" <span class='sqa-dim'>(named in the text)</span>" if not quote.speaker else "")))
+        rows.append(("Speaker", esc(who) + (" <span class='sqa-dim'>(reported speech)</span>" if not quote.speaker else "")))
     for label, value in (("Source", quote.source), ("Date", quote.date)):
         if value:
             rows.append((label, esc(value)))

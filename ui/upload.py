@@ -3,7 +3,9 @@
 Limits (enforced here, and the size also by Gradio's ``max_file_size``):
 ``MAX_FILES`` files per upload, ``MAX_FILE_MB`` MB per file. Each upload is copied into a new
 temporary folder under a sanitised base name, so no file name can write outside that folder;
-the folder is removed once the statements are indexed.
+the folder is removed once the statements are indexed. Files sit in an ``uploads/`` sub-folder,
+so their statement ids are ``uploads/<name>``: an upload can replace an earlier upload of the
+same name, never a statement of the original corpus.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from corpus.loaders import SUPPORTED_SUFFIXES, suffix_of
 MAX_FILES = 20
 MAX_FILE_MB = 25
 MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
+ID_PREFIX = "uploads"  # statement ids of uploaded files start with "uploads/"
 # What the upload box offers; ".gz" lets the browser pick .jsonl.gz / .csv.gz files.
 ACCEPTED_TYPES = sorted(set(SUPPORTED_SUFFIXES) | {".gz"})
 _UNSAFE = re.compile(r"[^\w.\- ()+,@]+", re.UNICODE)
@@ -41,9 +44,9 @@ def safe_name(name: str) -> str:
 
 @dataclass
 class StagedUpload:
-    """Uploaded files copied into ``folder``, and those refused with the reason."""
+    """Uploaded files copied into ``folder/uploads``, and those refused with the reason."""
 
-    folder: Path
+    folder: Path  # index this folder: ids become "uploads/<name>"
     names: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # "name: reason" lines
 
@@ -51,9 +54,16 @@ class StagedUpload:
         """Delete the copies."""
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    @property
+    def files_folder(self) -> Path:
+        """Where the copies are."""
+        return self.folder / ID_PREFIX
+
     def display_path(self, text: str) -> str:
-        """``text`` with the temporary folder removed from any path in it."""
-        return text.replace(str(self.folder) + os.sep, "").replace(str(self.folder), "")
+        """``text`` with the temporary folders removed from any path in it."""
+        for folder in (self.files_folder, self.folder):
+            text = text.replace(str(folder) + os.sep, "").replace(str(folder), "")
+        return text
 
 
 class UploadRefused(Exception):
@@ -69,6 +79,7 @@ def stage(paths: Sequence[str], tick: Callable[[str], None] = lambda name: None)
     staged = StagedUpload(Path(tempfile.mkdtemp(prefix="statements-qa-upload-")))
     used: set[str] = set()
     try:
+        staged.files_folder.mkdir()
         for path in paths:
             name = safe_name(os.path.basename(str(path)))
             tick(name)
@@ -85,7 +96,7 @@ def stage(paths: Sequence[str], tick: Callable[[str], None] = lambda name: None)
                 staged.refused.append(f"{name}: not a statement file type (use {kinds})")
                 continue
             name = _unique(name, used)
-            shutil.copyfile(path, staged.folder / name)
+            shutil.copyfile(path, staged.files_folder / name)
             staged.names.append(name)
     except BaseException:
         staged.cleanup()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterator, Union
 
-from corpus.options import LoadOptions
+from corpus.options import LoadOptions, too_large_reason
 from corpus.problems import LoadProblem
 from corpus.statement import Statement
 
@@ -22,6 +22,15 @@ class FileSkipped(Exception):
         super().__init__(reason)
         self.reason = reason
         self.line = line
+
+
+def check_file_size(path: Path, options: LoadOptions) -> int:
+    """The file's size; FileSkipped if it is over ``options.max_file_bytes`` (checked before reading)."""
+    size = path.stat().st_size
+    limit = options.max_file_bytes
+    if limit is not None and size > limit:
+        raise FileSkipped(too_large_reason("file", size, limit))
+    return size
 
 
 def title_from_name(file_id: str) -> str:

@@ -61,7 +61,7 @@ def load_csv_gz(path: Path, file_id: str, options: LoadOptions) -> Iterator[Item
 
 
 def _csv(path: Path, file_id: str, options: LoadOptions, gz: bool) -> Iterator[Item]:
-    source = _Rewindable(iter_lines(path, options.encoding, gz=gz), str(path))
+    source = _Rewindable(iter_lines(path, options.encoding, gz=gz, max_line_bytes=options.max_file_bytes), str(path))
     reader = csv.reader(source, strict=True)
     header = _header(reader, source)
     header_line = _first(source)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, NamedTuple
 
 from corpus.loaders.base import FileSkipped
+from corpus.options import too_large_reason
 
 SNIFF_BYTES = 8192
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -87,11 +88,15 @@ def read_text(path: Path, encoding: str | None = None) -> str:
     return decode_bytes(path.read_bytes(), encoding)
 
 
-def iter_lines(path: Path, encoding: str | None = None, gz: bool = False) -> Iterator[Line]:
+def iter_lines(
+    path: Path, encoding: str | None = None, gz: bool = False, max_line_bytes: int | None = None
+) -> Iterator[Line]:
     """Stream a text file (optionally gzipped) line by line, line endings kept.
 
     Lines of UTF-8 and other ASCII-compatible encodings are decoded one by one, so a bad byte
     costs one line; UTF-16/32 files are decoded as a stream and stop at the first bad byte.
+    A line longer than ``max_line_bytes`` is read past in pieces, never held whole, and becomes
+    a problem line: memory stays bounded whatever the file holds.
     """
     opener = gzip.open if gz else open
     with opener(path, "rb") as raw:
@@ -102,17 +107,26 @@ def iter_lines(path: Path, encoding: str | None = None, gz: bool = False) -> Ite
             raise FileSkipped(f"not a readable gzip file ({error})") from None
         bom = sniff_bom(head)
         if bom is not None and bom[0] != "utf-8":
-            yield from _stream_lines(raw, bom[0], bom[1])
+            yield from _stream_lines(raw, bom[0], bom[1], max_line_bytes)
             return
         if bom is None and encoding is not None and not ascii_compatible(encoding):
-            yield from _stream_lines(raw, encoding, 0)
+            yield from _stream_lines(raw, encoding, 0, max_line_bytes)
             return
         if bom is None and b"\x00" in head:
             raise FileSkipped("binary file, not text")
         codec = "utf-8" if bom is not None else (encoding or "utf-8")
         name = None if bom is not None else encoding
-        offset = 0
-        for number, data in enumerate(raw, 1):
+        offset, number = 0, 0
+        while True:
+            data = raw.readline(max_line_bytes + 1) if max_line_bytes is not None else raw.readline()
+            if not data:
+                return
+            number += 1
+            if max_line_bytes is not None and len(data) > max_line_bytes and not data.endswith(b"\n"):
+                size = len(data) + _skip_rest_of_line(raw)
+                yield Line(number, "", too_large_reason("line", size, max_line_bytes))
+                offset += size
+                continue
             start = len(codecs.BOM_UTF8) if number == 1 and bom is not None else 0
             try:
                 yield Line(number, data[start:].decode(codec))
@@ -121,11 +135,28 @@ def iter_lines(path: Path, encoding: str | None = None, gz: bool = False) -> Ite
             offset += len(data)
 
 
-def _stream_lines(raw: BinaryIO, codec: str, skip: int) -> Iterator[Line]:
-    """Decode a non-ASCII-compatible stream incrementally; one problem line ends it."""
+def _skip_rest_of_line(raw: BinaryIO) -> int:
+    """Read up to and including the next newline in pieces; the number of bytes read."""
+    size = 0
+    while True:
+        piece = raw.readline(1 << 20)
+        size += len(piece)
+        if not piece or piece.endswith(b"\n"):
+            return size
+
+
+def _stream_lines(raw: BinaryIO, codec: str, skip: int, max_line_bytes: int | None = None) -> Iterator[Line]:
+    """Decode a non-ASCII-compatible stream incrementally; one problem line ends it.
+
+    A line over ``max_line_bytes`` is dropped as it is read (only its length is kept); its size
+    is counted at the codec's bytes per ASCII character (2 for UTF-16, 4 for UTF-32).
+    """
+    width = max(1, len("aa".encode(codec)) - len("a".encode(codec)))  # without a BOM
+    max_chars = max_line_bytes // width if max_line_bytes is not None else None
     decoder = codecs.getincrementaldecoder(codec)("strict")
     raw.read(skip)
     pending, number, offset = "", 0, skip
+    dropped = 0  # characters of an over-long line read so far (0: not in one)
     while True:
         chunk = raw.read(1 << 16)
         try:
@@ -137,8 +168,16 @@ def _stream_lines(raw: BinaryIO, codec: str, skip: int) -> Iterator[Line]:
         *complete, pending = pending.split("\n")
         for text in complete:
             number += 1
-            yield Line(number, text + "\n")
+            chars, dropped = dropped + len(text), 0
+            if max_chars is not None and chars > max_chars:
+                yield Line(number, "", too_large_reason("line", chars * width, max_chars * width))
+            else:
+                yield Line(number, text + "\n")
+        if max_chars is not None and dropped + len(pending) > max_chars:
+            dropped, pending = dropped + len(pending), ""
         if not chunk:
-            if pending:
+            if dropped:
+                yield Line(number + 1, "", too_large_reason("line", dropped * width, max_chars * width))
+            elif pending:
                 yield Line(number + 1, pending)
             return

@@ -13,7 +13,7 @@ from typing import Iterator
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 
-from corpus.loaders.base import FileSkipped, Item
+from corpus.loaders.base import FileSkipped, Item, check_file_size
 from corpus.loaders.decode import normalise_newlines
 from corpus.loaders.text import build_statement
 from corpus.options import LoadOptions
@@ -21,7 +21,7 @@ from corpus.options import LoadOptions
 
 def load_docx(path: Path, file_id: str, options: LoadOptions) -> Iterator[Item]:
     """One statement from a Word ``.docx`` file."""
-    if path.stat().st_size == 0:
+    if check_file_size(path, options) == 0:
         raise FileSkipped("empty file")
     try:
         document = docx.Document(str(path))

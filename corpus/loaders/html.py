@@ -10,7 +10,7 @@ from typing import Iterator
 
 import trafilatura
 
-from corpus.loaders.base import FileSkipped, Item, title_from_name
+from corpus.loaders.base import FileSkipped, Item, check_file_size, title_from_name
 from corpus.loaders.decode import SNIFF_BYTES, decode_bytes, normalise_newlines, sniff_bom
 from corpus.loaders.text import tidy
 from corpus.options import LoadOptions
@@ -21,6 +21,7 @@ _METADATA = ("author", "hostname", "description", "language")
 
 def load_html(path: Path, file_id: str, options: LoadOptions) -> Iterator[Item]:
     """One statement from an HTML page's main text."""
+    check_file_size(path, options)
     data = path.read_bytes()
     if not data.strip():
         raise FileSkipped("empty file")

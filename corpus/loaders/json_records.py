@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from corpus.loaders.base import FileSkipped, Item
+from corpus.loaders.base import FileSkipped, Item, check_file_size
 from corpus.loaders.decode import iter_lines, read_text
 from corpus.loaders.records import RecordError, record_to_statement
 from corpus.options import LoadOptions
@@ -31,7 +31,7 @@ def load_jsonl_gz(path: Path, file_id: str, options: LoadOptions) -> Iterator[It
 
 def _jsonl(path: Path, file_id: str, options: LoadOptions, gz: bool) -> Iterator[Item]:
     seen_any = False
-    for line in iter_lines(path, options.encoding, gz=gz):
+    for line in iter_lines(path, options.encoding, gz=gz, max_line_bytes=options.max_file_bytes):
         if line.error:
             seen_any = True
             yield LoadProblem(str(path), line.error, line.number)
@@ -54,6 +54,7 @@ def _jsonl(path: Path, file_id: str, options: LoadOptions, gz: bool) -> Iterator
 
 def load_json(path: Path, file_id: str, options: LoadOptions) -> Iterator[Item]:
     """Statements from a ``.json`` file: one record, a list, or a ``data``/``statements`` list."""
+    check_file_size(path, options)  # parsed whole: limited like a document
     text = read_text(path, options.encoding)
     try:
         document = json.loads(text)

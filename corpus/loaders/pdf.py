@@ -11,7 +11,7 @@ from typing import Iterator
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 
-from corpus.loaders.base import FileSkipped, Item, title_from_name
+from corpus.loaders.base import FileSkipped, Item, check_file_size, title_from_name
 from corpus.loaders.decode import normalise_newlines
 from corpus.loaders.text import tidy
 from corpus.options import LoadOptions
@@ -22,7 +22,7 @@ PAGE_SEPARATOR = "\n\n"
 
 def load_pdf(path: Path, file_id: str, options: LoadOptions) -> Iterator[Item]:
     """One statement from a PDF with a text layer."""
-    if path.stat().st_size == 0:
+    if check_file_size(path, options) == 0:
         raise FileSkipped("empty file")
     try:
         reader = PdfReader(path)

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from corpus.loaders.base import FileSkipped, Item, title_from_name
+from corpus.loaders.base import FileSkipped, Item, check_file_size, title_from_name
 from corpus.loaders.decode import read_text
 from corpus.loaders.records import as_field_text, json_safe, pick
 from corpus.options import LoadOptions
@@ -91,6 +91,7 @@ def build_statement(
 
 def load_text(path: Path, file_id: str, options: LoadOptions) -> Iterator[Item]:
     """One statement from a ``.txt`` or ``.md`` file."""
+    check_file_size(path, options)
     front, body = split_front_matter(read_text(path, options.encoding))
     if front is not None and not body.strip():
         raise FileSkipped("no text after the front matter")
