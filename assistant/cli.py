@@ -14,7 +14,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from corpus.options import LoadOptions  # noqa: E402
+from corpus.options import DEFAULT_MAX_FILE_MB, MB, LoadOptions  # noqa: E402
 from corpus.problems import StatementsError  # noqa: E402
 
 DEFAULT_INDEX_DIR = ".statements-qa/index"
@@ -99,6 +99,11 @@ def _add_load_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--join-text", action="store_true", help="join all --field text columns (e.g. title,text)")
     p.add_argument("--encoding", help="text encoding of the input files (default: UTF-8)")
+    p.add_argument(
+        "--max-file-size", type=float, default=DEFAULT_MAX_FILE_MB, metavar="MB",
+        help=f"skip .txt/.md/.html/.pdf/.docx/.json files, and lines of JSONL/CSV files, larger than this "
+        f"(default: {DEFAULT_MAX_FILE_MB} MB; 0 for no limit)",
+    )
 
 
 def _add_index_dir(p: argparse.ArgumentParser) -> None:
@@ -114,14 +119,19 @@ def _add_query_options(p: argparse.ArgumentParser) -> None:
 
 
 def load_options(args: argparse.Namespace) -> LoadOptions:
-    """LoadOptions from --field, --join-text and --encoding."""
+    """LoadOptions from --field, --join-text, --encoding and --max-file-size."""
     fields: dict[str, object] = {}
     for item in args.field:
         name, sep, columns = item.partition("=")
         if not sep or name not in LOAD_FIELDS or not columns:
             raise StatementsError(f"--field {item!r}: expected NAME=COLUMN[,COLUMN] with NAME one of {', '.join(LOAD_FIELDS)}")
         fields[name] = tuple(c.strip() for c in columns.split(",") if c.strip())
-    return LoadOptions(**fields, join_text=args.join_text, encoding=args.encoding)  # type: ignore[arg-type]
+    size = args.max_file_size
+    if not (size >= 0 and size != float("inf")):  # also refuses nan
+        raise StatementsError(f"--max-file-size {size:g}: expected a number of MB, or 0 for no limit")
+    max_file_bytes = int(size * MB) if size > 0 else None
+    return LoadOptions(**fields, join_text=args.join_text, encoding=args.encoding,  # type: ignore[arg-type]
+                       max_file_bytes=max_file_bytes)
 
 
 def parse_filters(items: Sequence[str]) -> dict[str, str]:
@@ -138,6 +148,8 @@ def parse_filters(items: Sequence[str]) -> dict[str, str]:
 def _print_problems(report) -> None:
     for problem in report.problems:
         print(problem, file=sys.stderr)
+    for dropped, kept in report.duplicates:
+        print(f"duplicate {dropped}: same text as {kept}, indexed once", file=sys.stderr)
     print(report.summary(), file=sys.stderr)
 
 

@@ -160,7 +160,18 @@ def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
 
 # -- memory and machine ---------------------------------------------------------------------
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MiB (``ru_maxrss`` is KiB on Linux)."""
+    """Peak resident set size of this process so far, in MiB.
+
+    Reads ``VmHWM`` from ``/proc/self/status``: ``ru_maxrss`` survives ``fork`` + ``exec`` on
+    Linux, so a child started by a big parent would report the parent's peak.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024.0, 1)
+    except OSError:
+        pass
     kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return round(kib / 1024.0 if sys.platform != "darwin" else kib / (1024.0 * 1024.0), 1)
 

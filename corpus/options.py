@@ -16,14 +16,14 @@ class LoadOptions:
     (e.g. ``("title", "text")`` for BEIR corpora).
 
     ``max_file_bytes`` (default 20 MB; None for no limit) bounds what is read into memory at
-    once, and the text that one statement may have (embedding 20 MB of text already takes
-    hours on a CPU):
+    once, and the text one statement may have (20 MB of plain text is some 20,000 chunks:
+    tens of minutes of embedding on a CPU):
 
     - Files read whole (``.txt``, ``.md``, ``.html``, ``.pdf``, ``.docx``, ``.json``) larger than
       the limit are skipped, checked with ``os.stat`` before any byte is read.
     - Record files that are streamed (``.jsonl``, ``.csv`` and their ``.gz``) have no file size
-      limit; a single line, or a record's text, over the limit is skipped with its line number,
-      and such a line is never held in memory whole.
+      limit; a single line over the limit (so any record whose text is over it) is skipped with
+      its line number, and is never held in memory whole.
 
     The CLI sets it with ``--max-file-size MB``.
     """
@@ -41,10 +41,11 @@ class LoadOptions:
 
 
 def size_text(size: int) -> str:
-    """A byte count for a message, in MB with one decimal: ``104857600`` -> ``"100.0 MB"``."""
-    return f"{size / MB:.1f} MB"
+    """A byte count for a message: ``104857600`` -> ``"100.0 MB"``, ``2048`` -> ``"2,048 bytes"``."""
+    return f"{size / MB:.1f} MB" if size >= MB // 10 else f"{size:,} bytes"
 
 
 def too_large_reason(what: str, size: int, limit: int) -> str:
     """``file too large (100.0 MB, limit 20 MB; raise it with --max-file-size)``."""
-    return f"{what} too large ({size_text(size)}, limit {limit / MB:g} MB; raise it with --max-file-size)"
+    shown = f"{limit / MB:g} MB" if limit >= MB // 10 else f"{limit:,} bytes"
+    return f"{what} too large ({size_text(size)}, limit {shown}; raise it with --max-file-size)"

@@ -66,7 +66,7 @@ class StatementIndex:
             chunk_ids = np.load(folder / CHUNK_IDS_FILE)
             dense = VectorIndex.load(folder / FAISS_FILE)
             lexical = LexicalIndex.load(folder / BM25_FOLDER)
-        except (OSError, ValueError, RuntimeError, sqlite3.DatabaseError) as exc:
+        except (OSError, EOFError, ValueError, RuntimeError, sqlite3.DatabaseError) as exc:
             raise StatementsError(f"index {index_dir} is damaged ({exc}); {rebuild_hint(index_dir)}") from None
         encoder = Encoder(manifest.model)
         if len(chunk_ids) != len(vectors) or len(dense) != len(chunk_ids) or len(lexical) != len(chunk_ids):

@@ -24,7 +24,7 @@ from embeddings.index import (
 )
 from embeddings.lexical_index import LexicalIndex
 from embeddings.lock import write_lock
-from embeddings.manifest import Manifest, folder_checksums, generation_folder
+from embeddings.manifest import MANIFEST_NAME, Manifest, folder_checksums, generation_folder
 from embeddings.progress import progress_bar
 from embeddings.store import StatementStore
 from embeddings.vector_index import VectorIndex
@@ -265,6 +265,8 @@ def _prune_generations(index_dir: Path, current: int) -> None:
             shutil.rmtree(path, ignore_errors=True)
         elif name.startswith(".gen-") and ".tmp-" in name:
             shutil.rmtree(path, ignore_errors=True)  # left by a crashed writer (we hold the lock)
+        elif name.startswith(f".{MANIFEST_NAME}.tmp-") and path.is_file():
+            path.unlink(missing_ok=True)  # a manifest write killed before its rename (we hold the lock)
 
 
 class _NothingChanged(Exception):

@@ -376,7 +376,7 @@ def test_bad_input_folder_loads_the_good_and_reports_each_problem_once(tmp_path)
     problems = {(Path(p.path).name, p.line): p.reason for p in report.problems}
     assert problems == {
         ("empty.txt", None): "empty file",
-        ("image.txt", None): "binary file, not text",
+        ("image.txt", None): "binary file, not text (if it is UTF-16 text without a byte-order mark, give --encoding utf-16)",
         ("latin.txt", None): "not valid UTF-8 text (byte 0xe9 at offset 1)",
         ("records.jsonl", 2): problems[("records.jsonl", 2)],
         ("table.csv", 3): "broken CSV quoting: ',' expected after '\"'",

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 from corpus.loaders import SUPPORTED_SUFFIXES, suffix_of
 
 MAX_FILES = 20
-MAX_FILE_MB = 25
+MAX_FILE_MB = 20  # the loader's own default limit for files read whole (LoadOptions.max_file_bytes)
 MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
 ID_PREFIX = "uploads"  # statement ids of uploaded files start with "uploads/"
 # What the upload box offers; ".gz" lets the browser pick .jsonl.gz / .csv.gz files.

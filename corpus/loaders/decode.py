@@ -72,7 +72,7 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> str:
     else:
         codec, skip, name = (encoding or "utf-8"), 0, encoding
         if (encoding is None or ascii_compatible(encoding)) and b"\x00" in data[:SNIFF_BYTES]:
-            raise FileSkipped("binary file, not text")
+            raise FileSkipped("binary file, not text (if it is UTF-16 text without a byte-order mark, give --encoding utf-16)")
     try:
         text = data[skip:].decode(codec)
     except UnicodeDecodeError as error:
@@ -113,7 +113,7 @@ def iter_lines(
             yield from _stream_lines(raw, encoding, 0, max_line_bytes)
             return
         if bom is None and b"\x00" in head:
-            raise FileSkipped("binary file, not text")
+            raise FileSkipped("binary file, not text (if it is UTF-16 text without a byte-order mark, give --encoding utf-16)")
         codec = "utf-8" if bom is not None else (encoding or "utf-8")
         name = None if bom is not None else encoding
         offset, number = 0, 0

@@ -32,7 +32,7 @@ def load_html(path: Path, file_id: str, options: LoadOptions) -> Iterator[Item]:
     else:
         page = decode_bytes(data, options.encoding)
     document = trafilatura.bare_extraction(
-        page, with_metadata=True, include_comments=False, include_tables=True
+        page, with_metadata=True, include_comments=False, include_tables=True, favor_precision=True
     )
     meta = document.as_dict() if document is not None else {}
     text = tidy(normalise_newlines(meta.get("text") or ""))

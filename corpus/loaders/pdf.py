@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Iterator
 
@@ -18,6 +19,7 @@ from corpus.options import LoadOptions
 from corpus.statement import PageSpan, Statement
 
 PAGE_SEPARATOR = "\n\n"
+logging.getLogger("pypdf").setLevel(logging.ERROR)  # a broken PDF is reported once, as a skip line
 
 
 def load_pdf(path: Path, file_id: str, options: LoadOptions) -> Iterator[Item]:

@@ -1,7 +1,7 @@
 """Mapping one structured record (a JSON object or a CSV row) onto a Statement.
 
 Rules: for each statement field, the first name in ``LoadOptions`` whose value is present
-(not null, not blank) wins. A text over ``LoadOptions.max_file_bytes`` (in UTF-8) is an error. Numbers become strings (``2017`` -> ``"2017"``). Every other field
+(not null, not blank) wins. Numbers become strings (``2017`` -> ``"2017"``). Every other field
 goes into ``metadata`` (except null or blank values of fields named in the options); a nested ``metadata`` object is merged into it
 (the record's own fields win). Values are kept only if JSON-serialisable.
 """
@@ -13,7 +13,7 @@ import math
 from typing import Any, Mapping
 
 from corpus.loaders.decode import normalise_newlines
-from corpus.options import LoadOptions, too_large_reason
+from corpus.options import LoadOptions
 from corpus.statement import Statement
 
 _ATTRIBUTES = ("title", "speaker", "source", "date", "url")
@@ -80,13 +80,7 @@ def record_text(record: Mapping[str, Any], options: LoadOptions) -> tuple[str, l
     if not options.join_text:
         used = used[:1]
     parts = [normalise_newlines(record[n]).strip() for n in used]
-    text = "\n\n".join(parts)
-    limit = options.max_file_bytes
-    if limit is not None and len(text) * 4 > limit:  # 4: the most bytes a character takes in UTF-8
-        size = len(text.encode("utf-8", "surrogatepass"))
-        if size > limit:
-            raise RecordError(too_large_reason("text", size, limit))
-    return text, used
+    return "\n\n".join(parts), used
 
 
 def record_to_statement(
