@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from assistant.answer import Answer, Quote
-from assistant.extract import Candidate, ExtractionSettings, QuoteExtractor
+from assistant.extract import Candidate, ExtractionSettings, QuoteExtractor, question_texts
 from assistant.question import Question, parse_question, resolve
 from assistant.retrieval import HybridRetriever
 from assistant.speakers import SpeakerDirectory
@@ -62,8 +62,14 @@ class Answerer:
                 filters["exclude_statement_ids"] = sorted(match.statement_ids)
             else:
                 excluded_speaker = frame.exclude_speaker
-        passages = self.retriever.retrieve(frame.search_text, k=self.settings.passages, filters=filters)
-        cands = self.extractor.candidates(frame, passages, reported)
+        texts = [frame.search_text, *question_texts(frame)]  # one forward pass for all three
+        vectors = self.retriever.index.encoder.model.encode(
+            texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        passages = self.retriever.retrieve(
+            frame.search_text, k=self.settings.passages, filters=filters, query_vector=vectors[0]
+        )
+        cands = self.extractor.candidates(frame, passages, reported, question_vectors=vectors[1:])
         if excluded_speaker:
             cands = self._without_speaker(cands, excluded_speaker)
         shown = _quoted_ranges(history) if frame.kind == "more" else []

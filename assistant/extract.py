@@ -46,6 +46,7 @@ class ExtractionSettings:
     keep_ratio: float = 0.75  # further quotes must score at least this share of the first
     abstain_below: float = 0.36  # topic match under which nothing counts as an answer
     speaker_weight: float = 0.3
+    encode_top: int = 8  # sentences encoded per question (0: all); see _score_dense
 
 
 @dataclass
@@ -80,6 +81,11 @@ class SentenceVectors:
         self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
+    def has(self, statement_id: str, span: tuple[int, int]) -> bool:
+        """Whether a sentence's vector is cached."""
+        with self._lock:
+            return (statement_id, span[0], span[1]) in self._cache
+
     def encode_many(self, items: list[tuple[Statement, list[tuple[int, int]]]]) -> list[np.ndarray]:
         """One matrix of normalised vectors per (statement, spans) item; new sentences in one batch."""
         keys = [[(statement.id, a, b) for a, b in spans] for statement, spans in items]
@@ -106,6 +112,11 @@ class SentenceVectors:
         return [np.stack([found[key] for key in group]) for group in keys]
 
 
+def question_texts(question: Question) -> list[str]:
+    """What sentences are compared with: the question, and its topic when that differs."""
+    return [question.text] + ([question.topic] if question.topic and question.topic != question.text else [])
+
+
 class QuoteExtractor:
     """Scores the sentences of retrieved passages and builds the quotes of an answer."""
 
@@ -118,9 +129,16 @@ class QuoteExtractor:
 
     # -- scoring ---------------------------------------------------------------------------
     def candidates(
-        self, question: Question, passages: Sequence[Passage], reported_speaker: str = ""
+        self,
+        question: Question,
+        passages: Sequence[Passage],
+        reported_speaker: str = "",
+        question_vectors: np.ndarray | None = None,
     ) -> list[Candidate]:
-        """Every sentence of the passages, scored against the question; best first."""
+        """Every sentence of the passages, scored against the question; best first.
+
+        ``question_vectors``: embeddings of ``question_texts(question)``, if already computed.
+        """
         if not passages:
             return []
         index = self.retriever.index
@@ -144,7 +162,6 @@ class QuoteExtractor:
                 per_statement.setdefault(st.id, []).append(len(cands) - 1)
         if not cands:
             return []
-        self._score_dense(question, cands)
         self._score_lexical(question, cands, reported_speaker)
         if reported_speaker:
             texts_by_statement: dict[str, list[str]] = {}
@@ -153,6 +170,7 @@ class QuoteExtractor:
                     c.statement.id, [c.statement.text[a:b] for a, b in c.spans]
                 )
                 c.speaker = speaker_evidence(texts, c.position, reported_speaker)
+        self._score_dense(question, cands, question_vectors)
         s = self.settings
         for c in cands:
             c.score = s.dense_weight * c.dense + s.lexical_weight * c.lexical + s.passage_weight * c.passage_score
@@ -176,19 +194,36 @@ class QuoteExtractor:
                     self._spans.popitem(last=False)
         return spans
 
-    def _score_dense(self, question: Question, cands: list[Candidate]) -> None:
-        encoder = self.retriever.index.encoder
-        texts = [question.text] + ([question.topic] if question.topic and question.topic != question.text else [])
-        qv = encoder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+    def _score_dense(self, question: Question, cands: list[Candidate], qv: np.ndarray | None) -> None:
+        """Dense similarity of sentences to the question and to its topic.
+
+        Only the ``encode_top`` most promising sentences by the cheap scores (words, passage,
+        speaker), plus any already cached, are encoded; the others get the lowest similarity
+        seen, which keeps them behind the encoded ones (encoding is most of ask()'s time).
+        """
+        s = self.settings
+        if qv is None:
+            qv = self.retriever.index.encoder.model.encode(
+                question_texts(question), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+        cheap = [s.lexical_weight * c.lexical + s.passage_weight * c.passage_score + s.speaker_weight * c.speaker for c in cands]
+        order = sorted(range(len(cands)), key=lambda i: -cheap[i])
+        chosen = set(order[: s.encode_top]) if s.encode_top > 0 else set(order)
+        chosen |= {i for i, c in enumerate(cands) if self.vectors.has(c.statement.id, c.span)}
         groups: dict[str, list[int]] = {}
-        for i, c in enumerate(cands):
-            groups.setdefault(c.statement.id, []).append(i)
+        for i in sorted(chosen):
+            groups.setdefault(cands[i].statement.id, []).append(i)
         items = [(cands[ids[0]].statement, [cands[i].span for i in ids]) for ids in groups.values()]
         for ids, vecs in zip(groups.values(), self.vectors.encode_many(items)):
             sims = vecs @ qv.T  # (sentences, 1 or 2)
             for i, row in zip(ids, sims):
                 cands[i].dense = float(row[0])
                 cands[i].topic = float(row[-1])
+        floor_dense = min(cands[i].dense for i in chosen)
+        floor_topic = min(cands[i].topic for i in chosen)
+        for i, c in enumerate(cands):
+            if i not in chosen:
+                c.dense, c.topic = floor_dense, floor_topic
 
     def _score_lexical(self, question: Question, cands: list[Candidate], speaker: str) -> None:
         lexical = self.retriever.index.lexical

@@ -1,6 +1,8 @@
 """Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates fused into one ranking."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -63,16 +65,31 @@ class HybridRetriever:
     def __init__(self, index: StatementIndex, fusion: FusionSettings = FusionSettings()) -> None:
         self.index = index
         self.fusion = fusion
+        self._allowed: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def retrieve(
-        self, query: str, k: int = 5, filters: Mapping[str, object] | None = None, mode: str = "hybrid"
+        self,
+        query: str,
+        k: int = 5,
+        filters: Mapping[str, object] | None = None,
+        mode: str = "hybrid",
+        query_vector: np.ndarray | None = None,
     ) -> list[Passage]:
-        """The ``k`` best passages for ``query`` (``mode``: hybrid, dense or lexical)."""
-        scored = self.score(query, k, filters, mode)
+        """The ``k`` best passages for ``query`` (``mode``: hybrid, dense or lexical).
+
+        ``query_vector``: the query's embedding, when the caller has already encoded it.
+        """
+        scored = self.score(query, k, filters, mode, query_vector)
         return self.passages(scored, k)
 
     def score(
-        self, query: str, k: int, filters: Mapping[str, object] | None = None, mode: str = "hybrid"
+        self,
+        query: str,
+        k: int,
+        filters: Mapping[str, object] | None = None,
+        mode: str = "hybrid",
+        query_vector: np.ndarray | None = None,
     ) -> Scored:
         """Fused scores of the best candidate rows for ``query``."""
         index = self.index
@@ -82,7 +99,9 @@ class HybridRetriever:
             empty = np.empty(0)
             return Scored(empty.astype(np.int64), empty, empty, empty)
         depth = max(k, self.fusion.candidates)
-        qvec = index.encoder.encode_query(query) if mode != "lexical" else None
+        qvec = None
+        if mode != "lexical":
+            qvec = query_vector if query_vector is not None else index.encoder.encode_query(query)
         lexical_all = index.lexical.scores(query) if mode != "dense" else np.zeros(n, np.float32)
         if allowed_ids is not None:
             mask = np.zeros(n, dtype=bool)
@@ -130,8 +149,16 @@ class HybridRetriever:
         active = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
         if not active:
             return None
-        ids = np.asarray(self.index.store.matching_chunk_ids(active), dtype=np.int64)
-        return np.sort(ids)
+        key = tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple, set, frozenset)) else v) for k, v in active.items()))
+        with self._lock:
+            cached = self._allowed.get(key)
+        if cached is None:  # a generation never changes, so its filter results can be kept
+            cached = np.sort(np.asarray(self.index.store.matching_chunk_ids(active), dtype=np.int64))
+            with self._lock:
+                self._allowed[key] = cached
+                while len(self._allowed) > 256:
+                    self._allowed.popitem(last=False)
+        return cached
 
     def _fuse(self, dense: np.ndarray, lexical: np.ndarray, mode: str) -> np.ndarray:
         if mode == "dense":

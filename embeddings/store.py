@@ -196,9 +196,9 @@ class StatementStore:
                     args.append(f'$."{key}"')
                 where.append(f"LOWER(CAST({column} AS TEXT)) LIKE ? ESCAPE '\\'")
                 args.append("%" + _escape_like(str(value).lower()) + "%")
-        sql = "SELECT c.id FROM chunks c JOIN statements s ON s.id = c.statement_id"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        sql = "SELECT c.id FROM chunks c"
+        if where:  # match statements first, then their chunks through the statement index
+            sql += " WHERE c.statement_id IN (SELECT s.id FROM statements s WHERE " + " AND ".join(where) + ")"
         return [r[0] for r in self._db.execute(sql, args)]
 
 
