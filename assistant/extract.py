@@ -72,6 +72,9 @@ class Candidate:
         return self.statement.text[a:b]
 
 
+SCORED_CHARS = 400  # a sentence is compared by its first ~80 tokens (the quote stays whole)
+
+
 class SentenceVectors:
     """Embeddings of sentences, computed on first use and kept (LRU); safe across threads."""
 
@@ -92,7 +95,7 @@ class SentenceVectors:
         with self._lock:
             found = {key: self._cache[key] for group in keys for key in group if key in self._cache}
         todo = {
-            key: statement.text[key[1] : key[2]]
+            key: statement.text[key[1] : min(key[2], key[1] + SCORED_CHARS)]
             for (statement, _), group in zip(items, keys)
             for key in group
             if key not in found
