@@ -39,12 +39,14 @@ class FusionSettings:
 
     ``convex``: ``dense_weight * dense + (1 - dense_weight) * bm25 / max(bm25)`` over the union of
     both candidate lists, each candidate scored by both retrievers (no missing scores).
+    ``zscore``: ``dense_weight * z(dense) + (1 - dense_weight) * z(bm25)``, each score
+    standardised (mean 0, deviation 1) over the same candidate union.
     ``rrf``: reciprocal-rank fusion with constant ``rrf_k``. The defaults were tuned on the
-    SciFact train queries (benchmarks/beir.py --tune); see benchmarks/README.md.
+    SciFact train queries (benchmarks/beir.py --tune: convex, dense weight 0.75); see benchmarks/README.md.
     """
 
     method: str = "convex"
-    dense_weight: float = 0.5
+    dense_weight: float = 0.75
     candidates: int = 100
     rrf_k: int = 60
 
@@ -168,6 +170,9 @@ class HybridRetriever:
         if self.fusion.method == "rrf":
             c = self.fusion.rrf_k
             return 1.0 / (c + _ranks(dense)) + np.where(lexical > 0, 1.0 / (c + _ranks(lexical)), 0.0)
+        if self.fusion.method == "zscore":
+            w = self.fusion.dense_weight
+            return w * _standardised(dense) + (1.0 - w) * _standardised(lexical)
         top = float(lexical.max()) if len(lexical) else 0.0
         lexical_norm = lexical / top if top > 0 else lexical
         w = self.fusion.dense_weight
@@ -178,6 +183,12 @@ def _top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     if len(scores) <= k:
         return np.arange(len(scores))
     return np.argpartition(-scores, k)[:k]
+
+
+def _standardised(scores: np.ndarray) -> np.ndarray:
+    x = scores.astype(np.float64)
+    sd = float(x.std()) if len(x) else 0.0
+    return (x - float(x.mean())) / sd if sd > 0 else np.zeros_like(x)
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:

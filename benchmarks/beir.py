@@ -127,13 +127,22 @@ def doc_run(
     return run
 
 
-def evaluate(qrels: Mapping[str, Mapping[str, int]], run: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
+def evaluate(
+    qrels: Mapping[str, Mapping[str, int]], run: Mapping[str, Mapping[str, float]], ci: bool = False
+) -> dict[str, Any]:
+    """Mean metrics (ranx); with ``ci``, a 95% bootstrap interval of nDCG@10 over the queries."""
     from ranx import Qrels, Run, evaluate as ranx_evaluate
 
     q = Qrels({qid: dict(docs) for qid, docs in qrels.items()})
     r = Run({qid: (docs if docs else {"__none__": 0.0}) for qid, docs in run.items() if qid in qrels})
     scores = ranx_evaluate(q, r, METRICS, make_comparable=True)
-    return {m: round(float(scores[m]), 4) for m in METRICS}
+    out: dict[str, Any] = {m: round(float(scores[m]), 4) for m in METRICS}
+    if ci:
+        per_query = np.array(list(r.scores[TUNE_METRIC].values()), dtype=np.float64)
+        rng = np.random.default_rng(0)
+        means = per_query[rng.integers(0, len(per_query), (2000, len(per_query)))].mean(axis=1)
+        out[f"{TUNE_METRIC}_ci95"] = [round(float(np.percentile(means, 2.5)), 4), round(float(np.percentile(means, 97.5)), 4)]
+    return out
 
 
 def passages_ranker(retriever: Any, k: int, mode: str) -> Callable[[str], list[tuple[str, float]]]:
@@ -194,7 +203,10 @@ class WholeStatementChunker:
         from corpus.chunk import Chunk
 
         n = len(statement.text)
-        return [Chunk(statement.id, 0, 0, n, statement.text, ((0, n),))]
+        return [Chunk(statement.id, 0, 0, n, statement.text, ((0, n),))] if n else []
+
+    def chunk_many(self, statements: Iterable[Any]) -> list:
+        return [c for statement in statements for c in self.chunk(statement)]
 
     @property
     def settings(self) -> dict:
@@ -314,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         with Stopwatch() as sw:
             run = doc_run(passages_ranker(retriever, chunk_k, mode), queries, test_ids, args.k, aliases)
         timings[label] = round(sw.seconds, 2)
-        results[label] = evaluate(test, run)
+        results[label] = evaluate(test, run, ci=True)
         doc_counts[label] = round(float(np.mean([len(v) for v in run.values()])), 1)
         log(f"{label}: {results[label]} ({sw.seconds:.1f}s)")
     print_table(f"{name}: test ({len(test_ids)} queries), {stats['chunks']} chunks, chunker={args.chunker}", results)
@@ -376,7 +388,9 @@ def tune(index, queries, train, train_ids, test, test_ids, row_doc, k, chunk_k, 
     best_settings = FusionSettings(**best["settings"])
     best_rrf = max((r for r in rows if r["settings"]["method"] == "rrf"), key=lambda r: r["train"][TUNE_METRIC])
     retriever = HybridRetriever(index, best_settings)
-    test_scores = evaluate(test, doc_run(passages_ranker(retriever, chunk_k, "hybrid"), queries, test_ids, k, aliases))
+    test_scores = evaluate(
+        test, doc_run(passages_ranker(retriever, chunk_k, "hybrid"), queries, test_ids, k, aliases), ci=True
+    )
     rrf_settings = FusionSettings(**best_rrf["settings"])
     rrf_test = evaluate(
         test, doc_run(passages_ranker(HybridRetriever(index, rrf_settings), chunk_k, "hybrid"), queries, test_ids, k, aliases)
@@ -420,7 +434,7 @@ def explore(index, queries, train, train_ids, test, test_ids, row_doc, k, chunk_
             explore_rankers(index, chunk_k, row_doc, method, best["dense_weight"], best["candidates"]),
             queries, test_ids, k, aliases,
         )
-        best = {**best, "test": evaluate(test, run)}
+        best = {**best, "test": evaluate(test, run, ci=True)}
         out[method] = {"grid": rows, "best": best}
         table[f"{method}(dense_weight={best['dense_weight']}, candidates={best['candidates']})"] = best["test"]
         log(f"explore {method}: best on train {best['dense_weight']}/{best['candidates']} -> {best['train']}")

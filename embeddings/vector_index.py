@@ -31,6 +31,7 @@ class VectorIndex:
 
     def __init__(self, index: "faiss.Index") -> None:
         self._index = index
+        self._approximate = isinstance(faiss.downcast_index(index.index), faiss.IndexHNSW)
 
     @classmethod
     def build(cls, vectors: np.ndarray, ids: np.ndarray, approximate: bool | None = None) -> "VectorIndex":
@@ -56,7 +57,7 @@ class VectorIndex:
     @property
     def approximate(self) -> bool:
         """Whether this index searches an HNSW graph rather than every vector."""
-        return isinstance(faiss.downcast_index(self._index.index), faiss.IndexHNSW)
+        return self._approximate
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -75,7 +76,12 @@ class VectorIndex:
         elif self.approximate:
             params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        scores, ids = self._index.search(q, min(k, len(self)), params=params)
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)  # one query: waking OpenMP threads costs more than it saves
+        try:
+            scores, ids = self._index.search(q, min(k, len(self)), params=params)
+        finally:
+            faiss.omp_set_num_threads(threads)
         keep = ids[0] >= 0
         return VectorHits(ids[0][keep], scores[0][keep])
 

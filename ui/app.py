@@ -127,11 +127,15 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
                         placeholder="The chosen quote with its attribution, ready to paste.",
                     )
                 with gr.Tab("Filters"):
+                    # Names are filled in on page load (refresh): choices given here would also be listed in
+                    # the API description that Gradio embeds in every page, the login page included.
                     speaker = gr.Dropdown(
-                        label="Speaker", allow_custom_value=True, elem_id="sqa-speaker", **_choices(qa, "speaker")
+                        label="Speaker", allow_custom_value=True, elem_id="sqa-speaker",
+                        **_choices(qa, "speaker", names=False),
                     )
                     source = gr.Dropdown(
-                        label="Source", allow_custom_value=True, elem_id="sqa-source", **_choices(qa, "source")
+                        label="Source", allow_custom_value=True, elem_id="sqa-source",
+                        **_choices(qa, "source", names=False),
                     )
                     with gr.Row():
                         date_from = gr.Textbox(label="From", placeholder="YYYY or YYYY-MM-DD", elem_id="sqa-date-from")
@@ -297,9 +301,9 @@ def _add_files(qa: Assistant, paths: list[str], progress: Any) -> str:
         staged.cleanup()
 
 
-def _choices(qa: Assistant, key: str, keep_value: bool = False) -> dict[str, Any]:
+def _choices(qa: Assistant, key: str, keep_value: bool = False, names: bool = True) -> dict[str, Any]:
     label = {"speaker": "Any speaker", "source": "Any source"}[key]
-    values = qa.index.store.distinct_values(key)
+    values = qa.index.store.distinct_values(key) if names else []
     out: dict[str, Any] = {"choices": [(label, ANY)] + [(v, v) for v in values]}
     if not keep_value:
         out["value"] = ANY
