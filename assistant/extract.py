@@ -84,11 +84,6 @@ class SentenceVectors:
         self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def has(self, statement_id: str, span: tuple[int, int]) -> bool:
-        """Whether a sentence's vector is cached."""
-        with self._lock:
-            return (statement_id, span[0], span[1]) in self._cache
-
     def encode_many(self, items: list[tuple[Statement, list[tuple[int, int]]]]) -> list[np.ndarray]:
         """One matrix of normalised vectors per (statement, spans) item; new sentences in one batch."""
         keys = [[(statement.id, a, b) for a, b in spans] for statement, spans in items]
@@ -201,8 +196,9 @@ class QuoteExtractor:
         """Dense similarity of sentences to the question and to its topic.
 
         Only the ``encode_top`` most promising sentences by the cheap scores (words, passage,
-        speaker), plus any already cached, are encoded; the others get the lowest similarity
-        seen, which keeps them behind the encoded ones (encoding is most of ask()'s time).
+        speaker) are compared (their vectors may come from the cache, but which ones are compared
+        never depends on it, so an answer does not depend on earlier questions); the others get
+        the lowest similarity seen, which keeps them behind (encoding is most of ask()'s time).
         """
         s = self.settings
         if qv is None:
@@ -212,7 +208,6 @@ class QuoteExtractor:
         cheap = [s.lexical_weight * c.lexical + s.passage_weight * c.passage_score + s.speaker_weight * c.speaker for c in cands]
         order = sorted(range(len(cands)), key=lambda i: -cheap[i])
         chosen = set(order[: s.encode_top]) if s.encode_top > 0 else set(order)
-        chosen |= {i for i, c in enumerate(cands) if self.vectors.has(c.statement.id, c.span)}
         groups: dict[str, list[int]] = {}
         for i in sorted(chosen):
             groups.setdefault(cands[i].statement.id, []).append(i)
