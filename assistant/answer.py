@@ -53,13 +53,13 @@ class Answer:
 
     def to_markdown(self) -> str:
         """The chat message: block quotes with an attribution line each."""
-        lines = [_escape_md(self.message)]
+        lines = [escape_markdown(self.message)]
         for quote in self.quotes:
-            lines += ["", *(f"> {_escape_md(part)}" for part in quote.text.split("\n")), "", f"— {_escape_md(quote.attribution())}"]
+            lines += ["", *(f"> {escape_markdown(part)}" for part in quote.text.split("\n")), "", f"— {escape_markdown(quote.attribution())}"]
         if self.closest:
             lines += ["", "**Closest passages (not an answer):**"]
             for quote in self.closest:
-                lines += ["", f"> {_escape_md(quote.text)}", "", f"— {_escape_md(quote.attribution())}"]
+                lines += ["", f"> {escape_markdown(quote.text)}", "", f"— {escape_markdown(quote.attribution())}"]
         return "\n".join(lines)
 
     def to_text(self) -> str:
@@ -80,10 +80,10 @@ class Answer:
         return d
 
 
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~&")
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~&$")
 
 
-def _escape_md(text: str) -> str:
+def escape_markdown(text: str) -> str:
     """Escape Markdown and HTML so a statement's text always shows literally."""
     out = []
     for ch in text:

@@ -9,12 +9,11 @@ import html
 import re
 from typing import Any, Mapping, Sequence
 
-from assistant.answer import Answer, Quote
+from assistant.answer import Answer, Quote, escape_markdown
 from corpus.statement import Statement
 
 MAX_FULL_TEXT_CHARS = 60_000  # longer statements are shown as a window of this size around the quote
 MAX_CONTEXT_CHARS = 700  # surrounding paragraph shown on each side of a quote, at most
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|~$")
 _SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
 
 
@@ -22,23 +21,6 @@ def esc(text: object) -> str:
     """HTML-escape, and also neutralise ``$ { } `` ` `` so no template engine can act on the text."""
     out = html.escape(str(text), quote=True)
     return out.replace("$", "&#36;").replace("{", "&#123;").replace("}", "&#125;").replace("`", "&#96;")
-
-
-def escape_markdown(text: str) -> str:
-    """Text that Markdown shows literally (HTML-escaped, Markdown punctuation backslash-escaped)."""
-    out = []
-    for ch in text:
-        if ch == "<":
-            out.append("&lt;")
-        elif ch == ">":
-            out.append("&gt;")
-        elif ch == "&":
-            out.append("&amp;")
-        elif ch in _MD_SPECIAL:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 # -- chat --------------------------------------------------------------------------------------
