@@ -211,6 +211,9 @@ class Server:
         except OSError:
             return ""
 
+    def running(self) -> bool:
+        return self.demo is not None or (self.proc is not None and self.proc.poll() is None)
+
     def process(self) -> Any:
         import psutil
 
@@ -233,10 +236,10 @@ class Sampler:
     """While a phase runs: the server's peak RSS and CPU seconds, this process's CPU seconds (the
     clients), and other benchmark or test processes seen on the machine (they distort the figures)."""
 
-    def __init__(self, proc: Any) -> None:
+    def __init__(self, proc: Any, ours: set[int] = frozenset()) -> None:
         import psutil
 
-        self.proc, self.me, self.peak_rss_mb = proc, psutil.Process(), 0.0
+        self.proc, self.me, self.ours, self.peak_rss_mb = proc, psutil.Process(), set(ours), 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self.cpu_seconds = self.client_cpu_seconds = 0.0
@@ -250,7 +253,7 @@ class Sampler:
     def _run(self) -> None:
         import psutil
 
-        ignore = {self.proc.pid, self.me.pid} | {p.pid for p in self.me.parents()}  # not us, nor `timeout`
+        ignore = {self.proc.pid, self.me.pid} | self.ours | {p.pid for p in self.me.parents()}  # not us, nor `timeout`
         n = 0
         while not self._stop.is_set():
             try:
@@ -483,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
         for phase, run in plan:
             server = servers["alone" if phase == "alone" else "load"]
             before = load_average()
-            with Sampler(server.process()) as sampler:
+            with Sampler(server.process(), {s.process().pid for s in servers.values() if s.running()}) as sampler:
                 records[phase], seconds = run(server.url, scripts, args.timeout)
             if phase == "alone":
                 server.stop()  # not needed any more
@@ -526,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(f"Load: {args.sessions} sessions x {args.questions} questions, {statements:,} statements "
-          f"from {len(sources):,} sources; a fresh {mode} server per phase on 127.0.0.1 "
+          f"from {len(sources):,} sources; a fresh {mode} server for each of alone and load, on 127.0.0.1 "
           f"(ASK_CONCURRENCY={ASK_CONCURRENCY})")
     head = (f"{'phase':<11}{'asked':>6}{'errors':>7}{'wall s':>8}{'q/s':>7}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"
             f"{'max ms':>8}{'same':>9}{'srv CPU s':>10}{'RSS MB':>8}")
