@@ -46,7 +46,7 @@ class ExtractionSettings:
     keep_ratio: float = 0.75  # further quotes must score at least this share of the first
     abstain_below: float = 0.36  # topic match under which nothing counts as an answer
     speaker_weight: float = 0.3
-    encode_top: int = 8  # sentences encoded per question (0: all); see _score_dense
+    encode_top: int = 8  # sentences without stored vectors encoded per question (0: all); see _score_dense
 
 
 @dataclass
@@ -62,6 +62,7 @@ class Candidate:
     topic: float = 0.0
     speaker: float = 1.0
     score: float = 0.0
+    vector: np.ndarray | None = None  # stored at index time (see embeddings.sentence_pooling), if any
 
     @property
     def span(self) -> tuple[int, int]:
@@ -151,12 +152,16 @@ class QuoteExtractor:
                 continue
             spans = self._statement_spans(st)
             starts = {a: i for i, (a, _) in enumerate(spans)}
-            for a, _ in p.sentences:
+            stored = index.sentence_vectors_of(p.chunk_id)
+            if stored is not None and len(stored) != len(p.sentences):
+                stored = None  # never expected: the index stores one row per sentence of the chunk
+            for j, (a, _) in enumerate(p.sentences):
                 pos = starts.get(a)
                 if pos is None or (st.id, pos) in seen:
                     continue
                 seen.add((st.id, pos))
-                cands.append(Candidate(st, spans, pos, max(p.score, 0.0) / top if top > 0 else 0.0))
+                vector = None if stored is None else np.asarray(stored[j], dtype=np.float32)
+                cands.append(Candidate(st, spans, pos, max(p.score, 0.0) / top if top > 0 else 0.0, vector=vector))
                 per_statement.setdefault(st.id, []).append(len(cands) - 1)
         if not cands:
             return []
@@ -195,33 +200,39 @@ class QuoteExtractor:
     def _score_dense(self, question: Question, cands: list[Candidate], qv: np.ndarray | None) -> None:
         """Dense similarity of sentences to the question and to its topic.
 
-        Only the ``encode_top`` most promising sentences by the cheap scores (words, passage,
-        speaker) are compared (their vectors may come from the cache, but which ones are compared
-        never depends on it, so an answer does not depend on earlier questions); the others get
-        the lowest similarity seen, which keeps them behind (encoding is most of ask()'s time).
+        Sentences with vectors stored at index time are all compared. Others (an index built
+        with a model that does not mean-pool) are encoded now, and only the ``encode_top`` most
+        promising of them by the cheap scores (words, passage, speaker); their vectors may come
+        from the cache, but which ones are compared never depends on it, so an answer does not
+        depend on earlier questions. Sentences not compared get the lowest similarity seen.
         """
         s = self.settings
         if qv is None:
             qv = self.retriever.index.encoder.model.encode(
                 question_texts(question), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
             )
-        cheap = [s.lexical_weight * c.lexical + s.passage_weight * c.passage_score + s.speaker_weight * c.speaker for c in cands]
-        order = sorted(range(len(cands)), key=lambda i: -cheap[i])
-        chosen = set(order[: s.encode_top]) if s.encode_top > 0 else set(order)
+        stored = [i for i, c in enumerate(cands) if c.vector is not None]
+        if stored:
+            sims = np.stack([cands[i].vector for i in stored]) @ qv.T  # (sentences, 1 or 2)
+            for i, row in zip(stored, sims):
+                cands[i].dense, cands[i].topic = float(row[0]), float(row[-1])
+        unstored = [i for i, c in enumerate(cands) if c.vector is None]
+        cheap = {i: s.lexical_weight * cands[i].lexical + s.passage_weight * cands[i].passage_score
+                 + s.speaker_weight * cands[i].speaker for i in unstored}
+        unstored.sort(key=lambda i: -cheap[i])
+        encoded = unstored[: s.encode_top] if s.encode_top > 0 else unstored
         groups: dict[str, list[int]] = {}
-        for i in sorted(chosen):
+        for i in sorted(encoded):
             groups.setdefault(cands[i].statement.id, []).append(i)
         items = [(cands[ids[0]].statement, [cands[i].span for i in ids]) for ids in groups.values()]
         for ids, vecs in zip(groups.values(), self.vectors.encode_many(items)):
-            sims = vecs @ qv.T  # (sentences, 1 or 2)
-            for i, row in zip(ids, sims):
-                cands[i].dense = float(row[0])
-                cands[i].topic = float(row[-1])
-        floor_dense = min(cands[i].dense for i in chosen)
-        floor_topic = min(cands[i].topic for i in chosen)
-        for i, c in enumerate(cands):
-            if i not in chosen:
-                c.dense, c.topic = floor_dense, floor_topic
+            for i, row in zip(ids, vecs @ qv.T):
+                cands[i].dense, cands[i].topic = float(row[0]), float(row[-1])
+        compared = stored + encoded
+        floor_dense = min(cands[i].dense for i in compared)
+        floor_topic = min(cands[i].topic for i in compared)
+        for i in unstored[len(encoded):]:
+            cands[i].dense, cands[i].topic = floor_dense, floor_topic
 
     def _score_lexical(self, question: Question, cands: list[Candidate], speaker: str) -> None:
         lexical = self.retriever.index.lexical

@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from embeddings.progress import progress_bar
+from embeddings.sentence_pooling import EncodedChunks, Span, pool_sentences, pools_by_mean
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _DEFAULT_ALIASES = {"", "default", DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
@@ -92,6 +93,57 @@ class Encoder:
                 )
                 bar.update(len(part))
         return out
+
+    @property
+    def pools_by_mean(self) -> bool:
+        """Whether sentence vectors can be pooled from a chunk's token embeddings (mean pooling)."""
+        return pools_by_mean(self.model)
+
+    def encode_chunks(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]], progress: bool = False, block: int = 256
+    ) -> EncodedChunks:
+        """Chunk vectors plus one vector per sentence span (relative to its chunk's text), from one pass.
+
+        Needs a mean-pooling model (``pools_by_mean``). The chunk vectors equal ``encode(texts)``.
+        A sentence the pass did not cover (cut off by truncation) is encoded on its own.
+        """
+        dim = self.dimension
+        vectors = np.empty((len(texts), dim), dtype=np.float32)
+        counts = np.fromiter((len(s) for s in spans), np.int64, len(texts))
+        sentence_vectors = np.empty((int(counts.sum()), dim), dtype=np.float16)
+        row = 0
+        with progress_bar(total=len(texts), desc="embedding", unit="chunk", enabled=progress) as bar:
+            for lo in range(0, len(texts), block):
+                part = list(texts[lo : lo + block])
+                outputs = self.model.encode(
+                    part, batch_size=self.batch_size, output_value=None, show_progress_bar=False
+                )
+                tokens = self.model.tokenizer(
+                    part, return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
+                )
+                leftovers: list[tuple[int, str]] = []  # (sentence row, text) to encode on their own
+                for i, (text, out) in enumerate(zip(part, outputs)):
+                    chunk_spans = spans[lo + i]
+                    vec = out["sentence_embedding"].float().numpy()
+                    vectors[lo + i] = vec / max(float(np.linalg.norm(vec)), 1e-12)
+                    ids = tokens["input_ids"][i]
+                    if out["input_ids"][: len(ids)].tolist() == ids and int(out["attention_mask"].sum()) == len(ids):
+                        pooled, missing = pool_sentences(
+                            out["token_embeddings"].float().numpy(), np.asarray(tokens["offset_mapping"][i]), chunk_spans
+                        )
+                    else:  # the model tokenised differently than its tokenizer alone: no alignment
+                        pooled, missing = np.zeros((len(chunk_spans), dim), np.float32), range(len(chunk_spans))
+                    sentence_vectors[row : row + len(chunk_spans)] = pooled
+                    leftovers += [(row + j, text[chunk_spans[j][0] : chunk_spans[j][1]]) for j in missing]
+                    row += len(chunk_spans)
+                if leftovers:
+                    alone = self.model.encode(
+                        [t for _, t in leftovers], batch_size=self.batch_size, normalize_embeddings=True,
+                        convert_to_numpy=True, show_progress_bar=False,
+                    )
+                    sentence_vectors[[r for r, _ in leftovers]] = alone
+                bar.update(len(part))
+        return EncodedChunks(vectors, sentence_vectors, counts)
 
     def encode_query(self, text: str) -> np.ndarray:
         """One normalised query vector, shape (dimension,)."""

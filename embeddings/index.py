@@ -19,6 +19,10 @@ VECTORS_FILE = "vectors.npy"
 CHUNK_IDS_FILE = "chunk_ids.npy"
 FAISS_FILE = "dense.faiss"
 BM25_FOLDER = "bm25"
+# Optional (mean-pooling models): one float16 row per sentence of every chunk, and for chunk row i
+# the range sentence_rows[i]:sentence_rows[i + 1] of its sentences' rows (in Chunk.sentences order).
+SENTENCE_VECTORS_FILE = "sentence_vectors.npy"
+SENTENCE_ROWS_FILE = "sentence_rows.npy"
 
 
 def rebuild_hint(index_dir: Path) -> str:
@@ -42,6 +46,8 @@ class StatementIndex:
     dense: VectorIndex
     lexical: LexicalIndex
     encoder: Encoder
+    sentence_vectors: np.ndarray | None = None
+    sentence_rows: np.ndarray | None = None
 
     @classmethod
     def open(cls, index_dir: str | Path, model: str | None = None, verify: bool = True) -> "StatementIndex":
@@ -66,16 +72,33 @@ class StatementIndex:
             chunk_ids = np.load(folder / CHUNK_IDS_FILE)
             dense = VectorIndex.load(folder / FAISS_FILE)
             lexical = LexicalIndex.load(folder / BM25_FOLDER)
+            sentence_vectors = sentence_rows = None
+            if (folder / SENTENCE_ROWS_FILE).exists() or (folder / SENTENCE_VECTORS_FILE).exists():
+                sentence_vectors = np.load(folder / SENTENCE_VECTORS_FILE, mmap_mode="r")
+                sentence_rows = np.load(folder / SENTENCE_ROWS_FILE)
         except (OSError, EOFError, ValueError, RuntimeError, sqlite3.DatabaseError) as exc:
             raise StatementsError(f"index {index_dir} is damaged ({exc}); {rebuild_hint(index_dir)}") from None
         encoder = Encoder(manifest.model)
         if len(chunk_ids) != len(vectors) or len(dense) != len(chunk_ids) or len(lexical) != len(chunk_ids):
             raise StatementsError(f"index {index_dir} is inconsistent (file sizes differ); {rebuild_hint(index_dir)}")
-        return cls(index_dir, manifest, store, vectors, chunk_ids, dense, lexical, encoder)
+        if sentence_rows is not None and (
+            len(sentence_rows) != len(chunk_ids) + 1 or int(sentence_rows[-1]) != len(sentence_vectors)
+        ):
+            raise StatementsError(f"index {index_dir} is inconsistent (sentence vectors); {rebuild_hint(index_dir)}")
+        return cls(index_dir, manifest, store, vectors, chunk_ids, dense, lexical, encoder, sentence_vectors, sentence_rows)
 
     def rows_of(self, chunk_ids: np.ndarray) -> np.ndarray:
         """Row positions of the given (existing) chunk ids."""
         return np.searchsorted(self.chunk_ids, chunk_ids)
+
+    def sentence_vectors_of(self, chunk_id: int) -> np.ndarray | None:
+        """Stored vectors of a chunk's sentences (float16, in ``Chunk.sentences`` order), if the index has them."""
+        if self.sentence_rows is None or self.sentence_vectors is None:
+            return None
+        row = int(np.searchsorted(self.chunk_ids, chunk_id))
+        if row >= len(self.chunk_ids) or self.chunk_ids[row] != chunk_id:
+            return None
+        return self.sentence_vectors[self.sentence_rows[row] : self.sentence_rows[row + 1]]
 
     def close(self) -> None:
         """Release the database handle."""

@@ -20,7 +20,8 @@ from corpus.statement import Statement
 from embeddings.atomic import atomic_path
 from embeddings.encoder import Encoder
 from embeddings.index import (
-    BM25_FOLDER, CHUNK_IDS_FILE, FAISS_FILE, STORE_FILE, VECTORS_FILE, rebuild_hint, verify_generation,
+    BM25_FOLDER, CHUNK_IDS_FILE, FAISS_FILE, SENTENCE_ROWS_FILE, SENTENCE_VECTORS_FILE, STORE_FILE, VECTORS_FILE,
+    rebuild_hint, verify_generation,
 )
 from embeddings.lexical_index import LexicalIndex
 from embeddings.lock import write_lock
@@ -148,10 +149,11 @@ class IndexWriter:
                 shutil.copyfile(old / STORE_FILE, tmp / STORE_FILE)
             store = StatementStore(tmp / STORE_FILE)
             try:
-                report, new_ids, new_texts, gone = self._apply(store, statements, remove_ids)
+                report, new_chunks, gone = self._apply(store, statements, remove_ids)
                 if not (report.added or report.updated or report.removed) and current is not None:
                     raise _NothingChanged(report)
-                vectors, chunk_ids = self._vectors(old, new_ids, new_texts, gone)
+                parts = self._vectors(old, new_chunks, gone)
+                vectors, chunk_ids = parts.vectors, parts.ids
                 store.commit()
                 all_ids, all_texts = store.chunk_ids_and_texts()
                 if not np.array_equal(np.asarray(all_ids, dtype=np.int64), chunk_ids):
@@ -160,6 +162,9 @@ class IndexWriter:
                 dense.save(tmp / FAISS_FILE)
                 np.save(tmp / VECTORS_FILE, vectors)
                 np.save(tmp / CHUNK_IDS_FILE, chunk_ids)
+                if parts.sentence_vectors is not None:
+                    np.save(tmp / SENTENCE_VECTORS_FILE, parts.sentence_vectors)
+                    np.save(tmp / SENTENCE_ROWS_FILE, parts.sentence_rows)
                 LexicalIndex.build(all_texts).save(tmp / BM25_FOLDER)
                 n_statements = store.count_statements()
             finally:
@@ -176,15 +181,14 @@ class IndexWriter:
             )
         manifest.write(self.index_dir)
         _prune_generations(self.index_dir, generation)
-        return _with_totals(report, manifest, len(new_texts))
+        return _with_totals(report, manifest, len(new_chunks))
 
     def _apply(
         self, store: StatementStore, statements: Iterable[Statement], remove_ids: Sequence[str]
-    ) -> tuple[UpdateReport, list[int], list[str], set[int]]:
+    ) -> tuple[UpdateReport, list[tuple[int, Chunk]], set[int]]:
         known = store.content_hashes()
         counts = {"added": 0, "updated": 0, "unchanged": 0}
-        new_ids: list[int] = []
-        new_texts: list[str] = []
+        new_chunks: list[tuple[int, Chunk]] = []  # (chunk id, chunk) to embed
         gone: set[int] = set(store.delete([i for i in remove_ids if i in known]))
         removed = sum(1 for i in set(remove_ids) if i in known)
         for i in remove_ids:
@@ -198,8 +202,7 @@ class IndexWriter:
             for statement in batch:
                 chunks = chunks_of.get(statement.id, [])
                 gone.update(store.delete([statement.id]))
-                new_ids.extend(store.put(statement, chunks))
-                new_texts.extend(c.text for c in chunks)
+                new_chunks.extend(zip(store.put(statement, chunks), chunks))
             batch.clear()
 
         with progress_bar(None, desc="chunking", unit="statement", enabled=self.progress) as bar:
@@ -216,25 +219,59 @@ class IndexWriter:
                     flush()
             flush()
         report = UpdateReport(counts["added"], counts["updated"], counts["unchanged"], removed)
-        return report, new_ids, new_texts, gone
+        return report, new_chunks, gone
 
-    def _vectors(
-        self, old: Path | None, new_ids: list[int], new_texts: list[str], gone: set[int]
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _vectors(self, old: Path | None, new_chunks: list[tuple[int, Chunk]], gone: set[int]) -> "_Vectors":
+        """The previous generation's vectors without ``gone``, plus the new chunks', sorted by chunk id.
+
+        Sentence vectors are kept when the index is new and the model mean-pools, or when the
+        previous generation has them (an index never mixes chunks with and without).
+        """
         dim = self.encoder.dimension
-        if old is not None:
-            vectors = np.load(old / VECTORS_FILE)
-            ids = np.load(old / CHUNK_IDS_FILE)
-        else:
+        if old is None:
+            with_sentences = self.encoder.pools_by_mean
             vectors, ids = np.empty((0, dim), np.float32), np.empty(0, np.int64)
+            sentences, counts = np.empty((0, dim), np.float16), np.empty(0, np.int64)
+        else:
+            with_sentences = (old / SENTENCE_ROWS_FILE).exists()
+            vectors, ids = np.load(old / VECTORS_FILE), np.load(old / CHUNK_IDS_FILE)
+            if with_sentences:
+                sentences = np.load(old / SENTENCE_VECTORS_FILE)
+                counts = np.diff(np.load(old / SENTENCE_ROWS_FILE))
         if gone:
             keep = ~np.isin(ids, np.fromiter(gone, np.int64))
             vectors, ids = vectors[keep], ids[keep]
-        fresh = self.encoder.encode(new_texts, progress=self.progress)
-        vectors = np.concatenate([vectors, fresh]) if len(fresh) else vectors
-        ids = np.concatenate([ids, np.asarray(new_ids, np.int64)])
+            if with_sentences:
+                sentences, counts = sentences[np.repeat(keep, counts)], counts[keep]
+        texts = [chunk.text for _, chunk in new_chunks]
+        if with_sentences:
+            spans = [[(a - chunk.start, b - chunk.start) for a, b in chunk.sentences] for _, chunk in new_chunks]
+            fresh = self.encoder.encode_chunks(texts, spans, progress=self.progress)
+            fresh_vectors = fresh.vectors
+            sentences = np.concatenate([sentences, fresh.sentence_vectors])
+            counts = np.concatenate([counts, fresh.sentence_counts])
+        else:
+            fresh_vectors = self.encoder.encode(texts, progress=self.progress)
+        vectors = np.concatenate([vectors, fresh_vectors]) if len(fresh_vectors) else vectors
+        ids = np.concatenate([ids, np.asarray([i for i, _ in new_chunks], np.int64)])
         order = np.argsort(ids, kind="stable")
-        return np.ascontiguousarray(vectors[order]), ids[order]
+        if not with_sentences:
+            return _Vectors(ids[order], np.ascontiguousarray(vectors[order]), None, None)
+        rows = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        if not np.array_equal(order, np.arange(len(order))):  # new chunk ids are normally the largest
+            sentences = sentences[np.concatenate([np.arange(rows[i], rows[i + 1]) for i in order] or [[]]).astype(np.int64)]
+            rows = np.concatenate([[0], np.cumsum(counts[order])]).astype(np.int64)
+        return _Vectors(ids[order], np.ascontiguousarray(vectors[order]), np.ascontiguousarray(sentences), rows)
+
+
+@dataclass(frozen=True)
+class _Vectors:
+    """What a generation stores of its chunks' embeddings, rows in chunk id order."""
+
+    ids: np.ndarray
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray | None  # float16, see embeddings.index.SENTENCE_ROWS_FILE
+    sentence_rows: np.ndarray | None
 
 
 def default_chunker(encoder: Encoder) -> StatementChunker:

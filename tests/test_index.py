@@ -455,6 +455,8 @@ def _truncate(path: Path) -> None:
 DAMAGES = {
     "faiss-bytes-flipped": lambda d: _flip_bytes(current_folder(d) / "dense.faiss"),
     "vectors-bytes-flipped": lambda d: _flip_bytes(current_folder(d) / "vectors.npy"),
+    "sentence-vectors-bytes-flipped": lambda d: _flip_bytes(current_folder(d) / "sentence_vectors.npy"),
+    "sentence-rows-deleted": lambda d: (current_folder(d) / "sentence_rows.npy").unlink(),
     "store-truncated": lambda d: _truncate(current_folder(d) / "store.sqlite"),
     "bm25-deleted": lambda d: shutil.rmtree(current_folder(d) / "bm25"),
     "generation-deleted": lambda d: shutil.rmtree(current_folder(d)),
