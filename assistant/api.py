@@ -63,9 +63,15 @@ class Assistant:
         return cls(index_dir, model=model, fusion=fusion)
 
     @classmethod
-    def open(cls, index_dir: PathLike, model: str | None = None, fusion: FusionSettings = FusionSettings()) -> "Assistant":
+    def open(
+        cls,
+        index_dir: PathLike,
+        model: str | None = None,
+        fusion: FusionSettings = FusionSettings(),
+        extraction: ExtractionSettings = ExtractionSettings(),
+    ) -> "Assistant":
         """Open an existing index directory."""
-        return cls(index_dir, model=model, fusion=fusion)
+        return cls(index_dir, model=model, fusion=fusion, extraction=extraction)
 
     def add(
         self, paths: Iterable[PathLike], options: LoadOptions = LoadOptions(), progress: bool = False

@@ -44,9 +44,10 @@ class ExtractionSettings:
     passage_weight: float = 0.5
     join_ratio: float = 0.8  # join a neighbour scoring at least this share of the best sentence
     keep_ratio: float = 0.75  # further quotes must score at least this share of the first
-    abstain_below: float = 0.36  # topic match under which nothing counts as an answer
+    abstain_below: float = 0.40  # topic match under which nothing counts as an answer (qa.py --calibrate)
     speaker_weight: float = 0.3
     encode_top: int = 8  # sentences without stored vectors encoded per question (0: all); see _score_dense
+    stored_sentence_vectors: bool = True  # use the index's sentence vectors when it has them
 
 
 @dataclass
@@ -152,7 +153,7 @@ class QuoteExtractor:
                 continue
             spans = self._statement_spans(st)
             starts = {a: i for i, (a, _) in enumerate(spans)}
-            stored = index.sentence_vectors_of(p.chunk_id)
+            stored = index.sentence_vectors_of(p.chunk_id) if self.settings.stored_sentence_vectors else None
             if stored is not None and len(stored) != len(p.sentences):
                 stored = None  # never expected: the index stores one row per sentence of the chunk
             for j, (a, _) in enumerate(p.sentences):

@@ -13,7 +13,7 @@ _YEAR = re.compile(r"\s*,?\s*\b(?:in|during|from|of)?\s*(?:the\s+year\s+)?((?:1[
 # (pattern, kind): kind is "ask" (speaker and/or topic), "topic" (a follow-up on a new topic),
 # "more" (what else did the same speaker say) or "others" (who else said the same).
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(rf"^(?:and\s+|so\s+|ok\s+|okay\s+)?(?:what|how)\s+about\s+(?P<topic>.+)$", re.I), "topic"),
+    (re.compile(r"^(?:and\s+|so\s+|ok\s+|okay\s+)?(?:what|how)\s+about\s+(?P<topic>.+)$", re.I), "topic"),
     (re.compile(rf"^(?:and|also|then)\s+(?:{_ABOUT}|what\s+of)\s+(?P<topic>.+)$", re.I), "topic"),
     (re.compile(rf"^(?:and\s+)?what\s+else\s+(?:did|does|has|have)\s+(?P<speaker>.+?)\s+{_SAY}(?:\s+{_ABOUT}\s+(?P<topic>.+))?$", re.I), "more"),
     (re.compile(rf"^(?:and\s+)?(?:did|has|have|does|do)\s+(?:anyone|anybody|someone|somebody|any\s+one|others?|other\s+\w+)\s+(?:else\s+)?{_SAY}(?:\s+(?:that|so|the\s+same|this|it|similar|something\s+similar))?(?:\s+{_ABOUT}\s+(?P<topic>.+))?$", re.I), "others"),
@@ -21,7 +21,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^(?:and\s+)?(?:what|how)\s+(?:did|does|do|has|have|had|was|is|were)\s+(?P<speaker>.+?)\s+(?:(?:have\s+)?to\s+)?{_SAY}\s+{_ABOUT}\s+(?P<topic>.+)$", re.I), "ask"),
     (re.compile(rf"^(?:and\s+)?(?:did|does|has|have)\s+(?P<speaker>.+?)\s+{_SAY}\s+(?:anything|something|much)?\s*{_ABOUT}\s+(?P<topic>.+)$", re.I), "ask"),
     (re.compile(rf"^(?:and\s+)?(?:what\s+(?:is|was|are|were)|what's|whats)\s+(?P<speaker>.+?)(?:'s|’s|s')\s+(?:position|view|views|stance|opinion|statement|statements|remarks|comments|line|take)\s+{_ABOUT}\s+(?P<topic>.+)$", re.I), "ask"),
-    (re.compile(rf"^(?:and\s+)?(?:how|why)\s+(?:did|does|has|have)\s+(?P<speaker>.+?)\s+(?:describe|describes|characterize|characterise|criticize|criticise|view|see|frame|explain|justify|respond\s+to|react\s+to|comment\s+on)\s+(?P<topic>.+)$", re.I), "ask"),
+    (re.compile(r"^(?:and\s+)?(?:how|why)\s+(?:did|does|has|have)\s+(?P<speaker>.+?)\s+(?:describe|describes|characterize|characterise|criticize|criticise|view|see|frame|explain|justify|respond\s+to|react\s+to|comment\s+on)\s+(?P<topic>.+)$", re.I), "ask"),
     (re.compile(rf"^(?:and\s+)?what\s+(?:did|does|has|have)\s+(?P<speaker>.+?)\s+{_SAY}$", re.I), "ask"),
     (re.compile(rf"^(?:and\s+)?(?:quotes?|statements?|remarks)\s+(?:by|from)\s+(?P<speaker>.+?)\s+{_ABOUT}\s+(?P<topic>.+)$", re.I), "ask"),
 ]

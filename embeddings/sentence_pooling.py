@@ -57,12 +57,16 @@ def pool_sentences(
     real = (tok_end > tok_start) & (owner >= 0)
     real &= tok_start < ends[np.clip(owner, 0, n - 1)]
     positions = np.flatnonzero(real)
-    membership = np.zeros((n, len(offsets)), np.float32)
-    membership[owner[positions], positions] = 1.0
-    counts = membership.sum(axis=1)
-    sums = membership @ token_embeddings[: len(offsets)]
-    has_tokens = counts > 0
-    out[has_tokens] = sums[has_tokens] / counts[has_tokens, None]
+    if len(positions):
+        # Tokens come in text order, so each sentence's tokens are one run of ``positions``:
+        # sum the runs with reduceat (no BLAS call, whose spinning threads would slow the encoder).
+        owners = owner[positions]
+        firsts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+        sums = np.add.reduceat(token_embeddings[positions], firsts, axis=0)
+        counts = np.diff(np.r_[firsts, len(positions)])
+        out[owners[firsts]] = sums / counts[:, None]
+    has_tokens = np.zeros(n, bool)
+    has_tokens[owner[positions]] = True
     norms = np.linalg.norm(out, axis=1)
     out[norms > 0] /= norms[norms > 0, None]
     return out, [int(i) for i in np.flatnonzero(~has_tokens)]

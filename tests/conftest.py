@@ -106,3 +106,18 @@ def fictional_assistant(fictional_index):
     from assistant.api import Assistant
 
     return Assistant.open(fictional_index)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by playwright (skipped with a reason if not installed)."""
+    from live_app import CHROMIUM, CHROMIUM_FLAGS
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"SKIPPED: Chromium not available at {CHROMIUM} (install Debian's chromium: make browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()

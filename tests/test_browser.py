@@ -9,27 +9,15 @@ import io
 import os
 import re
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
 
+from live_app import SAMPLE_SOURCE, TIMEOUT_MS, UPLOADED_STATEMENT, free_port
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshot.png"
-SAMPLE_SOURCE = "Ministry of Foreign Affairs of the Russian Federation"
-TIMEOUT_MS = 30_000
-
-UPLOADED = """---
-title: Remarks on the Lindqvist lighthouse
-speaker: Ines Calder
-source: Harbour Authority of Lindqvist
-date: 2021-04-09
----
-Harbour master Ines Calder said that the Lindqvist lighthouse will be rebuilt in granite by next autumn.
-She added that the old copper lantern will go to the town museum.
-"""
 
 HOSTILE = """---
 title: "Remarks on <img src=x onerror=\\"window.__pwned=2\\">"
@@ -41,12 +29,6 @@ url: "javascript:window.__pwned=7"
 Finance Minister Orla Fenwick said that the budget of Maravel is balanced <script>window.__pwned=1</script> for the third year running.
 She added that the <img src=x onerror="window.__pwned=2"> yacht tax brings in ${window.__pwned=3} forty million crowns {{constructor.constructor('window.__pwned=4')()}}.
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -64,21 +46,6 @@ def app_url(sample_index, tmp_path_factory):
     launch_app(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"SKIPPED: Chromium not available at {CHROMIUM} (install Debian's chromium: make browser)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -147,7 +114,7 @@ def test_upload_then_ask(page, tmp_path):
     from playwright.sync_api import expect
 
     path = tmp_path / "calder-lighthouse.md"
-    path.write_text(UPLOADED, encoding="utf-8")
+    path.write_text(UPLOADED_STATEMENT, encoding="utf-8")
     upload(page, path, "Added 1")
     ask(page, "What did Calder say about the lighthouse?")
     expect(page.locator("#sqa-chat")).to_contain_text("rebuilt in granite")

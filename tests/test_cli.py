@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from live_app import SAMPLE_SOURCE
 from corpus.load import bundled_sample_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(sys.executable).parent / "statements-qa"
 COMMANDS = ("inspect", "index", "remove", "search", "ask", "serve")
-SAMPLE_SOURCE = "Ministry of Foreign Affairs of the Russian Federation"
 
 
 def run_script(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:

@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,23 +27,16 @@ import pytest
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
+from live_app import TIMEOUT_MS, free_port  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 START_TIMEOUT = 180.0  # seconds for a server to open the index and load the model
-TIMEOUT_MS = 30_000
 LOGIN = ("auditor", "tidal-Gate-7:colon")
 # Text of the fictional index that no unauthenticated response may contain.
 SECRETS = ("Elara Voss", "Tomas Quill", "Norvania", "Estmark", "fishing quotas", "Brannock", "Grellin")
 
 
 # -- servers -------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Served:
     url: str
@@ -205,7 +197,7 @@ def test_server_listens_on_loopback_only_by_default(served):
 
 # -- (b) login ------------------------------------------------------------------------------------
 def test_wrong_or_missing_login_gets_nothing(served_with_login):
-    url, port = served_with_login.url, served_with_login.port
+    url = served_with_login.url
     with pytest.raises(Exception):
         client(url, auth=(LOGIN[0], "tidal-gate-7:colon"))  # wrong password (case)
     with pytest.raises(Exception):
@@ -298,21 +290,6 @@ HOSTILE_RECORD = {
     "text": "Harbour pilot Mira Solberg said that the pilot boats of Vell will be painted orange from May.",
 }
 PLAIN_TEXT = "Harbour warden Sefa Lunde said that the tidal gates of Korvish will be closed every night in winter.\n"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"SKIPPED: Chromium not available at {CHROMIUM} (install Debian's chromium: make browser)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        yield b
-        b.close()
 
 
 @pytest.mark.browser

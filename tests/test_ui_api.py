@@ -7,7 +7,6 @@ side by side. Speakers and organisations other than the bundled sample's are inv
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 from pathlib import Path
 
@@ -18,24 +17,7 @@ from ui.upload import MAX_FILE_BYTES, MAX_FILES, UploadRefused, safe_name, stage
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
-
-SAMPLE_SOURCE = "Ministry of Foreign Affairs of the Russian Federation"
-
-UPLOADED_STATEMENT = """---
-title: Remarks on the Lindqvist lighthouse
-speaker: Ines Calder
-source: Harbour Authority of Lindqvist
-date: 2021-04-09
----
-Harbour master Ines Calder said that the Lindqvist lighthouse will be rebuilt in granite by next autumn.
-She added that the old copper lantern will go to the town museum.
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from live_app import SAMPLE_SOURCE, UPLOADED_STATEMENT, free_port  # noqa: E402
 
 
 @pytest.fixture(scope="module")
