@@ -51,6 +51,17 @@ def _load_model(path: str, device: str):
         ) from None
 
 
+def length_sorted_blocks(texts: Sequence[str], block: int) -> list[np.ndarray]:
+    """Row numbers of ``texts`` in blocks of ``block``, longest texts first.
+
+    Sorting the whole input by length (not each block, as sentence-transformers does) puts
+    texts of similar length in the same batch, so batches carry less padding; blocks bound
+    the memory held at once and give the progress bar its steps.
+    """
+    order = np.argsort([-len(t) for t in texts], kind="stable")
+    return [order[lo : lo + block] for lo in range(0, len(order), block)]
+
+
 class Encoder:
     """Encodes texts with a sentence-transformers model loaded once per process."""
 
@@ -75,23 +86,23 @@ class Encoder:
         """The model's maximum sequence length in tokens."""
         return int(self.model.max_seq_length)
 
-    def encode(self, texts: Sequence[str], progress: bool = False, block: int = 1024) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: bool = False, block: int = 256) -> np.ndarray:
         """Normalised embeddings, shape (len(texts), dimension), float32.
 
-        Texts are encoded in blocks so the progress bar shows count, rate and time left.
+        Texts are encoded longest first in blocks (see ``length_sorted_blocks``), so batches
+        carry little padding and the progress bar shows count, rate and time left.
         """
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         with progress_bar(total=len(texts), desc="embedding", unit="chunk", enabled=progress) as bar:
-            for lo in range(0, len(texts), block):
-                part = list(texts[lo : lo + block])
-                out[lo : lo + len(part)] = self.model.encode(
-                    part,
+            for rows in length_sorted_blocks(texts, block):
+                out[rows] = self.model.encode(
+                    [texts[i] for i in rows],
                     batch_size=self.batch_size,
                     normalize_embeddings=True,
                     convert_to_numpy=True,
                     show_progress_bar=False,
                 )
-                bar.update(len(part))
+                bar.update(len(rows))
         return out
 
     @property
@@ -100,21 +111,22 @@ class Encoder:
         return pools_by_mean(self.model)
 
     def encode_chunks(
-        self, texts: Sequence[str], spans: Sequence[Sequence[Span]], progress: bool = False, block: int = 256
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]], progress: bool = False, block: int = 32
     ) -> EncodedChunks:
         """Chunk vectors plus one vector per sentence span (relative to its chunk's text), from one pass.
 
         Needs a mean-pooling model (``pools_by_mean``). The chunk vectors equal ``encode(texts)``.
-        A sentence the pass did not cover (cut off by truncation) is encoded on its own.
+        A sentence the pass did not cover (cut off by truncation) is encoded on its own. Small
+        blocks keep little of the token embeddings alive at once (measured: benchmarks/sentence_vectors.py).
         """
         dim = self.dimension
         vectors = np.empty((len(texts), dim), dtype=np.float32)
         counts = np.fromiter((len(s) for s in spans), np.int64, len(texts))
         sentence_vectors = np.empty((int(counts.sum()), dim), dtype=np.float16)
-        row = 0
+        first_row = np.concatenate([[0], np.cumsum(counts)])  # of each chunk's sentences
         with progress_bar(total=len(texts), desc="embedding", unit="chunk", enabled=progress) as bar:
-            for lo in range(0, len(texts), block):
-                part = list(texts[lo : lo + block])
+            for rows in length_sorted_blocks(texts, block):
+                part = [texts[i] for i in rows]
                 outputs = self.model.encode(
                     part, batch_size=self.batch_size, output_value=None, show_progress_bar=False
                 )
@@ -122,10 +134,10 @@ class Encoder:
                     part, return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
                 )
                 leftovers: list[tuple[int, str]] = []  # (sentence row, text) to encode on their own
-                for i, (text, out) in enumerate(zip(part, outputs)):
-                    chunk_spans = spans[lo + i]
+                for i, (chunk, text, out) in enumerate(zip(rows, part, outputs)):
+                    chunk_spans = spans[chunk]
                     vec = out["sentence_embedding"].float().numpy()
-                    vectors[lo + i] = vec / max(float(np.linalg.norm(vec)), 1e-12)
+                    vectors[chunk] = vec / max(float(np.linalg.norm(vec)), 1e-12)
                     ids = tokens["input_ids"][i]
                     if out["input_ids"][: len(ids)].tolist() == ids and int(out["attention_mask"].sum()) == len(ids):
                         pooled, missing = pool_sentences(
@@ -133,16 +145,16 @@ class Encoder:
                         )
                     else:  # the model tokenised differently than its tokenizer alone: no alignment
                         pooled, missing = np.zeros((len(chunk_spans), dim), np.float32), range(len(chunk_spans))
+                    row = int(first_row[chunk])
                     sentence_vectors[row : row + len(chunk_spans)] = pooled
                     leftovers += [(row + j, text[chunk_spans[j][0] : chunk_spans[j][1]]) for j in missing]
-                    row += len(chunk_spans)
                 if leftovers:
                     alone = self.model.encode(
                         [t for _, t in leftovers], batch_size=self.batch_size, normalize_embeddings=True,
                         convert_to_numpy=True, show_progress_bar=False,
                     )
                     sentence_vectors[[r for r, _ in leftovers]] = alone
-                bar.update(len(part))
+                bar.update(len(rows))
         return EncodedChunks(vectors, sentence_vectors, counts)
 
     def encode_query(self, text: str) -> np.ndarray:
