@@ -146,7 +146,6 @@ class QuoteExtractor:
         top = max(p.score for p in passages) or 1.0
         cands: list[Candidate] = []
         seen: set[tuple[str, int]] = set()
-        per_statement: dict[str, list[int]] = {}
         for p in passages:
             st = statements.get(p.statement_id)
             if st is None:
@@ -163,7 +162,6 @@ class QuoteExtractor:
                 seen.add((st.id, pos))
                 vector = None if stored is None else np.asarray(stored[j], dtype=np.float32)
                 cands.append(Candidate(st, spans, pos, max(p.score, 0.0) / top if top > 0 else 0.0, vector=vector))
-                per_statement.setdefault(st.id, []).append(len(cands) - 1)
         if not cands:
             return []
         self._score_lexical(question, cands, reported_speaker)

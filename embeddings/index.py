@@ -95,7 +95,7 @@ class StatementIndex:
         """Stored vectors of a chunk's sentences (float16, in ``Chunk.sentences`` order), if the index has them."""
         if self.sentence_rows is None or self.sentence_vectors is None:
             return None
-        row = int(np.searchsorted(self.chunk_ids, chunk_id))
+        row = int(self.rows_of(np.asarray([chunk_id]))[0])
         if row >= len(self.chunk_ids) or self.chunk_ids[row] != chunk_id:
             return None
         return self.sentence_vectors[self.sentence_rows[row] : self.sentence_rows[row + 1]]

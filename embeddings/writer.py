@@ -257,10 +257,10 @@ class IndexWriter:
         order = np.argsort(ids, kind="stable")
         if not with_sentences:
             return _Vectors(ids[order], np.ascontiguousarray(vectors[order]), None, None)
-        rows = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         if not np.array_equal(order, np.arange(len(order))):  # new chunk ids are normally the largest
-            sentences = sentences[np.concatenate([np.arange(rows[i], rows[i + 1]) for i in order] or [[]]).astype(np.int64)]
-            rows = np.concatenate([[0], np.cumsum(counts[order])]).astype(np.int64)
+            blocks = np.split(sentences, np.cumsum(counts)[:-1])  # one block of rows per chunk
+            sentences, counts = np.concatenate([blocks[i] for i in order]), counts[order]
+        rows = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         return _Vectors(ids[order], np.ascontiguousarray(vectors[order]), np.ascontiguousarray(sentences), rows)
 
 
