@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: demo test test-fast install browser clean
+.PHONY: demo test test-fast lint install browser clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: install browser
 ## make test-fast: unit tests without the slow and browser ones
 test-fast: install
 	$(PY) -m pytest -m "not slow and not browser"
+
+## make lint: ruff over the code, tests and benchmarks; mypy over the packages (settings in pyproject.toml)
+lint: install
+	$(PY) -m ruff check corpus embeddings assistant ui tests benchmarks
+	$(PY) -m mypy
 
 browser:
 	@bash scripts/ensure-chromium.sh

@@ -5,7 +5,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.question import Question
+from assistant.question_frame import QuestionFrame
 
 
 @dataclass(frozen=True)
@@ -48,14 +48,15 @@ class Answer:
     quotes: tuple[Quote, ...]
     abstained: bool
     message: str
-    frame: Question | None = None
+    frame: QuestionFrame | None = None
     closest: tuple[Quote, ...] = ()
 
     def to_markdown(self) -> str:
         """The chat message: block quotes with an attribution line each."""
         lines = [escape_markdown(self.message)]
         for quote in self.quotes:
-            lines += ["", *(f"> {escape_markdown(part)}" for part in quote.text.split("\n")), "", f"— {escape_markdown(quote.attribution())}"]
+            lines += ["", *(f"> {escape_markdown(part)}" for part in quote.text.split("\n"))]
+            lines += ["", f"— {escape_markdown(quote.attribution())}"]
         if self.closest:
             lines += ["", "**Closest passages (not an answer):**"]
             for quote in self.closest:

@@ -1,24 +1,47 @@
-"""The Python API: build or open an index, retrieve passages, ask questions."""
+"""The Python API: build or open an index, retrieve passages, ask questions, read what is indexed."""
 from __future__ import annotations
 
-import os
 import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from types import TracebackType
 
-from corpus.load import iter_statements
+from assistant.answer import Answer
+from assistant.pipeline import ANSWER_PASSAGES, AnswerPipeline, HistoryItem
+from assistant.retrieval import FusionSettings, HybridRetriever, Passage
+from assistant.settings import ExtractionSettings
+from corpus.load import PathArg, iter_statements
 from corpus.options import LoadOptions
-from corpus.problems import LoadReport
+from corpus.problems import LoadReport, StatementsError
+from corpus.statement import Statement
 from embeddings.encoder import Encoder
 from embeddings.index import StatementIndex
 from embeddings.manifest import Manifest
 from embeddings.writer import IndexWriter, UpdateReport
-from assistant.answer import Answer
-from assistant.answering import Answerer, HistoryItem
-from assistant.extract import ExtractionSettings
-from assistant.retrieval import FusionSettings, HybridRetriever, Passage
 
-PathLike = str | os.PathLike
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What an index holds: counts, the date range and the model."""
+
+    statements: int
+    chunks: int
+    sources: int  # distinct non-empty ``source`` values
+    first_date: str  # "" when no statement has a date
+    last_date: str
+    model: str
+    generation: int
+
+
+@dataclass
+class _Generation:
+    """One opened index generation and the calls using it; closed once retired and unused."""
+
+    pipeline: AnswerPipeline
+    users: int = 0
+    retired: bool = False
 
 
 class Assistant:
@@ -26,55 +49,62 @@ class Assistant:
 
     >>> qa = Assistant.build(["statements/"], "index_dir")   # or Assistant.open("index_dir")
     >>> qa.retrieve("what did Lavrov say about Micaller?", k=5)
+
+    Use it as a context manager, or call ``close()``, to release the index files.
     """
 
     def __init__(
         self,
-        index_dir: PathLike,
+        index_dir: PathArg,
         model: str | None = None,
         fusion: FusionSettings = FusionSettings(),
         extraction: ExtractionSettings = ExtractionSettings(),
+        passages: int = ANSWER_PASSAGES,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.fusion = fusion
         self.extraction = extraction
+        self.passages = passages
         self._model = model
         self._lock = threading.Lock()
-        self._answerer = self._open()
+        self._current = _Generation(self._open_pipeline())
 
-    def _open(self) -> Answerer:
+    def _open_pipeline(self) -> AnswerPipeline:
         index = StatementIndex.open(self.index_dir, model=self._model)
-        return Answerer(HybridRetriever(index, self.fusion), self.extraction)
+        return AnswerPipeline(HybridRetriever(index, self.fusion), self.extraction, self.passages)
 
     # -- building ------------------------------------------------------------------------
     @classmethod
     def build(
         cls,
-        paths: Iterable[PathLike],
-        index_dir: PathLike,
+        paths: Iterable[PathArg],
+        index_dir: PathArg,
         model: str | None = None,
         options: LoadOptions = LoadOptions(),
         rebuild: bool = False,
         progress: bool = True,
         fusion: FusionSettings = FusionSettings(),
-    ) -> "Assistant":
+        extraction: ExtractionSettings = ExtractionSettings(),
+        passages: int = ANSWER_PASSAGES,
+    ) -> Assistant:
         """Index the statements under ``paths`` into ``index_dir`` (incrementally) and open it."""
         index_statements(paths, index_dir, model=model, options=options, rebuild=rebuild, progress=progress)
-        return cls(index_dir, model=model, fusion=fusion)
+        return cls(index_dir, model=model, fusion=fusion, extraction=extraction, passages=passages)
 
     @classmethod
     def open(
         cls,
-        index_dir: PathLike,
+        index_dir: PathArg,
         model: str | None = None,
         fusion: FusionSettings = FusionSettings(),
         extraction: ExtractionSettings = ExtractionSettings(),
-    ) -> "Assistant":
-        """Open an existing index directory."""
-        return cls(index_dir, model=model, fusion=fusion, extraction=extraction)
+        passages: int = ANSWER_PASSAGES,
+    ) -> Assistant:
+        """Open an existing index directory. ``passages``: retrieved passages whose sentences an answer weighs."""
+        return cls(index_dir, model=model, fusion=fusion, extraction=extraction, passages=passages)
 
     def add(
-        self, paths: Iterable[PathLike], options: LoadOptions = LoadOptions(), progress: bool = False
+        self, paths: Iterable[PathArg], options: LoadOptions = LoadOptions(), progress: bool = False
     ) -> tuple[UpdateReport, LoadReport]:
         """Index more statements into this assistant's index and start using them."""
         result = index_statements(paths, self.index_dir, model=self._model, options=options, progress=progress)
@@ -83,30 +113,73 @@ class Assistant:
 
     def remove(self, statement_ids: Sequence[str]) -> UpdateReport:
         """Delete statements from the index."""
-        model = self._model or self.index.manifest.model  # the index's own model, as the CLI does
-        report = IndexWriter(self.index_dir, Encoder(model), progress=False).remove(statement_ids)
+        report = remove_statements(self.index_dir, statement_ids, model=self._model)
         self.refresh()
         return report
 
     def refresh(self) -> bool:
-        """Switch to the newest generation of the index if another writer made one."""
+        """Switch to the newest generation of the index if another writer made one.
+
+        The previous generation is closed as soon as no call is using it any more.
+        """
         manifest = Manifest.read(self.index_dir)
         if manifest is None or manifest.generation == self.index.manifest.generation:
             return False
+        fresh = _Generation(self._open_pipeline())
         with self._lock:
-            self._answerer = self._open()
+            old, self._current = self._current, fresh
+        self._retire(old)
         return True
+
+    def close(self) -> None:
+        """Release the index files (once calls in flight have finished)."""
+        self._retire(self._current)
+
+    def __enter__(self) -> Assistant:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _retire(self, generation: _Generation) -> None:
+        with self._lock:
+            generation.retired = True
+            idle = generation.users == 0
+        if idle:
+            generation.pipeline.retriever.index.close()
+
+    @contextmanager
+    def _pipeline(self) -> Iterator[AnswerPipeline]:
+        """The current generation's pipeline, kept open until the block ends."""
+        with self._lock:
+            generation = self._current
+            generation.users += 1
+        try:
+            yield generation.pipeline
+        finally:
+            with self._lock:
+                generation.users -= 1
+                idle = generation.retired and generation.users == 0
+            if idle:
+                generation.pipeline.retriever.index.close()
 
     # -- reading -------------------------------------------------------------------------
     @property
     def index(self) -> StatementIndex:
         """The opened index generation in use."""
-        return self._answerer.retriever.index
+        return self._current.pipeline.retriever.index
+
+    @property
+    def pipeline(self) -> AnswerPipeline:
+        """The answer pipeline over the current generation (its parts are tuned by ``benchmarks/qa.py``)."""
+        return self._current.pipeline
 
     @property
     def retriever(self) -> HybridRetriever:
         """The hybrid retriever over the current generation."""
-        return self._answerer.retriever
+        return self._current.pipeline.retriever
 
     def retrieve(
         self, query: str, k: int = 5, filters: Mapping[str, object] | None = None, mode: str = "hybrid"
@@ -116,7 +189,8 @@ class Assistant:
         ``filters``: ``speaker``, ``source``, ``title``, ``date_from``, ``date_to`` or any metadata
         key; values match case-insensitively as substrings. ``mode``: hybrid, dense or lexical.
         """
-        return self._answerer.retriever.retrieve(query, k=k, filters=filters, mode=mode)
+        with self._pipeline() as pipeline:
+            return pipeline.retriever.retrieve(query, k=k, filters=filters, mode=mode)
 
     def ask(
         self,
@@ -129,12 +203,44 @@ class Assistant:
         ``history``: earlier Answers (or questions) of this conversation, oldest first, so that
         follow-ups such as "and about ISIS?" or "what else did he say?" are understood.
         """
-        return self._answerer.answer(question, history or (), filters)
+        with self._pipeline() as pipeline:
+            return pipeline.answer(question, history or (), filters)
+
+    def statements(self, ids: Sequence[str]) -> dict[str, Statement]:
+        """The statements with these ids that the index holds, by id."""
+        with self._pipeline() as pipeline:
+            return pipeline.retriever.index.store.statements(ids)
+
+    def statement(self, statement_id: str) -> Statement | None:
+        """One statement by id, or None."""
+        return self.statements([statement_id]).get(statement_id)
+
+    def statement_headers(self, limit: int | None = None) -> list[Statement]:
+        """Statements without their text (id, title, speaker, source, date, metadata), in id order."""
+        with self._pipeline() as pipeline:
+            headers = pipeline.retriever.index.store.attributions()
+            return [st for _, st in zip(range(limit), headers, strict=False)] if limit is not None else list(headers)
+
+    def facet_values(self, key: str, limit: int = 500) -> list[str]:
+        """Distinct values of a statement field (``speaker``, ``source``, ``title``…), sorted, for filter menus."""
+        with self._pipeline() as pipeline:
+            return pipeline.retriever.index.store.distinct_values(key, limit)
+
+    def stats(self) -> IndexStats:
+        """Counts, date range and model of the index in use."""
+        with self._pipeline() as pipeline:
+            index = pipeline.retriever.index
+            first, last = index.store.date_range()
+            return IndexStats(
+                statements=index.store.count_statements(), chunks=index.store.count_chunks(),
+                sources=len(index.store.distinct_values("source")), first_date=first, last_date=last,
+                model=index.manifest.model, generation=index.manifest.generation,
+            )
 
 
 def index_statements(
-    paths: Iterable[PathLike],
-    index_dir: PathLike,
+    paths: Iterable[PathArg],
+    index_dir: PathArg,
     model: str | None = None,
     options: LoadOptions = LoadOptions(),
     rebuild: bool = False,
@@ -152,3 +258,11 @@ def index_statements(
     writer = IndexWriter(index_dir, Encoder(model), progress=progress)
     update = writer.update(iter_statements(paths, options, report), rebuild=rebuild)
     return update, report
+
+
+def remove_statements(index_dir: PathArg, statement_ids: Sequence[str], model: str | None = None) -> UpdateReport:
+    """Delete statements from ``index_dir`` (with the model the index was built with, unless given)."""
+    manifest = Manifest.read(Path(index_dir))
+    if manifest is None:
+        raise StatementsError(f"no index at {index_dir}")
+    return IndexWriter(index_dir, Encoder(model or manifest.model), progress=False).remove(statement_ids)

@@ -8,29 +8,65 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from corpus.statement import Statement
 from embeddings.index import StatementIndex
 
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk with its score and the attribution of its statement."""
+    """A retrieved chunk with its scores and the statement it belongs to (read once per retrieval)."""
 
     chunk_id: int
-    statement_id: str
+    statement: Statement = field(repr=False, compare=False)
     text: str
     start: int
     end: int
     score: float
     sentences: tuple[tuple[int, int], ...]
-    title: str = ""
-    speaker: str = ""
-    source: str = ""
-    date: str = ""
-    url: str = ""
-    path: str = ""
-    metadata: Mapping[str, Any] = field(default_factory=dict)
     dense_score: float = 0.0
     lexical_score: float = 0.0
+
+    @property
+    def statement_id(self) -> str:
+        return self.statement.id
+
+    @property
+    def title(self) -> str:
+        return self.statement.title
+
+    @property
+    def speaker(self) -> str:
+        return self.statement.speaker
+
+    @property
+    def source(self) -> str:
+        return self.statement.source
+
+    @property
+    def date(self) -> str:
+        return self.statement.date
+
+    @property
+    def url(self) -> str:
+        return self.statement.url
+
+    @property
+    def path(self) -> str:
+        return self.statement.path
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        return self.statement.metadata
+
+    def to_dict(self) -> dict[str, Any]:
+        """The passage and its statement's attribution fields, JSON-ready (without the statement's text)."""
+        return {
+            "chunk_id": self.chunk_id, "statement_id": self.statement_id, "text": self.text, "start": self.start,
+            "end": self.end, "score": self.score, "sentences": [list(s) for s in self.sentences],
+            "title": self.title, "speaker": self.speaker, "source": self.source, "date": self.date, "url": self.url,
+            "path": self.path, "metadata": dict(self.metadata), "dense_score": self.dense_score,
+            "lexical_score": self.lexical_score,
+        }
 
 
 @dataclass(frozen=True)
@@ -124,7 +160,7 @@ class HybridRetriever:
         return Scored(cand[order], fused[order], dense[order], lexical[order])
 
     def passages(self, scored: Scored, k: int) -> list[Passage]:
-        """Passages for the first ``k`` scored rows, with their statements' metadata."""
+        """Passages for the first ``k`` scored rows, each with its statement (one read per statement)."""
         rows = scored.rows[:k]
         ids = self.index.chunk_ids[rows].tolist()
         chunks = self.index.store.chunks(ids)
@@ -137,10 +173,8 @@ class HybridRetriever:
                 continue
             out.append(
                 Passage(
-                    chunk_id=cid, statement_id=st.id, text=chunk.text, start=chunk.start, end=chunk.end,
-                    score=float(scored.scores[i]), sentences=chunk.sentences, title=st.title,
-                    speaker=st.speaker, source=st.source, date=st.date, url=st.url, path=st.path,
-                    metadata=st.metadata, dense_score=float(scored.dense[i]),
+                    chunk_id=cid, statement=st, text=chunk.text, start=chunk.start, end=chunk.end,
+                    score=float(scored.scores[i]), sentences=chunk.sentences, dense_score=float(scored.dense[i]),
                     lexical_score=float(scored.lexical[i]),
                 )
             )

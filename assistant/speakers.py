@@ -55,11 +55,6 @@ class SpeakerDirectory:
                 names.add(value)
         return names
 
-    @property
-    def names(self) -> list[str]:
-        """Every known speaker, source and country name."""
-        return sorted(self._names)
-
     def match(self, phrase: str) -> SpeakerMatch | None:
         """Statements by the speaker the phrase names, or None if no metadata names them.
 

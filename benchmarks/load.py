@@ -170,7 +170,8 @@ class Server:
         self._began = time.perf_counter()
         if self.in_process:
             from assistant.api import Assistant
-            from ui.app import build_app, launch_app
+            from ui.page import build_app
+            from ui.server import launch_app
 
             qa = Assistant.open(self.index_dir)
             qa.retrieve("warm up", k=1)
@@ -178,7 +179,7 @@ class Server:
             launch_app(self.demo, host=HOST, port=self.port, prevent_thread_lock=True, quiet=True)
         else:
             exe = Path(sys.executable).with_name("statements-qa")
-            cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "assistant.cli"]
+            cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "ui.cli"]
             cmd += ["serve", "--index-dir", str(self.index_dir), "--host", HOST, "--port", str(self.port)]
             env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
             with open(self.log_path, "wb") as out:
@@ -449,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"warning: {warning}")
 
     from embeddings.index import StatementIndex
-    from ui.app import ASK_CONCURRENCY
+    from ui.page import ASK_CONCURRENCY
 
     index = StatementIndex.open(args.index_dir)  # only to read the sources; the server opens its own
     store = index.store

@@ -31,7 +31,9 @@ from common import (  # noqa: E402
 import numpy as np  # noqa: E402
 
 from assistant.api import Assistant  # noqa: E402
-from assistant.extract import ExtractionSettings  # noqa: E402
+from assistant.quote_building import QuoteBuilder  # noqa: E402
+from assistant.sentence_scoring import ScoredSentence, question_texts  # noqa: E402
+from assistant.settings import ExtractionSettings  # noqa: E402
 from corpus.sentences import split_sentences  # noqa: E402
 
 
@@ -112,25 +114,22 @@ def sentence_baselines(qa: Assistant, paragraphs, questions):
 
 def tune(qa: Assistant, questions) -> ExtractionSettings:
     """Grid search of the scoring weights on the tuning split (features computed once)."""
-    answerer = qa._answerer
-    base = answerer.settings
+    pipeline = qa.pipeline
+    base = pipeline.settings
     cached = []
     log(f"tuning on {len(questions)} questions")
     for q in questions:
-        frame = answerer.frame(q["question"])
-        passages = answerer.retriever.retrieve(frame.search_text, k=base.passages)
-        cached.append((q, answerer.extractor.candidates(frame, passages)))
+        cached.append((q, scored_sentences(pipeline, q["question"])))
     best = None
     grid = itertools.product([0.3, 0.45, 0.6], [0.2, 0.35, 0.5], [0.2, 0.35, 0.5, 0.7], [0.8, 0.9, 1.01])
     for dw, lw, pw, jr in grid:
         settings = replace(base, dense_weight=dw, lexical_weight=lw, passage_weight=pw, join_ratio=jr)
-        answerer.extractor.settings = settings
+        builder = QuoteBuilder(settings)
         h1 = h3 = 0
         for q, cands in cached:
-            for c in cands:
-                c.score = dw * c.dense + lw * c.lexical + pw * c.passage_score
-            ordered = sorted(cands, key=lambda c: -c.score)
-            quotes = answerer.extractor.quotes(ordered)
+            rescored = [replace(c, score=dw * c.dense_score + lw * c.lexical_score + pw * c.passage_score) for c in cands]
+            ordered = sorted(rescored, key=lambda c: -c.score)
+            quotes = builder.select(ordered).quotes
             if quotes:
                 h1 += quote_hit(quotes[0].text, q["answers"])
                 h3 += any(quote_hit(x.text, q["answers"]) for x in quotes[:3])
@@ -138,25 +137,30 @@ def tune(qa: Assistant, questions) -> ExtractionSettings:
         if best is None or score > best[0]:
             best = (score, settings, h1 / len(cached), h3 / len(cached))
             log(f"  better: dense {dw} lexical {lw} passage {pw} join {jr}: hit@1 {best[2]:.3f} hit@3 {best[3]:.3f}")
-    answerer.extractor.settings = base
     return best[1]
+
+
+def scored_sentences(pipeline, question: str, filters=None) -> list[ScoredSentence]:
+    """The pipeline's sentence ranking for a question (its frame, retrieval and scoring, no quotes)."""
+    frame = pipeline.frame(question)
+    vectors = pipeline.retriever.index.encoder.encode_texts(question_texts(frame))
+    passages = pipeline.retriever.retrieve(frame.search_text, k=pipeline.passages, filters=filters)
+    return pipeline.scorer.score(frame, passages, vectors)
 
 
 def calibrate(qa: Assistant, questions, paragraphs) -> dict:
     """Topic match of the best sentence with the question's article in the index and without it."""
-    answerer = qa._answerer
+    pipeline = qa.pipeline
     by_article: dict[int, list[str]] = {}
     for p in paragraphs:
         by_article.setdefault(p["article"], []).append(p["id"])
     pos, neg = [], []
     for q in questions:
-        frame = answerer.frame(q["question"])
         for excluded, bucket in ((None, pos), (by_article[q["article"]], neg)):
             filters = {"exclude_statement_ids": excluded} if excluded else None
-            passages = answerer.retriever.retrieve(frame.search_text, k=answerer.settings.passages, filters=filters)
-            cands = answerer.extractor.candidates(frame, passages)
-            by_key = {(c.statement.id, c.position): c for c in cands}
-            bucket.append(max((answerer.extractor.topic_match(c, by_key) for c in cands[:3]), default=0.0))
+            cands = scored_sentences(pipeline, q["question"], filters)
+            by_key = {c.key: c for c in cands}
+            bucket.append(max((pipeline.builder.topic_match(c, by_key) for c in cands[:3]), default=0.0))
     pos_a, neg_a = np.array(pos), np.array(neg)
     table = []
     for t in np.arange(0.2, 0.7, 0.02):
@@ -237,8 +241,8 @@ def main() -> None:
         tune_qs = [q for q in questions if q["article"] in tune_articles]
         best = tune(qa, tune_qs)
         result["tuned_settings"] = best.__dict__
-        qa._answerer.extractor.settings = best
-        qa._answerer.settings = best
+        qa.close()
+        qa = Assistant.open(args.index_dir, extraction=best)
     if args.calibrate:
         sample = random.Random(7).sample(questions, args.calibrate)
         result["abstention_calibration"] = calibrate(qa, sample, paragraphs)

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import Iterable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 from corpus.chunk import Chunk
 from corpus.sentences import split_sentences
@@ -78,7 +79,7 @@ class Chunker:
         return self._max_tokens
 
     @property
-    def settings(self) -> dict:
+    def settings(self) -> dict[str, Any]:
         """What decides the chunks, recorded in an index's manifest."""
         return {
             "max_tokens": self.max_tokens,
@@ -180,7 +181,8 @@ class Chunker:
         return j
 
     def _pack(self, statement: Statement, units: list[_Unit]) -> list[Chunk]:
-        text, chunks, i = statement.text, [], 0
+        text, i = statement.text, 0
+        chunks: list[Chunk] = []
         while i < len(units):
             j = self._fill(text, units, i)
             chunks.append(self._make(statement, len(chunks), units[i:j]))

@@ -20,18 +20,18 @@ from __future__ import annotations
 import codecs
 import logging
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Iterator, Union
 
 from corpus.loaders import FileSkipped, Loader, loader_for, suffix_of
 from corpus.options import LoadOptions
-from corpus.problems import LoadProblem, LoadReport, StatementsError
+from corpus.problems import LoadProblem, LoadReport, StatementsError, one_line
 from corpus.statement import Statement
 
 log = logging.getLogger(__name__)
 
-PathArg = Union[str, "os.PathLike[str]"]
+PathArg = str | os.PathLike[str]
 
 
 def bundled_sample_path() -> Path:
@@ -136,9 +136,9 @@ def _run(
     except FileSkipped as skip:
         yield LoadProblem(str(path), skip.reason, skip.line)
     except OSError as error:
-        yield LoadProblem(str(path), f"cannot read file: {error.strerror or _one_line(error)}")
+        yield LoadProblem(str(path), f"cannot read file: {error.strerror or one_line(error)}")
     except Exception as error:  # a parser bug or an input no parser foresaw: skip this file only
-        yield LoadProblem(str(path), f"error reading file: {type(error).__name__}: {_one_line(error)}")
+        yield LoadProblem(str(path), f"error reading file: {type(error).__name__}: {one_line(error)}")
     else:
         if not counted:
             report.files_read += 1
@@ -160,8 +160,3 @@ def _strip_suffix(name: str) -> str:
 
 def _hidden(name: str) -> bool:
     return name.startswith(".") or name.startswith("~$")
-
-
-def _one_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else "(no message)"

@@ -8,6 +8,12 @@ class StatementsError(Exception):
     """An error a user can act on; the CLI prints its message as one line, without a traceback."""
 
 
+def one_line(error: BaseException) -> str:
+    """The first line of an exception's message (its type name when it has none), for one-line reports."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 @dataclass(frozen=True)
 class LoadProblem:
     """One skipped file or record: which file, which line (where there is one), and why."""

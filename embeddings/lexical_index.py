@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -13,7 +14,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 @functools.lru_cache(maxsize=1)
-def _stemmer():
+def _stemmer() -> Any:  # a PyStemmer stemmer (PyStemmer ships no type hints)
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -21,9 +22,10 @@ def _stemmer():
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed tokens for each text."""
-    return bm25s.tokenize(
+    tokens: list[list[str]] = bm25s.tokenize(
         list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
     )
+    return tokens
 
 
 class LexicalIndex:
@@ -34,7 +36,7 @@ class LexicalIndex:
         self._size = size
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> "LexicalIndex":
+    def build(cls, texts: Sequence[str]) -> LexicalIndex:
         """Index ``texts``; position i in results is ``texts[i]``."""
         bm25 = bm25s.BM25()
         if texts:
@@ -61,7 +63,7 @@ class LexicalIndex:
             self._bm25.save(str(folder), show_progress=False)
 
     @classmethod
-    def load(cls, folder: Path) -> "LexicalIndex":
+    def load(cls, folder: Path) -> LexicalIndex:
         """Read an index written by :meth:`save`."""
         size = int((folder / "size").read_text())
         if size == 0:
@@ -70,9 +72,11 @@ class LexicalIndex:
 
     def idf(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 inverse document frequency of already-tokenised ``terms`` (0 for unknown terms)."""
-        vocab = self._bm25.vocab_dict if self._size else {}
-        indptr = self._bm25.scores["indptr"] if self._size else None
         out = np.zeros(len(terms), dtype=np.float32)
+        if not self._size:
+            return out
+        vocab = self._bm25.vocab_dict
+        indptr = self._bm25.scores["indptr"]
         for i, term in enumerate(terms):
             tid = vocab.get(term)
             if tid is not None:

@@ -5,8 +5,8 @@ import contextlib
 import fcntl
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from corpus.problems import StatementsError
 

@@ -39,7 +39,7 @@ class Manifest:
         write_bytes_atomic(Path(index_dir) / MANIFEST_NAME, data)
 
     @classmethod
-    def read(cls, index_dir: Path) -> "Manifest | None":
+    def read(cls, index_dir: Path) -> Manifest | None:
         """The directory's manifest, or None if there is no index there yet."""
         path = Path(index_dir) / MANIFEST_NAME
         if not path.exists():

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from tqdm.auto import tqdm
 
 
 @contextlib.contextmanager
-def progress_bar(total: int | None, desc: str, unit: str, enabled: bool = True) -> Iterator[tqdm]:
+def progress_bar(total: int | None, desc: str, unit: str, enabled: bool = True) -> Iterator[tqdm[Any]]:
     """A tqdm bar (disabled when ``enabled`` is false or there is nothing to do)."""
     bar = tqdm(
         total=total,

@@ -8,8 +8,8 @@ and indexing costs little more than encoding the chunks alone.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -25,13 +25,14 @@ class EncodedChunks:
     sentence_counts: np.ndarray  # (chunks,) int64: how many rows of sentence_vectors each chunk owns
 
 
-def pools_by_mean(model) -> bool:
-    """Whether a SentenceTransformer embeds a text as the mean of its token embeddings."""
-    modes = []
+def pools_by_mean(model: Iterable[object]) -> bool:
+    """Whether a SentenceTransformer (its modules) embeds a text as the mean of its token embeddings."""
+    modes: list[object] = []
     for module in model:
         mode = getattr(module, "pooling_mode", None)
         if mode is None and hasattr(module, "pooling_mode_mean_tokens"):  # older sentence-transformers
-            mode = "mean" if module.pooling_mode_mean_tokens and not getattr(module, "pooling_mode_cls_token", False) else "other"
+            mean = module.pooling_mode_mean_tokens and not getattr(module, "pooling_mode_cls_token", False)
+            mode = "mean" if mean else "other"
         if mode is not None:
             modes.append(mode)
     return modes == ["mean"]

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from corpus.chunk import Chunk
 from corpus.statement import PageSpan, Statement
@@ -51,12 +52,6 @@ class StatementStore:
         """Close the database."""
         self._db.close()
 
-    def check(self) -> None:
-        """Raise ``sqlite3.DatabaseError`` if the file is damaged."""
-        row = self._db.execute("PRAGMA quick_check").fetchone()
-        if row is None or row[0] != "ok":
-            raise sqlite3.DatabaseError(row[0] if row else "quick_check failed")
-
     # -- writing -------------------------------------------------------------------------
     def content_hashes(self) -> dict[str, str]:
         """Statement id → content hash, for change detection."""
@@ -75,13 +70,15 @@ class StatementStore:
                 statement.content_hash,
             ),
         )
-        ids = []
+        ids: list[int] = []
         for c in chunks:
             cur = self._db.execute(
                 "INSERT INTO chunks (statement_id, position, start, end, text, sentences) VALUES (?,?,?,?,?,?)",
                 (statement.id, c.index, c.start, c.end, c.text, json.dumps(c.sentences)),
             )
-            ids.append(int(cur.lastrowid))
+            if cur.lastrowid is None:  # never after an INSERT into a rowid table
+                raise RuntimeError("internal error: no row id for an inserted chunk")
+            ids.append(cur.lastrowid)
         return ids
 
     def delete(self, statement_ids: Iterable[str]) -> list[int]:
@@ -175,7 +172,8 @@ class StatementStore:
         Text values match case-insensitively as substrings (a surname matches a full name);
         ``date_from`` / ``date_to`` bound the ISO date (a year bound covers the whole year).
         """
-        where, args = [], []
+        where: list[str] = []
+        args: list[object] = []
         for key, value in filters.items():
             if value is None or value == "":
                 continue
@@ -186,7 +184,9 @@ class StatementStore:
                 where.append("s.date != '' AND s.date <= ?")
                 args.append(_end_of(str(value)))
             elif key in ("statement_ids", "exclude_statement_ids"):
-                ids = list(value)  # type: ignore[arg-type]
+                if not isinstance(value, Iterable):  # the TypeError list(value) would raise
+                    raise TypeError(f"'{type(value).__name__}' object is not iterable")
+                ids = list(value)
                 negate = "NOT " if key.startswith("exclude") else ""
                 where.append(f"s.id {negate}IN ({','.join('?' * len(ids))})" if ids else ("1" if negate else "0"))
                 args += ids
@@ -211,7 +211,7 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _statement(r: tuple) -> Statement:
+def _statement(r: tuple[Any, ...]) -> Statement:
     return Statement(
         id=r[0], text=r[1], title=r[2] or "", speaker=r[3] or "", source=r[4] or "", date=r[5] or "",
         url=r[6] or "", path=r[7] or "", metadata=json.loads(r[8]),

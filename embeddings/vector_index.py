@@ -1,14 +1,12 @@
 """Dense vector search on FAISS: exact inner product for small corpora, HNSW above a size."""
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import faiss  # OMP_WAIT_POLICY=PASSIVE is set before this by embeddings/__init__.py (embeddings.environment)
 import numpy as np
-
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import faiss  # noqa: E402
 
 # Above this many vectors an HNSW graph replaces exact search. benchmarks/ann_recall.py on the
 # UNGDC 2015-2024 index (20,884 vectors): HNSW32 recall@10 against exact search is 0.909 at
@@ -17,6 +15,11 @@ APPROXIMATE_ABOVE = 200_000
 HNSW_NEIGHBOURS = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 256
+
+# faiss's own stubs declare neither SearchParametersHNSW nor the keyword arguments that faiss's
+# Python wrapper gives every SearchParameters class (it keeps the objects they reference alive).
+_SearchParameters: Callable[..., faiss.SearchParameters] = faiss.SearchParameters
+_SearchParametersHNSW: Callable[..., faiss.SearchParameters] = faiss.SearchParametersHNSW  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -30,12 +33,14 @@ class VectorHits:
 class VectorIndex:
     """A FAISS index whose ids are chunk ids, so results and deletions speak in chunk ids."""
 
-    def __init__(self, index: "faiss.Index") -> None:
+    def __init__(self, index: faiss.Index) -> None:
+        if not isinstance(index, faiss.IndexIDMap):
+            raise ValueError(f"not a FAISS index of chunk ids: {type(index).__name__}")
         self._index = index
         self._approximate = isinstance(faiss.downcast_index(index.index), faiss.IndexHNSW)
 
     @classmethod
-    def build(cls, vectors: np.ndarray, ids: np.ndarray, approximate: bool | None = None) -> "VectorIndex":
+    def build(cls, vectors: np.ndarray, ids: np.ndarray, approximate: bool | None = None) -> VectorIndex:
         """Index ``vectors`` (normalised, float32) under the int64 ``ids``.
 
         ``approximate=None`` chooses HNSW when there are more than ``APPROXIMATE_ABOVE`` vectors.
@@ -44,6 +49,7 @@ class VectorIndex:
         dim = vectors.shape[1]
         if approximate is None:
             approximate = len(vectors) > APPROXIMATE_ABOVE
+        inner: faiss.Index
         if approximate:
             inner = faiss.IndexHNSWFlat(dim, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
@@ -71,11 +77,11 @@ class VectorIndex:
         if allowed is not None:
             selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
             if self.approximate:
-                params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
+                params = _SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
             else:
-                params = faiss.SearchParameters(sel=selector)
+                params = _SearchParameters(sel=selector)
         elif self.approximate:
-            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+            params = _SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         threads = faiss.omp_get_max_threads()
         faiss.omp_set_num_threads(1)  # one query: waking OpenMP threads costs more than it saves
@@ -91,6 +97,6 @@ class VectorIndex:
         faiss.write_index(self._index, str(path))
 
     @classmethod
-    def load(cls, path: Path) -> "VectorIndex":
+    def load(cls, path: Path) -> VectorIndex:
         """Read an index written by :meth:`save`."""
         return cls(faiss.read_index(str(path)))

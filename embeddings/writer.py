@@ -7,21 +7,30 @@ previous generation in place and readable; readers never see a half-written gene
 """
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
 from corpus.chunk import Chunk
-from corpus.problems import StatementsError
+from corpus.problems import StatementsError, one_line
 from corpus.statement import Statement
 from embeddings.atomic import atomic_path
 from embeddings.encoder import Encoder
 from embeddings.index import (
-    BM25_FOLDER, CHUNK_IDS_FILE, FAISS_FILE, SENTENCE_ROWS_FILE, SENTENCE_VECTORS_FILE, STORE_FILE, VECTORS_FILE,
-    rebuild_hint, verify_generation,
+    BM25_FOLDER,
+    CHUNK_IDS_FILE,
+    FAISS_FILE,
+    SENTENCE_ROWS_FILE,
+    SENTENCE_VECTORS_FILE,
+    STORE_FILE,
+    VECTORS_FILE,
+    rebuild_hint,
+    verify_generation,
 )
 from embeddings.lexical_index import LexicalIndex
 from embeddings.lock import write_lock
@@ -40,7 +49,7 @@ class StatementChunker(Protocol):
     def chunk_many(self, statements: Iterable[Statement]) -> list[Chunk]: ...
 
     @property
-    def settings(self) -> dict: ...
+    def settings(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,7 @@ class IndexWriter:
 
     def __init__(
         self,
-        index_dir: str | Path,
+        index_dir: str | os.PathLike[str],
         encoder: Encoder | None = None,
         chunker: StatementChunker | None = None,
         progress: bool = True,
@@ -162,7 +171,7 @@ class IndexWriter:
                 dense.save(tmp / FAISS_FILE)
                 np.save(tmp / VECTORS_FILE, vectors)
                 np.save(tmp / CHUNK_IDS_FILE, chunk_ids)
-                if parts.sentence_vectors is not None:
+                if parts.sentence_vectors is not None and parts.sentence_rows is not None:  # both or neither
                     np.save(tmp / SENTENCE_VECTORS_FILE, parts.sentence_vectors)
                     np.save(tmp / SENTENCE_ROWS_FILE, parts.sentence_rows)
                 LexicalIndex.build(all_texts).save(tmp / BM25_FOLDER)
@@ -221,7 +230,7 @@ class IndexWriter:
         report = UpdateReport(counts["added"], counts["updated"], counts["unchanged"], removed)
         return report, new_chunks, gone
 
-    def _vectors(self, old: Path | None, new_chunks: list[tuple[int, Chunk]], gone: set[int]) -> "_Vectors":
+    def _vectors(self, old: Path | None, new_chunks: list[tuple[int, Chunk]], gone: set[int]) -> _Vectors:
         """The previous generation's vectors without ``gone``, plus the new chunks', sorted by chunk id.
 
         Sentence vectors are kept when the index is new and the model mean-pools, or when the
@@ -282,9 +291,8 @@ def default_chunker(encoder: Encoder) -> StatementChunker:
     try:
         counter = TokenCounter(encoder.path)
     except Exception as exc:  # transformers raises many kinds; the user needs one line
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise StatementsError(
-            f"cannot load the tokenizer of embedding model {encoder.name!r}: {first}"
+            f"cannot load the tokenizer of embedding model {encoder.name!r}: {one_line(exc)}"
             " (give a local sentence-transformers folder or a model already in the cache)"
         ) from None
     return Chunker(token_counter=counter)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from assistant.api import Assistant, index_statements
-from assistant.cli import main
+from ui.cli import main
 from corpus import LoadOptions, load_statements
 from corpus.options import MB
 from embeddings.index import StatementIndex

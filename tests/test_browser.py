@@ -35,7 +35,8 @@ She added that the <img src=x onerror="window.__pwned=2"> yacht tax brings in ${
 def app_url(sample_index, tmp_path_factory):
     """The app on a private copy of the sample index, on a free loopback port."""
     from assistant.api import Assistant
-    from ui.app import build_app, launch_app
+    from ui.page import build_app
+    from ui.server import launch_app
 
     index = tmp_path_factory.mktemp("ui_browser") / "index"
     shutil.copytree(sample_index, index)

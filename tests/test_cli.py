@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
+from ui.cli import main
 from live_app import SAMPLE_SOURCE
 from corpus.load import bundled_sample_path
 

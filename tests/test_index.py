@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from assistant.api import Assistant, index_statements
-from assistant.cli import main
+from ui.cli import main
 from corpus.load import load_statements
 from corpus.problems import StatementsError
 from corpus.statement import Statement

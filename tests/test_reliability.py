@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from assistant.api import Assistant, index_statements
-from assistant.cli import main
+from ui.cli import main
 from corpus.problems import StatementsError
 from embeddings.index import StatementIndex
 from embeddings.lock import write_lock

@@ -60,7 +60,7 @@ def start_server(fictional_index: Path, root: Path, extra_args: list[str] = (), 
     gradio_tmp.mkdir()
     port = free_port()
     exe = Path(sys.executable).with_name("statements-qa")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "assistant.cli"]
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "ui.cli"]
     cmd += ["serve", "--index-dir", str(index), "--port", str(port), *extra_args]
     full_env = dict(os.environ, TMPDIR=str(tmp), GRADIO_TEMP_DIR=str(gradio_tmp), GRADIO_ANALYTICS_ENABLED="False",
                     OMP_WAIT_POLICY="PASSIVE", HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", **(env or {}))

@@ -123,7 +123,7 @@ def test_ask_uses_stored_vectors_and_encodes_no_sentence(fictional_index):
     qa = Assistant.open(fictional_index)
     answer = qa.ask("what did Voss say about sea walls?")
     assert not answer.abstained and "sea wall" in answer.quotes[0].text.lower()
-    assert len(qa._answerer.extractor.vectors._cache) == 0  # nothing was encoded at question time
+    assert len(qa.pipeline.scorer.encoded) == 0  # nothing was encoded at question time
 
 
 def _strip_sentence_vectors(index_dir: Path) -> None:
@@ -145,7 +145,7 @@ def test_an_index_without_sentence_vectors_still_answers_and_stays_without(ficti
     qa = Assistant.open(index_dir)
     answer = qa.ask("what did Voss say about sea walls?")
     assert not answer.abstained and "sea wall" in answer.quotes[0].text.lower()
-    assert len(qa._answerer.extractor.vectors._cache) > 0  # sentences were encoded at question time
+    assert len(qa.pipeline.scorer.encoded) > 0  # sentences were encoded at question time
 
     extra = tmp_path / "extra"
     extra.mkdir()

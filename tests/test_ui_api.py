@@ -35,7 +35,8 @@ def index_copy(sample_index, fictional_corpus, tmp_path_factory) -> Path:
 def server(index_copy):
     """The app on a free loopback port; yields its URL."""
     from assistant.api import Assistant
-    from ui.app import build_app, launch_app
+    from ui.page import build_app
+    from ui.server import launch_app
 
     qa = Assistant.open(index_copy)
     qa.retrieve("warm up", k=1)  # load the model before the clients time out on it
@@ -219,7 +220,8 @@ def test_ten_concurrent_clients_keep_their_own_conversations(server):
 
 def test_login_required_with_auth(index_copy, monkeypatch):
     from assistant.api import Assistant
-    from ui.app import auth_from_env, build_app, launch_app
+    from ui.page import build_app
+    from ui.server import auth_from_env, launch_app
     from corpus.problems import StatementsError
 
     monkeypatch.setenv("SQA_TEST_LOGIN", "demo:s3cret:with-colon")

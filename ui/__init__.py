@@ -1,14 +1,20 @@
-"""The web chat: ``build_app(assistant)`` makes the Gradio app, ``serve(...)`` runs it (see ui/app.py)."""
+"""User interfaces over ``assistant.Assistant``: the command line (``ui.cli``) and the web chat.
+
+``build_app(assistant)`` makes the Gradio app (``ui.page``), ``serve(...)`` runs it (``ui.server``).
+Gradio is imported only when the web chat is used, so the command line starts fast.
+"""
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
+import embeddings.environment  # noqa: F401  (first: process settings before torch, faiss or gradio load)
+
 __all__ = ["build_app", "serve"]
+_HOMES = {"build_app": "ui.page", "serve": "ui.server"}
 
 
-def __getattr__(name: str) -> Any:  # import Gradio only when the UI is used
-    if name in __all__:
-        from ui import app
-
-        return getattr(app, name)
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(_HOMES[name]), name)
     raise AttributeError(name)

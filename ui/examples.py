@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from embeddings.store import StatementStore
+from assistant.api import Assistant
 
 SAMPLE_STATEMENT_ID = "lavrov-dushanbe-201st-base"
 SAMPLE_QUESTIONS = (
@@ -16,13 +16,13 @@ MAX_SCANNED = 2000  # statements looked at, so that a large corpus opens fast
 _TOPIC = re.compile(r"\b(?:on|about|regarding|concerning)\s+(?:the\s+)?(.{3,60}?)\s*$", re.IGNORECASE)
 
 
-def example_questions(store: StatementStore, limit: int = MAX_EXAMPLES) -> list[str]:
+def example_questions(qa: Assistant, limit: int = MAX_EXAMPLES) -> list[str]:
     """The sample's questions when it is loaded, then questions made from speakers and titles."""
     out: list[str] = []
-    if store.statements([SAMPLE_STATEMENT_ID]):
+    if qa.statement(SAMPLE_STATEMENT_ID) is not None:
         out += SAMPLE_QUESTIONS
     topics_by_speaker: dict[str, list[str]] = {}
-    for n, st in enumerate(store.attributions()):
+    for n, st in enumerate(qa.statement_headers(limit=MAX_SCANNED + 1)):
         if n >= MAX_SCANNED or len(topics_by_speaker) > 50:
             break
         if st.id == SAMPLE_STATEMENT_ID or not st.speaker.strip():

@@ -15,9 +15,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from assistant.api import Assistant
 from corpus.loaders import SUPPORTED_SUFFIXES, suffix_of
+from corpus.problems import StatementsError
+from ui.render import bullet_list, escape_markdown
 
 MAX_FILES = 20
 MAX_FILE_MB = 20  # the loader's own default limit for files read whole (LoadOptions.max_file_bytes)
@@ -113,3 +117,40 @@ def _unique(name: str, used: set[str]) -> str:
         n += 1
     used.add(candidate.lower())
     return candidate
+
+
+def add_uploaded_files(qa: Assistant, paths: list[str], progress: Callable[..., Any]) -> str:
+    """Check, stage and index uploaded files into ``qa``'s index; a summary in Markdown.
+
+    ``progress(fraction, desc=...)`` is told what is happening (Gradio's ``gr.Progress``).
+    """
+    if not paths:
+        return "No files were given."
+    try:
+        staged = stage(paths, tick=lambda name: progress(0.0, desc=f"Checking {name}"))
+    except UploadRefused as exc:
+        return f"**Nothing was added.** {escape_markdown(str(exc))}"
+    try:
+        lines = list(staged.refused)
+        if not staged.names:
+            return "**Nothing was added.**\n\n" + bullet_list(lines)
+        progress(0.05, desc=f"Indexing {len(staged.names)} file{'s' if len(staged.names) != 1 else ''}…")
+        try:
+            update, report = qa.add([staged.folder], progress=True)
+        except StatementsError as exc:
+            return f"**Nothing was added.** {escape_markdown(staged.display_path(str(exc)))}"
+        lines += [staged.display_path(str(p)).removeprefix("skipped ") for p in report.problems]
+        head = (
+            f"**Added {update.added}, updated {update.updated}, unchanged {update.unchanged}** "
+            f"(from {len(staged.names)} file{'s' if len(staged.names) != 1 else ''}). "
+            f"The index now holds {update.statements:,} statements."
+        )
+        if update.added or update.updated:
+            head += " You can ask about them now."
+        if report.duplicates:
+            head += f" {len(report.duplicates)} exact duplicate{'s' if len(report.duplicates) != 1 else ''} indexed once."
+        if lines:
+            head += f"\n\nSkipped {len(lines)}:\n\n" + bullet_list(lines)
+        return head
+    finally:
+        staged.cleanup()

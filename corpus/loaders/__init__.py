@@ -44,7 +44,8 @@ def loader_for(suffix: str) -> Loader | None:
     if entry is None:
         return None
     module = importlib.import_module(f"corpus.loaders.{entry[0]}")
-    return getattr(module, entry[1])
+    loader: Loader = getattr(module, entry[1])
+    return loader
 
 
 __all__ = ["FileSkipped", "Item", "Loader", "SUPPORTED_SUFFIXES", "loader_for", "suffix_of"]

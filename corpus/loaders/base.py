@@ -1,14 +1,14 @@
 """What every format loader shares: its signature and the way it gives up on a whole file."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator, Union
 
 from corpus.options import LoadOptions, too_large_reason
 from corpus.problems import LoadProblem
 from corpus.statement import Statement
 
-Item = Union[Statement, LoadProblem]
+Item = Statement | LoadProblem
 """A loader yields statements, and problems for single records it had to skip."""
 
 Loader = Callable[[Path, str, LoadOptions], Iterator[Item]]

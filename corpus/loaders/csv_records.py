@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from corpus.loaders.base import FileSkipped, Item
 from corpus.loaders.decode import Line, iter_lines
@@ -29,7 +29,7 @@ class _Rewindable:
         self.row: list[Line] = []
         self.problems: list[LoadProblem] = []
 
-    def __iter__(self) -> "_Rewindable":
+    def __iter__(self) -> _Rewindable:
         return self
 
     def __next__(self) -> str:

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import codecs
 import gzip
+from collections.abc import Iterator
+from io import BufferedIOBase
 from pathlib import Path
-from typing import BinaryIO, Iterator, NamedTuple
+from typing import NamedTuple
 
 from corpus.loaders.base import FileSkipped
 from corpus.options import too_large_reason
 
 SNIFF_BYTES = 8192
+_BINARY_REASON = "binary file, not text (if it is UTF-16 text without a byte-order mark, give --encoding utf-16)"
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same two bytes
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -72,7 +75,7 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> str:
     else:
         codec, skip, name = (encoding or "utf-8"), 0, encoding
         if (encoding is None or ascii_compatible(encoding)) and b"\x00" in data[:SNIFF_BYTES]:
-            raise FileSkipped("binary file, not text (if it is UTF-16 text without a byte-order mark, give --encoding utf-16)")
+            raise FileSkipped(_BINARY_REASON)
     try:
         text = data[skip:].decode(codec)
     except UnicodeDecodeError as error:
@@ -113,7 +116,7 @@ def iter_lines(
             yield from _stream_lines(raw, encoding, 0, max_line_bytes)
             return
         if bom is None and b"\x00" in head:
-            raise FileSkipped("binary file, not text (if it is UTF-16 text without a byte-order mark, give --encoding utf-16)")
+            raise FileSkipped(_BINARY_REASON)
         codec = "utf-8" if bom is not None else (encoding or "utf-8")
         name = None if bom is not None else encoding
         offset, number = 0, 0
@@ -135,7 +138,7 @@ def iter_lines(
             offset += len(data)
 
 
-def _skip_rest_of_line(raw: BinaryIO) -> int:
+def _skip_rest_of_line(raw: BufferedIOBase) -> int:
     """Read up to and including the next newline in pieces; the number of bytes read."""
     size = 0
     while True:
@@ -145,7 +148,7 @@ def _skip_rest_of_line(raw: BinaryIO) -> int:
             return size
 
 
-def _stream_lines(raw: BinaryIO, codec: str, skip: int, max_line_bytes: int | None = None) -> Iterator[Line]:
+def _stream_lines(raw: BufferedIOBase, codec: str, skip: int, max_line_bytes: int | None = None) -> Iterator[Line]:
     """Decode a non-ASCII-compatible stream incrementally; one problem line ends it.
 
     A line over ``max_line_bytes`` is dropped as it is read (only its length is kept); its size
@@ -176,7 +179,7 @@ def _stream_lines(raw: BinaryIO, codec: str, skip: int, max_line_bytes: int | No
         if max_chars is not None and dropped + len(pending) > max_chars:
             dropped, pending = dropped + len(pending), ""
         if not chunk:
-            if dropped:
+            if dropped and max_chars is not None:  # dropped > 0 only under a limit
                 yield Line(number + 1, "", too_large_reason("line", dropped * width, max_chars * width))
             elif pending:
                 yield Line(number + 1, pending)

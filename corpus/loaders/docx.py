@@ -7,14 +7,15 @@ text files.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 
 from corpus.loaders.base import FileSkipped, Item, check_file_size
 from corpus.loaders.decode import normalise_newlines
+from corpus.loaders.records import AttributionFields
 from corpus.loaders.text import build_statement
 from corpus.options import LoadOptions
 
@@ -31,5 +32,5 @@ def load_docx(path: Path, file_id: str, options: LoadOptions) -> Iterator[Item]:
     if not body.strip():
         raise FileSkipped("no text in the document")
     properties = document.core_properties
-    defaults = {"title": properties.title.strip()} if (properties.title or "").strip() else {}
+    defaults: AttributionFields = {"title": properties.title.strip()} if (properties.title or "").strip() else {}
     yield build_statement(body, file_id, path, options, None, defaults)

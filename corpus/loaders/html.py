@@ -5,8 +5,9 @@ becomes ``source``; author, hostname and description go into ``metadata``.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import trafilatura
 
@@ -34,7 +35,13 @@ def load_html(path: Path, file_id: str, options: LoadOptions) -> Iterator[Item]:
     document = trafilatura.bare_extraction(
         page, with_metadata=True, include_comments=False, include_tables=True, favor_precision=True
     )
-    meta = document.as_dict() if document is not None else {}
+    meta: dict[str, Any]
+    if document is None:
+        meta = {}
+    elif isinstance(document, dict):  # only with as_dict=True, the default before trafilatura 2
+        meta = document
+    else:
+        meta = document.as_dict()
     text = tidy(normalise_newlines(meta.get("text") or ""))
     if not text:
         raise FileSkipped("no main text found in the HTML page")

@@ -7,8 +7,9 @@ and ``<file-id>:<index>`` (0-based) for a JSON array.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from corpus.loaders.base import FileSkipped, Item, check_file_size
 from corpus.loaders.decode import iter_lines, read_text
@@ -81,8 +82,9 @@ def _records_of(document: Any, options: LoadOptions) -> list[Any] | None:
         if any(name in document for name in options.text):
             return None
         for key in _LIST_KEYS:
-            if isinstance(document.get(key), list):
-                return document[key]
+            records = document.get(key)
+            if isinstance(records, list):
+                return records
         return None
     kind = {str: "a string", bool: "a boolean", int: "a number", float: "a number"}.get(type(document), "null")
     raise FileSkipped(f"JSON file holds {kind}, not records")

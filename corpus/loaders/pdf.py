@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError
@@ -16,6 +16,7 @@ from corpus.loaders.base import FileSkipped, Item, check_file_size, title_from_n
 from corpus.loaders.decode import normalise_newlines
 from corpus.loaders.text import tidy
 from corpus.options import LoadOptions
+from corpus.problems import one_line
 from corpus.statement import PageSpan, Statement
 
 PAGE_SEPARATOR = "\n\n"
@@ -35,7 +36,7 @@ def load_pdf(path: Path, file_id: str, options: LoadOptions) -> Iterator[Item]:
     except FileNotDecryptedError:
         raise FileSkipped("PDF is encrypted (password required)") from None
     except (PdfReadError, ValueError, KeyError, TypeError) as error:
-        raise FileSkipped(f"not a readable PDF ({_one_line(error)})") from None
+        raise FileSkipped(f"not a readable PDF ({one_line(error)})") from None
     parts: list[str] = []
     spans: list[PageSpan] = []
     offset = 0
@@ -60,8 +61,3 @@ def load_pdf(path: Path, file_id: str, options: LoadOptions) -> Iterator[Item]:
         metadata=metadata,
         pages=tuple(spans),
     )
-
-
-def _one_line(error: Exception) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__

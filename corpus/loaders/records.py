@@ -2,21 +2,35 @@
 
 Rules: for each statement field, the first name in ``LoadOptions`` whose value is present
 (not null, not blank) wins. Numbers become strings (``2017`` -> ``"2017"``). Every other field
-goes into ``metadata`` (except null or blank values of fields named in the options); a nested ``metadata`` object is merged into it
-(the record's own fields win). Values are kept only if JSON-serialisable.
+goes into ``metadata`` (except null or blank values of fields named in the options); a nested
+``metadata`` object is merged into it (the record's own fields win). Values are kept only if JSON-serialisable.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import json
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any, Literal, TypedDict
 
 from corpus.loaders.decode import normalise_newlines
 from corpus.options import LoadOptions
 from corpus.statement import Statement
 
-_ATTRIBUTES = ("title", "speaker", "source", "date", "url")
+AttributionField = Literal["title", "speaker", "source", "date", "url"]
+
+
+class AttributionFields(TypedDict, total=False):
+    """Statement fields besides id, text, path, metadata and pages, by name (missing ones stay ``""``)."""
+
+    title: str
+    speaker: str
+    source: str
+    date: str
+    url: str
+
+
+_ATTRIBUTES: tuple[AttributionField, ...] = ("title", "speaker", "source", "date", "url")
 
 
 class RecordError(ValueError):
@@ -96,7 +110,7 @@ def record_to_statement(
     if id_name is not None and isinstance(id_value, (str, int, float)) and not isinstance(id_value, bool):
         statement_id = as_field_text(id_value)
         consumed.add(id_name)
-    fields: dict[str, str] = {}
+    fields: AttributionFields = {}
     for attribute in _ATTRIBUTES:
         name, value = pick(record, getattr(options, attribute))
         fields[attribute] = as_field_text(value) if name is not None else ""

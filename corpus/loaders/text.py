@@ -13,15 +13,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
 from corpus.loaders.base import FileSkipped, Item, check_file_size, title_from_name
 from corpus.loaders.decode import read_text
-from corpus.loaders.records import as_field_text, json_safe, pick
+from corpus.loaders.records import AttributionField, AttributionFields, as_field_text, json_safe, pick
 from corpus.options import LoadOptions
+from corpus.problems import one_line
 from corpus.statement import Statement
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -29,7 +31,7 @@ _ATTRIBUTION = re.compile(
     r"[ \t]*\(attribution:[ \t]*((?:[^()\n]|\([^()\n]*\))+?)[ \t]*\)\Z", re.IGNORECASE
 )
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
-_FIELDS = ("title", "speaker", "source", "date", "url")
+_FIELDS: tuple[AttributionField, ...] = ("title", "speaker", "source", "date", "url")
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str]:
@@ -42,7 +44,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 2 if mark is not None else None
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        problem = getattr(error, "problem", None) or one_line(error)
         raise FileSkipped(f"front matter is not valid YAML: {problem}", line) from None
     if data is None:
         data = {}
@@ -66,14 +68,15 @@ def tidy(text: str) -> str:
 
 def build_statement(
     body: str, file_id: str, path: Path, options: LoadOptions, front: dict[str, Any] | None = None,
-    defaults: dict[str, str] | None = None,
+    defaults: AttributionFields | None = None,
 ) -> Statement:
     """A statement from a document's body, front matter and format defaults (e.g. a PDF title)."""
     text, attribution = split_attribution(tidy(body))
     if not text:
         raise FileSkipped("no text besides the attribution" if attribution else "empty file")
     front = front or {}
-    fields = {"title": title_from_name(file_id), **(defaults or {})}
+    fields: AttributionFields = {"title": title_from_name(file_id)}
+    fields.update(defaults or {})
     used: set[str] = set()
     for field in _FIELDS:
         name, value = pick(front, getattr(options, field))

@@ -1,4 +1,4 @@
-"""Reading a question: who it asks about, what topic, which year, and whether it follows up."""
+"""Reading a question into its frame: who it asks about, what topic, which year, and whether it follows up."""
 from __future__ import annotations
 
 import re
@@ -28,8 +28,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 
 
 @dataclass(frozen=True)
-class Question:
-    """What a question asks, after resolving it against the conversation so far."""
+class QuestionFrame:
+    """What a question asks (speaker, topic, year, kind), after resolving it against the conversation so far."""
 
     text: str
     topic: str
@@ -45,7 +45,7 @@ class Question:
         return " ".join(x for x in (self.speaker, self.topic) if x) or self.text
 
 
-def parse_question(text: str) -> Question:
+def parse_question(text: str) -> QuestionFrame:
     """Split a question into speaker, topic and year, without looking at any history."""
     raw = " ".join(text.split())
     body = raw.rstrip(" ?!.")
@@ -61,11 +61,11 @@ def parse_question(text: str) -> Question:
             groups = m.groupdict()
             speaker = _clean(groups.get("speaker") or "")
             topic = _clean(groups.get("topic") or "")
-            return Question(raw, topic, speaker, year, kind)
-    return Question(raw, _clean(full), "", year, "ask")  # a plain question keeps its year as words
+            return QuestionFrame(raw, topic, speaker, year, kind)
+    return QuestionFrame(raw, _clean(full), "", year, "ask")  # a plain question keeps its year as words
 
 
-def resolve(question: Question, history: Sequence[Question]) -> Question:
+def resolve_follow_up(question: QuestionFrame, history: Sequence[QuestionFrame]) -> QuestionFrame:
     """Fill in what a follow-up leaves out (speaker, topic, year) from earlier turns."""
     previous = next((q for q in reversed(history) if q.speaker or q.topic), None)
     if previous is None:
@@ -83,7 +83,6 @@ def resolve(question: Question, history: Sequence[Question]) -> Question:
         follow_up = True
     elif question.kind == "others":
         topic = topic or previous.topic
-        follow_up = True
         return replace(question, topic=topic, speaker="", exclude_speaker=previous.speaker,
                        year=year or previous.year, follow_up=True)
     elif speaker.lower() in PRONOUNS:

@@ -4,18 +4,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
-from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch or faiss load (see README)
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
-from corpus.options import DEFAULT_MAX_FILE_MB, MB, LoadOptions  # noqa: E402
-from corpus.problems import StatementsError  # noqa: E402
+from corpus.chunk import Chunk
+from corpus.options import DEFAULT_MAX_FILE_MB, MB, LoadOptions
+from corpus.problems import LoadReport, StatementsError
+from corpus.statement import Statement
 
 DEFAULT_INDEX_DIR = ".statements-qa/index"
 LOAD_FIELDS = ("id", "text", "title", "speaker", "source", "date", "url")
@@ -74,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="answer a question with verbatim quotes and their sources")
     p.add_argument("question")
-    _add_query_options(p)
+    _add_query_options(p, k_help="at most this many quotes (default 3)", k_default=None)
     p.set_defaults(run=_run_ask)
 
     p = sub.add_parser("serve", help="start the web chat (the bundled sample when no index is given)")
@@ -110,9 +105,11 @@ def _add_index_dir(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index-dir", default=DEFAULT_INDEX_DIR, help=f"index directory (default: {DEFAULT_INDEX_DIR})")
 
 
-def _add_query_options(p: argparse.ArgumentParser) -> None:
+def _add_query_options(
+    p: argparse.ArgumentParser, k_help: str = "how many passages (default 5)", k_default: int | None = 5
+) -> None:
     _add_index_dir(p)
-    p.add_argument("--k", type=int, default=5, help="how many passages (default 5)")
+    p.add_argument("--k", type=int, default=k_default, help=k_help)
     p.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE",
                    help="speaker=, source=, title=, date_from=, date_to= or any metadata key; repeatable")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -120,18 +117,20 @@ def _add_query_options(p: argparse.ArgumentParser) -> None:
 
 def load_options(args: argparse.Namespace) -> LoadOptions:
     """LoadOptions from --field, --join-text, --encoding and --max-file-size."""
-    fields: dict[str, object] = {}
+    fields: dict[str, tuple[str, ...]] = {}
     for item in args.field:
         name, sep, columns = item.partition("=")
         if not sep or name not in LOAD_FIELDS or not columns:
-            raise StatementsError(f"--field {item!r}: expected NAME=COLUMN[,COLUMN] with NAME one of {', '.join(LOAD_FIELDS)}")
+            names = ", ".join(LOAD_FIELDS)
+            raise StatementsError(f"--field {item!r}: expected NAME=COLUMN[,COLUMN] with NAME one of {names}")
         fields[name] = tuple(c.strip() for c in columns.split(",") if c.strip())
     size = args.max_file_size
     if not (size >= 0 and size != float("inf")):  # also refuses nan
         raise StatementsError(f"--max-file-size {size:g}: expected a number of MB, or 0 for no limit")
     max_file_bytes = int(size * MB) if size > 0 else None
-    return LoadOptions(**fields, join_text=args.join_text, encoding=args.encoding,  # type: ignore[arg-type]
-                       max_file_bytes=max_file_bytes)
+    return dataclasses.replace(
+        LoadOptions(join_text=args.join_text, encoding=args.encoding, max_file_bytes=max_file_bytes), **fields
+    )
 
 
 def parse_filters(items: Sequence[str]) -> dict[str, str]:
@@ -145,18 +144,22 @@ def parse_filters(items: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _print_problems(report) -> None:
-    for problem in report.problems:
-        print(problem, file=sys.stderr)
-    for dropped, kept in report.duplicates:
-        print(f"duplicate {dropped}: same text as {kept}, indexed once", file=sys.stderr)
+def problem_lines(report: LoadReport) -> list[str]:
+    """One line per skipped input, then per duplicate, in the order met (for stderr and for --json)."""
+    return [str(p) for p in report.problems] + [
+        f"duplicate {dropped}: same text as {kept}, indexed once" for dropped, kept in report.duplicates
+    ]
+
+
+def _print_problems(report: LoadReport) -> None:
+    for line in problem_lines(report):
+        print(line, file=sys.stderr)
     print(report.summary(), file=sys.stderr)
 
 
 def _run_inspect(args: argparse.Namespace) -> int:
     from corpus.chunker import Chunker
     from corpus.load import iter_statements
-    from corpus.problems import LoadReport
 
     report = LoadReport()
     chunker = Chunker()
@@ -171,17 +174,13 @@ def _run_inspect(args: argparse.Namespace) -> int:
         else:
             _print_statement(st, chunks)
     if args.json:
-        out = {"statements": items, "problems": [str(p) for p in report.problems], "summary": report.summary()}
+        out = {"statements": items, "problems": problem_lines(report), "summary": report.summary()}
         print(json.dumps(out, ensure_ascii=False, indent=2))
-        print(report.summary(), file=sys.stderr)
-        for problem in report.problems:
-            print(problem, file=sys.stderr)
-    else:
-        _print_problems(report)
+    _print_problems(report)
     return 1 if args.strict and report.problems else 0
 
 
-def _print_statement(st, chunks) -> None:
+def _print_statement(st: Statement, chunks: Sequence[Chunk]) -> None:
     print(f"== {st.id}")
     for name in ("title", "speaker", "source", "date", "url", "path"):
         value = getattr(st, name)
@@ -193,27 +192,25 @@ def _print_statement(st, chunks) -> None:
     for c in chunks:
         ok = "ok" if st.text[c.start:c.end] == c.text else "MISMATCH"
         preview = c.text[:100].replace("\n", " ")
-        print(f"   [{c.index}] {c.start}-{c.end} {len(c.sentences)} sentences ({ok}): {preview}{'…' if len(c.text) > 100 else ''}")
+        more = "…" if len(c.text) > 100 else ""
+        print(f"   [{c.index}] {c.start}-{c.end} {len(c.sentences)} sentences ({ok}): {preview}{more}")
 
 
 def _run_index(args: argparse.Namespace) -> int:
     from assistant.api import index_statements
 
-    update, report = index_statements(args.paths, args.index_dir, model=args.model, options=load_options(args), rebuild=args.rebuild)
+    update, report = index_statements(
+        args.paths, args.index_dir, model=args.model, options=load_options(args), rebuild=args.rebuild
+    )
     _print_problems(report)
     print(update.summary())
     return 1 if args.strict and report.problems else 0
 
 
 def _run_remove(args: argparse.Namespace) -> int:
-    from embeddings.writer import IndexWriter
-    from embeddings.manifest import Manifest
-    from embeddings.encoder import Encoder
+    from assistant.api import remove_statements
 
-    manifest = Manifest.read(Path(args.index_dir))
-    if manifest is None:
-        raise StatementsError(f"no index at {args.index_dir}")
-    update = IndexWriter(args.index_dir, Encoder(manifest.model), progress=False).remove(args.ids)
+    update = remove_statements(args.index_dir, args.ids)
     missing = update.removed < len(set(args.ids))
     print(update.summary())
     if missing:
@@ -224,10 +221,10 @@ def _run_remove(args: argparse.Namespace) -> int:
 def _run_search(args: argparse.Namespace) -> int:
     from assistant.api import Assistant
 
-    qa = Assistant.open(args.index_dir)
-    passages = qa.retrieve(args.query, k=args.k, filters=parse_filters(args.filter), mode=args.mode)
+    with Assistant.open(args.index_dir) as qa:
+        passages = qa.retrieve(args.query, k=args.k, filters=parse_filters(args.filter), mode=args.mode)
     if args.json:
-        print(json.dumps([dataclasses.asdict(p) | {"metadata": dict(p.metadata)} for p in passages], ensure_ascii=False, indent=2))
+        print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
         return 0
     if not passages:
         print("no matching passages")
@@ -240,9 +237,11 @@ def _run_search(args: argparse.Namespace) -> int:
 
 def _run_ask(args: argparse.Namespace) -> int:
     from assistant.api import Assistant
+    from assistant.settings import ExtractionSettings
 
-    qa = Assistant.open(args.index_dir)
-    answer = qa.ask(args.question, filters=parse_filters(args.filter))
+    extraction = ExtractionSettings() if args.k is None else ExtractionSettings(max_quotes=max(1, args.k))
+    with Assistant.open(args.index_dir, extraction=extraction) as qa:
+        answer = qa.ask(args.question, filters=parse_filters(args.filter))
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -251,7 +250,7 @@ def _run_ask(args: argparse.Namespace) -> int:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from ui.app import serve
+    from ui.server import serve
 
     serve(index_dir=args.index_dir, host=args.host, port=args.port, share=args.share, auth_env=args.auth_env)
     return 0

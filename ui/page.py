@@ -1,29 +1,25 @@
-"""The web chat (Gradio Blocks): ask with follow-ups, read the sources, filter, add statements.
+"""The web chat page (Gradio Blocks): layout and callbacks over one ``Assistant``.
 
-``build_app(qa)`` makes the app; ``launch_app`` starts it with this project's limits;
-``serve`` is what ``statements-qa serve`` runs. Named API endpoints for ``gradio_client``:
-``/ask`` (question, speaker, source, date_from, date_to -> answer dict; the conversation is kept
-per session) and ``/upload`` (files -> summary in Markdown).
+Ask with follow-ups, read the sources, filter, add statements. ``build_app(qa)`` makes the app;
+``ui.server`` starts it. Named API endpoints for ``gradio_client``: ``/ask`` (question, speaker,
+source, date_from, date_to -> answer dict; the conversation is kept per session) and ``/upload``
+(files -> summary in Markdown).
 """
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import socket
-from pathlib import Path
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import gradio as gr
 
 from assistant.answer import Answer
 from assistant.api import Assistant
-from corpus.problems import StatementsError
 from ui import render
 from ui.examples import example_questions
-from ui.upload import ACCEPTED_TYPES, MAX_FILE_BYTES, MAX_FILE_MB, MAX_FILES, UploadRefused, stage
+from ui.upload import ACCEPTED_TYPES, MAX_FILE_MB, MAX_FILES, add_uploaded_files
 
-DEFAULT_SAMPLE_INDEX = ".statements-qa/sample-index"
 ASK_CONCURRENCY = 4  # questions answered at once; uploads run one at a time beside them
 MAX_QUESTION_CHARS = 1000
 MAX_HISTORY = 20  # earlier answers passed to the assistant for follow-ups
@@ -86,7 +82,7 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
     """The Gradio app over ``qa``; uploads are indexed into ``qa``'s index and shared by all sessions."""
     with gr.Blocks(title=title, delete_cache=(3600, 7200)) as demo:
         answers = gr.State([])  # this session's Answer objects, oldest first
-        shown_examples = gr.State(example_questions(qa.index.store))
+        shown_examples = gr.State(example_questions(qa))
         with gr.Row(elem_classes="sqa-header"):
             gr.Markdown(
                 f"# {render.escape_markdown(title)}\n"
@@ -172,7 +168,7 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
             """Redraw the conversation and the sources of the latest answer."""
             last = history[-1] if history else None
             ids = sorted({q.statement_id for q in (last.quotes + last.closest)}) if last else []
-            statements = qa.index.store.statements(ids) if ids else {}
+            statements = qa.statements(ids) if ids else {}
             choices = render.quote_choices(last)
             return (
                 render.chat_messages(history),
@@ -197,10 +193,10 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
 
         def add_files(paths: Sequence[str] | None, progress=gr.Progress(track_tqdm=True)) -> str:
             """Index uploaded statement files into the shared index; a summary in Markdown."""
-            return _add_files(qa, list(paths or []), progress)
+            return add_uploaded_files(qa, list(paths or []), progress)
 
         def refresh():
-            shown = example_questions(qa.index.store)
+            shown = example_questions(qa)
             return (
                 gr.Dropdown(**_choices(qa, "speaker", keep_value=True)),
                 gr.Dropdown(**_choices(qa, "source", keep_value=True)),
@@ -268,42 +264,9 @@ def _answer(
     return answer
 
 
-def _add_files(qa: Assistant, paths: list[str], progress: Any) -> str:
-    if not paths:
-        return "No files were given."
-    try:
-        staged = stage(paths, tick=lambda name: progress(0.0, desc=f"Checking {name}"))
-    except UploadRefused as exc:
-        return f"**Nothing was added.** {render.escape_markdown(str(exc))}"
-    try:
-        lines = list(staged.refused)
-        if not staged.names:
-            return "**Nothing was added.**\n\n" + render.bullet_list(lines)
-        progress(0.05, desc=f"Indexing {len(staged.names)} file{'s' if len(staged.names) != 1 else ''}…")
-        try:
-            update, report = qa.add([staged.folder], progress=True)
-        except StatementsError as exc:
-            return f"**Nothing was added.** {render.escape_markdown(staged.display_path(str(exc)))}"
-        lines += [staged.display_path(str(p)).removeprefix("skipped ") for p in report.problems]
-        head = (
-            f"**Added {update.added}, updated {update.updated}, unchanged {update.unchanged}** "
-            f"(from {len(staged.names)} file{'s' if len(staged.names) != 1 else ''}). "
-            f"The index now holds {update.statements:,} statements."
-        )
-        if update.added or update.updated:
-            head += " You can ask about them now."
-        if report.duplicates:
-            head += f" {len(report.duplicates)} exact duplicate{'s' if len(report.duplicates) != 1 else ''} indexed once."
-        if lines:
-            head += f"\n\nSkipped {len(lines)}:\n\n" + render.bullet_list(lines)
-        return head
-    finally:
-        staged.cleanup()
-
-
 def _choices(qa: Assistant, key: str, keep_value: bool = False, names: bool = True) -> dict[str, Any]:
     label = {"speaker": "Any speaker", "source": "Any source"}[key]
-    values = qa.index.store.distinct_values(key) if names else []
+    values = qa.facet_values(key) if names else []
     out: dict[str, Any] = {"choices": [(label, ANY)] + [(v, v) for v in values]}
     if not keep_value:
         out["value"] = ANY
@@ -311,82 +274,16 @@ def _choices(qa: Assistant, key: str, keep_value: bool = False, names: bool = Tr
 
 
 def _date_note(qa: Assistant) -> str:
-    lo, hi = qa.index.store.date_range()
+    stats = qa.stats()
+    lo, hi = stats.first_date, stats.last_date
     if not lo:
         return "No statement in the index has a date, so a date filter finds nothing."
     return f"Statements are dated {render.escape_markdown(lo)} to {render.escape_markdown(hi)}."
 
 
 def _stats(qa: Assistant) -> str:
-    store = qa.index.store
-    n = store.count_statements()
-    sources = len(store.distinct_values("source"))
+    stats = qa.stats()
+    n, sources = stats.statements, stats.sources
     return f"Index: **{n:,}** statement{'s' if n != 1 else ''} from **{sources:,}** source{'s' if sources != 1 else ''}."
 
 
-# -- starting the server -------------------------------------------------------------------------
-def launch_app(
-    demo: gr.Blocks,
-    host: str = "127.0.0.1",
-    port: int | None = 7860,
-    share: bool = False,
-    auth: tuple[str, str] | None = None,
-    prevent_thread_lock: bool = False,
-    quiet: bool = False,
-) -> Any:
-    """Start ``demo`` with the upload size limit, no extra served paths, and optional login."""
-    return demo.launch(
-        server_name=host, server_port=port, share=share, auth=auth,
-        auth_message="Log in with the user name and password you were given." if auth else None,
-        prevent_thread_lock=prevent_thread_lock, quiet=quiet, max_file_size=MAX_FILE_BYTES,
-        ssr_mode=False, css=CSS, theme=gr.themes.Soft(), show_error=False,
-    )
-
-
-def auth_from_env(var: str) -> tuple[str, str]:
-    """``(user, password)`` from an environment variable holding ``user:password``."""
-    value = os.environ.get(var)
-    if not value:
-        raise StatementsError(f"--auth-env {var}: the environment variable {var} is not set (expected user:password)")
-    user, sep, password = value.partition(":")
-    if not sep or not user or not password:
-        raise StatementsError(f"--auth-env {var}: expected the form user:password in {var}")
-    return user, password
-
-
-def open_assistant(index_dir: str | os.PathLike | None) -> Assistant:
-    """The index at ``index_dir``; with None, the bundled sample indexed (incrementally) into a default folder."""
-    if index_dir is not None:
-        return Assistant.open(index_dir)
-    from corpus.load import bundled_sample_path
-
-    print(f"Indexing the bundled sample into {DEFAULT_SAMPLE_INDEX} (only the first time takes long)…", flush=True)
-    return Assistant.build([bundled_sample_path()], Path(DEFAULT_SAMPLE_INDEX), progress=True)
-
-
-def serve(
-    index_dir: str | os.PathLike | None = None,
-    host: str = "127.0.0.1",
-    port: int = 7860,
-    share: bool = False,
-    auth_env: str | None = None,
-) -> None:
-    """Start the web chat and block until interrupted (``statements-qa serve``)."""
-    auth = auth_from_env(auth_env) if auth_env else None
-    _check_port(host, port)  # fail fast, before loading the index and the model
-    qa = open_assistant(index_dir)
-    qa.retrieve("warm up", k=1)  # load the embedding model now, not on the first question
-    demo = build_app(qa)
-    try:
-        launch_app(demo, host=host, port=port, share=share, auth=auth)
-    except OSError as exc:
-        raise StatementsError(f"cannot start the server on {host}:{port} ({exc}); choose another --port") from None
-
-
-def _check_port(host: str, port: int) -> None:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise StatementsError(f"cannot listen on {host}:{port} ({exc.strerror or exc}): choose another --port") from None

@@ -1,0 +1,196 @@
+"""Building the quotes of an answer from scored sentences: whole sentences, verbatim, non-overlapping."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.answer import Quote
+from assistant.sentence_scoring import ScoredSentence
+from assistant.settings import ExtractionSettings
+from assistant.speakers import ROLE_WORDS, name_tokens
+
+CLOSEST_SHOWN = 2  # passages shown, when nothing answers, as the closest (not an answer)
+NEAR_DUPLICATE = 0.8  # word-set overlap above which a quote repeats one already chosen
+_CONTINUATION = re.compile(
+    r"^\W*(?:he|she|they|it|this|these|those|such|that|the\s+(?:minister|president|official|ambassador|"
+    r"spokesperson|spokesman|spokeswoman|secretary|statement|remarks?)|instead|moreover|furthermore|however|"
+    r"but|also|in\s+(?:his|her|their)\b)",
+    re.IGNORECASE,
+)
+
+Key = tuple[str, int]  # (statement id, sentence position)
+
+
+@dataclass(frozen=True)
+class QuoteSelection:
+    """The quotes that answer, best first; when there are none, the closest passages (not an answer)."""
+
+    quotes: tuple[Quote, ...]
+    closest: tuple[Quote, ...] = ()
+
+
+class QuoteBuilder:
+    """Chooses sentences from a ranking and turns them into verbatim quotes with their sources."""
+
+    def __init__(self, settings: ExtractionSettings = ExtractionSettings()) -> None:
+        self.settings = settings
+
+    def select(
+        self,
+        sentences: Sequence[ScoredSentence],
+        exclude: Sequence[tuple[str, int, int]] = (),
+        speaker: str = "",
+        require_topic: bool = True,
+    ) -> QuoteSelection:
+        """Up to ``max_quotes`` non-overlapping quotes of whole sentences, best first, in one pass.
+
+        ``exclude``: (statement id, start, end) ranges already quoted, never quoted again.
+        ``speaker``: only sentences with evidence of this speaker's words are quoted.
+        ``require_topic``: a sentence (or its neighbour) must match the topic at least
+        ``abstain_below``. The closest passages ignore both conditions.
+        """
+        by_key = {c.key: c for c in sentences}
+        quoted = {
+            c.key for c in sentences for sid, a, b in exclude if sid == c.statement.id and c.span[0] < b and a < c.span[1]
+        }
+        answer = _Picker(self, by_key, set(quoted), self.settings.max_quotes, speaker, require_topic)
+        closest = _Picker(self, by_key, set(quoted), min(CLOSEST_SHOWN, self.settings.max_quotes), "", False)
+        for c in sentences:
+            if answer.done and closest.done:
+                break
+            answer.offer(c)
+            closest.offer(c)
+        quotes = tuple(q for q in answer.quotes if _is_verbatim(q, by_key))
+        return QuoteSelection(quotes, () if quotes else tuple(closest.quotes))
+
+    def topic_match(self, c: ScoredSentence, by_key: dict[Key, ScoredSentence]) -> float:
+        """How well the sentence or its neighbours match the topic, by words or meaning."""
+        best = max(c.topic_score, c.lexical_score)
+        for pos in (c.position - 1, c.position + 1):
+            other = by_key.get((c.statement.id, pos))
+            if other is not None:
+                best = max(best, 0.9 * max(other.topic_score, other.lexical_score))
+        return best
+
+    def extend(
+        self, c: ScoredSentence, by_key: dict[Key, ScoredSentence], used: set[Key], speaker: str
+    ) -> tuple[int, int]:
+        """The positions (first, last) of the quote around ``c``: a neighbour joins when it continues
+        the thought ("He added…") or also answers (scores at least ``join_ratio`` of ``c``)."""
+        s = self.settings
+        if s.max_sentences < 2:
+            return c.position, c.position
+        options = []
+        nxt = c.position + 1
+        if nxt < len(c.spans) and (c.statement.id, nxt) not in used and _same_paragraph(c, c.position, nxt):
+            other = by_key.get((c.statement.id, nxt))
+            continues = bool(_CONTINUATION.match(c.sentence(nxt))) or (
+                bool(speaker) and other is not None and other.speaker_score > 0 and _mentions(c.sentence(nxt), speaker)
+            )
+            if continues or (other is not None and other.score >= s.join_ratio * c.score):
+                options.append((other.score if other else 0.0, c.position, nxt))
+        prv = c.position - 1
+        if prv >= 0 and (c.statement.id, prv) not in used and _same_paragraph(c, prv, c.position):
+            other = by_key.get((c.statement.id, prv))
+            # A continuation alone ("He added…") pulls in the sentence before only when no speaker is
+            # asked about (the sentence after joins on a continuation either way).
+            continues = bool(_CONTINUATION.match(c.sentence())) and not speaker
+            if continues or (other is not None and other.score >= s.join_ratio * c.score):
+                options.append((other.score if other else 0.0, prv, c.position))
+        if not options:
+            return c.position, c.position
+        _, lo, hi = max(options)
+        return lo, hi
+
+    def quote(self, c: ScoredSentence, lo: int, hi: int, speaker: str) -> Quote:
+        """Sentences ``lo``..``hi`` of ``c``'s statement as a Quote, with context and attribution."""
+        st = c.statement
+        start, end = c.spans[lo][0], c.spans[hi][1]
+        return Quote(
+            text=st.text[start:end], statement_id=st.id, start=start, end=end,
+            context_before=c.sentence(lo - 1) if lo > 0 else "",
+            context_after=c.sentence(hi + 1) if hi + 1 < len(c.spans) else "",
+            speaker=st.speaker, source=st.source, date=st.date, title=st.title, url=st.url,
+            page=st.page_at(start), score=round(c.score, 4),
+            reported_speaker=full_name(st.text, speaker) if speaker and not st.speaker else "",
+            path=st.path,
+        )
+
+
+@dataclass
+class _Picker:
+    """One greedy walk down the ranking: the quotes chosen so far and the sentences they use."""
+
+    builder: QuoteBuilder
+    by_key: dict[Key, ScoredSentence]
+    used: set[Key]
+    limit: int
+    speaker: str
+    require_topic: bool
+    quotes: list[Quote] = field(default_factory=list)
+    words: list[set[str]] = field(default_factory=list)
+    first_score: float | None = None
+    done: bool = False
+
+    def offer(self, c: ScoredSentence) -> None:
+        """Quote ``c`` (with a neighbour) if it qualifies; stop when full or scores fall too far."""
+        s = self.builder.settings
+        if self.done:
+            return
+        if len(self.quotes) >= self.limit:
+            self.done = True
+            return
+        if c.key in self.used or (self.speaker and c.speaker_score <= 0):
+            return
+        if self.first_score is not None and c.score < s.keep_ratio * self.first_score:
+            self.done = True
+            return
+        if self.require_topic and self.builder.topic_match(c, self.by_key) < s.abstain_below:
+            return
+        lo, hi = self.builder.extend(c, self.by_key, self.used, self.speaker)
+        quote = self.builder.quote(c, lo, hi, self.speaker)
+        words = set(quote.text.lower().split())
+        if any(len(words & seen) / max(1, len(words | seen)) > NEAR_DUPLICATE for seen in self.words):
+            return
+        self.used.update((c.statement.id, p) for p in range(lo, hi + 1))
+        self.words.append(words)
+        self.quotes.append(quote)
+        if self.first_score is None:
+            self.first_score = c.score
+
+
+def _is_verbatim(quote: Quote, by_key: dict[Key, ScoredSentence]) -> bool:
+    """The offset check: the quote is exactly its statement's text between its offsets."""
+    for c in by_key.values():
+        if c.statement.id == quote.statement_id:
+            return c.statement.text[quote.start : quote.end] == quote.text
+    return False
+
+
+def _same_paragraph(c: ScoredSentence, a: int, b: int) -> bool:
+    return "\n\n" not in c.statement.text[c.spans[a][1] : c.spans[b][0]]
+
+
+def _mentions(sentence: str, speaker: str) -> bool:
+    surname = speaker.split()[-1].lower() if speaker.split() else ""
+    return bool(surname) and surname in sentence.lower()
+
+
+def full_name(text: str, speaker: str) -> str:
+    """The fullest form of a speaker's name the statement uses ("Lavrov" → "Sergei Lavrov")."""
+    words = speaker.split()
+    if not words:
+        return speaker
+    surname = re.escape(words[-1])
+    best = speaker
+    for m in re.finditer(rf"((?:[A-Z][\w’'\-]+\s+){{1,2}}){surname}\b", text):
+        candidate = (m.group(1) + words[-1]).strip()
+        # stop at role words: "Foreign Minister Sergei Lavrov" → "Sergei Lavrov"
+        parts = candidate.split()
+        while len(parts) > 1 and any(w in ROLE_WORDS for w in name_tokens(" ".join(parts[:-1]))):
+            parts = parts[1:]
+        candidate = " ".join(parts)
+        if len(candidate) > len(best):
+            best = candidate
+    return best

@@ -1,0 +1,252 @@
+"""Scoring the sentences of retrieved passages against a question: meaning, words, passage, speaker."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.question_frame import QuestionFrame
+from assistant.reported_speech import speaker_evidence
+from assistant.retrieval import Passage
+from assistant.settings import ExtractionSettings
+from corpus.statement import Statement
+from embeddings.encoder import Encoder
+from embeddings.index import StatementIndex
+from embeddings.lexical_index import tokenize
+
+Span = tuple[int, int]
+
+# Words of a question that say nothing about its topic.
+QUESTION_WORDS = {
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "did", "does", "do", "done", "is",
+    "are", "was", "were", "be", "been", "has", "have", "had", "say", "said", "says", "tell", "told", "about",
+    "the", "a", "an", "of", "in", "on", "to", "for", "and", "or", "that", "this", "it", "its", "any", "anything",
+    "there", "much", "many", "can", "could", "would", "should", "will", "name", "kind", "type",
+}
+SCORED_CHARS = 400  # a sentence encoded at question time is compared by its first ~80 tokens
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """One sentence of a retrieved passage, with the scores it was ranked by.
+
+    ``spans`` are every sentence of the statement and ``position`` is this one's place in them,
+    so that quotes can join neighbours. All scores are in [0, 1] except ``score``, the weighted sum.
+    """
+
+    statement: Statement
+    spans: tuple[Span, ...]
+    position: int
+    passage_score: float  # the passage's retrieval score, relative to the best passage
+    lexical_score: float  # share of the topic's words (IDF-weighted) in the sentence
+    speaker_score: float  # evidence that the asked-about speaker says it (1.0 when no speaker is asked about)
+    dense_score: float  # similarity to the question
+    topic_score: float  # similarity to the topic (the question again when it has no separate topic)
+    score: float
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """(statement id, position): identifies the sentence within one answer."""
+        return self.statement.id, self.position
+
+    @property
+    def span(self) -> Span:
+        return self.spans[self.position]
+
+    def sentence(self, position: int | None = None) -> str:
+        """The text of this sentence, or of another sentence of the same statement."""
+        a, b = self.spans[self.position if position is None else position]
+        return self.statement.text[a:b]
+
+
+def question_texts(frame: QuestionFrame) -> list[str]:
+    """What sentences are compared with: the question, and its topic when that differs."""
+    return [frame.text] + ([frame.topic] if frame.topic and frame.topic != frame.text else [])
+
+
+class EncodedSentenceCache:
+    """Vectors of sentences encoded at question time (indexes without stored sentence vectors); LRU, thread-safe."""
+
+    def __init__(self, encoder: Encoder, capacity: int = 8192) -> None:
+        self.encoder = encoder
+        self.capacity = capacity
+        self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def encode_many(self, items: list[tuple[Statement, list[Span]]]) -> list[np.ndarray]:
+        """One matrix of normalised vectors per (statement, spans) item; new sentences in one batch."""
+        keys = [[(statement.id, a, b) for a, b in spans] for statement, spans in items]
+        with self._lock:
+            found = {key: self._cache[key] for group in keys for key in group if key in self._cache}
+        todo = {
+            key: statement.text[key[1] : min(key[2], key[1] + SCORED_CHARS)]
+            for (statement, _), group in zip(items, keys, strict=True)
+            for key in group
+            if key not in found
+        }
+        if todo:
+            found.update(zip(todo, self.encoder.encode_texts(list(todo.values()), batch_size=64), strict=True))
+        with self._lock:
+            for key, vec in found.items():
+                self._cache[key] = vec
+                self._cache.move_to_end(key)
+            while len(self._cache) > self.capacity:
+                self._cache.popitem(last=False)
+        return [np.stack([found[key] for key in group]) for group in keys]
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """A sentence found in a passage, before scoring."""
+
+    statement: Statement
+    spans: tuple[Span, ...]
+    position: int
+    passage_score: float
+    vector: np.ndarray | None  # stored at index time (see embeddings.sentence_pooling), if any
+
+
+class SentenceScorer:
+    """Ranks every sentence of the retrieved passages for a question, over one opened index."""
+
+    def __init__(self, index: StatementIndex, settings: ExtractionSettings = ExtractionSettings()) -> None:
+        self.index = index
+        self.settings = settings
+        self.encoded = EncodedSentenceCache(index.encoder)
+
+    def score(
+        self,
+        frame: QuestionFrame,
+        passages: Sequence[Passage],
+        question_vectors: np.ndarray,
+        speaker: str = "",
+        exclude_speaker: str = "",
+    ) -> list[ScoredSentence]:
+        """Every sentence of ``passages``, scored against the question; best first.
+
+        ``question_vectors``: embeddings of ``question_texts(frame)``. ``speaker``: a speaker
+        named in the question but in no statement's metadata: sentences reporting their words
+        rank higher (``speaker_score``). ``exclude_speaker``: sentences with any evidence of this
+        speaker's words are left out ("did anyone else say that?").
+        """
+        slots = self._slots(passages)
+        if not slots:
+            return []
+        s = self.settings
+        lexical = self._lexical_scores(frame, slots, speaker)
+        speakers = _speaker_scores(slots, speaker) if speaker else [1.0] * len(slots)
+        dense, topic = self._dense_scores(slots, question_vectors, lexical, speakers)
+        sentences = []
+        for i, slot in enumerate(slots):
+            score = s.dense_weight * dense[i] + s.lexical_weight * lexical[i] + s.passage_weight * slot.passage_score
+            if speaker:
+                score += s.speaker_weight * (speakers[i] - 1.0)
+            sentences.append(
+                ScoredSentence(
+                    slot.statement, slot.spans, slot.position, slot.passage_score, lexical[i], speakers[i],
+                    dense[i], topic[i], score,
+                )
+            )
+        sentences.sort(key=lambda c: -c.score)
+        if exclude_speaker:
+            excluded = _speaker_scores(sentences, exclude_speaker)
+            sentences = [c for c, evidence in zip(sentences, excluded, strict=True) if evidence == 0]
+        return sentences
+
+    def _slots(self, passages: Sequence[Passage]) -> list[_Slot]:
+        if not passages:
+            return []
+        top = max(p.score for p in passages) or 1.0
+        slots: list[_Slot] = []
+        seen: set[tuple[str, int]] = set()
+        for p in passages:
+            st = p.statement
+            spans = self.index.sentence_spans(st.id)
+            starts = {a: i for i, (a, _) in enumerate(spans)}
+            stored = self.index.sentence_vectors_of(p.chunk_id) if self.settings.stored_sentence_vectors else None
+            if stored is not None and len(stored) != len(p.sentences):
+                stored = None  # never expected: the index stores one row per sentence of the chunk
+            passage_score = max(p.score, 0.0) / top if top > 0 else 0.0
+            for j, (a, _) in enumerate(p.sentences):
+                pos = starts.get(a)
+                if pos is None or (st.id, pos) in seen:
+                    continue
+                seen.add((st.id, pos))
+                vector = None if stored is None else np.asarray(stored[j], dtype=np.float32)
+                slots.append(_Slot(st, spans, pos, passage_score, vector))
+        return slots
+
+    def _lexical_scores(self, frame: QuestionFrame, slots: Sequence[_Slot], speaker: str) -> list[float]:
+        """IDF-weighted share of the topic's words that each sentence contains."""
+        lexical = self.index.lexical
+        skip = QUESTION_WORDS | set(tokenize([speaker])[0] if speaker else [])
+        terms = [t for t in dict.fromkeys(tokenize([frame.topic or frame.text])[0]) if t not in skip]
+        if not terms:
+            return [0.0] * len(slots)
+        idf = lexical.idf(terms)
+        idf = np.where(idf > 0, idf, lexical.max_idf)  # a word the index never saw is rare, not noise
+        total = float(idf.sum())
+        texts = [slot.statement.text[slice(*slot.spans[slot.position])] for slot in slots]
+        scores = []
+        for tokens in tokenize(texts):
+            present = set(tokens)
+            scores.append(float(sum(w for t, w in zip(terms, idf, strict=True) if t in present)) / total)
+        return scores
+
+    def _dense_scores(
+        self, slots: Sequence[_Slot], qv: np.ndarray, lexical: Sequence[float], speakers: Sequence[float]
+    ) -> tuple[list[float], list[float]]:
+        """Similarity of each sentence to the question (first row of ``qv``) and to its topic (last row).
+
+        Sentences with vectors stored at index time are all compared. Others (an index built
+        with a model that does not mean-pool) are encoded now, and only the ``encode_top`` most
+        promising of them by the cheap scores (words, passage, speaker); their vectors may come
+        from the cache, but which ones are compared never depends on it, so an answer does not
+        depend on earlier questions. Sentences not compared get the lowest similarity seen.
+        """
+        s = self.settings
+        dense = [0.0] * len(slots)
+        topic = [0.0] * len(slots)
+        stored = [i for i, slot in enumerate(slots) if slot.vector is not None]
+        if stored:
+            sims = np.stack([slots[i].vector for i in stored]) @ qv.T  # (sentences, 1 or 2)
+            for i, row in zip(stored, sims, strict=True):
+                dense[i], topic[i] = float(row[0]), float(row[-1])
+        unstored = [i for i, slot in enumerate(slots) if slot.vector is None]
+        cheap = {
+            i: s.lexical_weight * lexical[i] + s.passage_weight * slots[i].passage_score + s.speaker_weight * speakers[i]
+            for i in unstored
+        }
+        unstored.sort(key=lambda i: -cheap[i])
+        encoded = unstored[: s.encode_top] if s.encode_top > 0 else unstored
+        groups: dict[str, list[int]] = {}
+        for i in sorted(encoded):
+            groups.setdefault(slots[i].statement.id, []).append(i)
+        items = [(slots[ids[0]].statement, [slots[i].spans[slots[i].position] for i in ids]) for ids in groups.values()]
+        for ids, vecs in zip(groups.values(), self.encoded.encode_many(items), strict=True):
+            for i, row in zip(ids, vecs @ qv.T, strict=True):
+                dense[i], topic[i] = float(row[0]), float(row[-1])
+        compared = stored + encoded
+        floor_dense = min(dense[i] for i in compared)
+        floor_topic = min(topic[i] for i in compared)
+        for i in unstored[len(encoded) :]:
+            dense[i], topic[i] = floor_dense, floor_topic
+        return dense, topic
+
+
+def _speaker_scores(sentences: Sequence[_Slot | ScoredSentence], speaker: str) -> list[float]:
+    """``speaker_evidence`` for each sentence, reading each statement's sentences once."""
+    texts_by_statement: dict[str, list[str]] = {}
+    scores = []
+    for c in sentences:
+        texts = texts_by_statement.get(c.statement.id)
+        if texts is None:
+            texts = texts_by_statement[c.statement.id] = [c.statement.text[a:b] for a, b in c.spans]
+        scores.append(speaker_evidence(texts, c.position, speaker))
+    return scores

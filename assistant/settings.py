@@ -1,0 +1,25 @@
+"""How sentences are scored and quotes are built (tuned on a SQuAD split: benchmarks/qa.py --tune)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ExtractionSettings:
+    """Weights and limits of sentence scoring and quote building.
+
+    A sentence scores ``dense_weight × similarity + lexical_weight × topic words + passage_weight ×
+    passage score`` (minus ``speaker_weight`` times the missing evidence when a speaker is asked about).
+    """
+
+    max_quotes: int = 3
+    max_sentences: int = 2  # per quote
+    dense_weight: float = 0.3
+    lexical_weight: float = 0.2
+    passage_weight: float = 0.5
+    join_ratio: float = 0.8  # join a neighbour scoring at least this share of the best sentence
+    keep_ratio: float = 0.75  # further quotes must score at least this share of the first
+    abstain_below: float = 0.40  # topic match under which nothing counts as an answer (qa.py --calibrate)
+    speaker_weight: float = 0.3
+    encode_top: int = 8  # sentences without stored vectors encoded per question (0: all)
+    stored_sentence_vectors: bool = True  # use the index's sentence vectors when it has them

@@ -1,0 +1,83 @@
+"""Starting the web chat: the sample or a given index, the port check, login, Gradio's launch settings."""
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.api import Assistant
+from corpus.problems import StatementsError
+from ui.page import CSS, build_app
+from ui.upload import MAX_FILE_BYTES
+
+DEFAULT_SAMPLE_INDEX = ".statements-qa/sample-index"
+
+
+def launch_app(
+    demo: gr.Blocks,
+    host: str = "127.0.0.1",
+    port: int | None = 7860,
+    share: bool = False,
+    auth: tuple[str, str] | None = None,
+    prevent_thread_lock: bool = False,
+    quiet: bool = False,
+) -> Any:
+    """Start ``demo`` with the upload size limit, no extra served paths, and optional login."""
+    return demo.launch(
+        server_name=host, server_port=port, share=share, auth=auth,
+        auth_message="Log in with the user name and password you were given." if auth else None,
+        prevent_thread_lock=prevent_thread_lock, quiet=quiet, max_file_size=MAX_FILE_BYTES,
+        ssr_mode=False, css=CSS, theme=gr.themes.Soft(), show_error=False,
+    )
+
+
+def auth_from_env(var: str) -> tuple[str, str]:
+    """``(user, password)`` from an environment variable holding ``user:password``."""
+    value = os.environ.get(var)
+    if not value:
+        raise StatementsError(f"--auth-env {var}: the environment variable {var} is not set (expected user:password)")
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise StatementsError(f"--auth-env {var}: expected the form user:password in {var}")
+    return user, password
+
+
+def open_assistant(index_dir: str | os.PathLike | None) -> Assistant:
+    """The index at ``index_dir``; with None, the bundled sample indexed (incrementally) into a default folder."""
+    if index_dir is not None:
+        return Assistant.open(index_dir)
+    from corpus.load import bundled_sample_path
+
+    print(f"Indexing the bundled sample into {DEFAULT_SAMPLE_INDEX} (only the first time takes long)…", flush=True)
+    return Assistant.build([bundled_sample_path()], Path(DEFAULT_SAMPLE_INDEX), progress=True)
+
+
+def serve(
+    index_dir: str | os.PathLike | None = None,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    share: bool = False,
+    auth_env: str | None = None,
+) -> None:
+    """Start the web chat and block until interrupted (``statements-qa serve``)."""
+    auth = auth_from_env(auth_env) if auth_env else None
+    _check_port(host, port)  # fail fast, before loading the index and the model
+    qa = open_assistant(index_dir)
+    qa.retrieve("warm up", k=1)  # load the embedding model now, not on the first question
+    demo = build_app(qa)
+    try:
+        launch_app(demo, host=host, port=port, share=share, auth=auth)
+    except OSError as exc:
+        raise StatementsError(f"cannot start the server on {host}:{port} ({exc}); choose another --port") from None
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise StatementsError(f"cannot listen on {host}:{port} ({exc.strerror or exc}): choose another --port") from None
