@@ -2,28 +2,50 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 
 PRONOUNS = {"he", "she", "they", "him", "her", "them", "it", "his", "hers", "their"}
-_SAY = r"(?:say|said|says|saying|think|thinks|thought|state|stated|claim|claimed|argue|argued|tell|told|mention|mentioned|write|wrote|note|noted|declare|declared)"
+_SAY = (
+    r"(?:say|said|says|saying|think|thinks|thought|state|stated|claim|claimed|argue|argued|tell|told|mention|"
+    r"mentioned|write|wrote|note|noted|declare|declared)"
+)
 _ABOUT = r"(?:about|on|regarding|concerning|of|in relation to|with regard to|in regard to|re)"
 _YEAR = re.compile(r"\s*,?\s*\b(?:in|during|from|of)?\s*(?:the\s+year\s+)?((?:1[89]|20)\d{2})\b", re.IGNORECASE)
+_AND = r"^(?:and\s+)?"
+_ANYONE = r"(?:anyone|anybody|someone|somebody|any\s+one|others?|other\s+\w+)"
+_POSITION = r"(?:position|view|views|stance|opinion|statement|statements|remarks|comments|line|take)"
+_DESCRIBE = (
+    r"(?:describe|describes|characterize|characterise|criticize|criticise|view|see|frame|explain|justify|"
+    r"respond\s+to|react\s+to|comment\s+on)"
+)
+_OPTIONAL_TOPIC = rf"(?:\s+{_ABOUT}\s+(?P<topic>.+))?$"
 
 # (pattern, kind): kind is "ask" (speaker and/or topic), "topic" (a follow-up on a new topic),
 # "more" (what else did the same speaker say) or "others" (who else said the same).
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:and\s+|so\s+|ok\s+|okay\s+)?(?:what|how)\s+about\s+(?P<topic>.+)$", re.I), "topic"),
     (re.compile(rf"^(?:and|also|then)\s+(?:{_ABOUT}|what\s+of)\s+(?P<topic>.+)$", re.I), "topic"),
-    (re.compile(rf"^(?:and\s+)?what\s+else\s+(?:did|does|has|have)\s+(?P<speaker>.+?)\s+{_SAY}(?:\s+{_ABOUT}\s+(?P<topic>.+))?$", re.I), "more"),
-    (re.compile(rf"^(?:and\s+)?(?:did|has|have|does|do)\s+(?:anyone|anybody|someone|somebody|any\s+one|others?|other\s+\w+)\s+(?:else\s+)?{_SAY}(?:\s+(?:that|so|the\s+same|this|it|similar|something\s+similar))?(?:\s+{_ABOUT}\s+(?P<topic>.+))?$", re.I), "others"),
-    (re.compile(rf"^(?:and\s+)?who\s+else\s+{_SAY}(?:\s+(?:that|so|the\s+same|this|it))?(?:\s+{_ABOUT}\s+(?P<topic>.+))?$", re.I), "others"),
-    (re.compile(rf"^(?:and\s+)?(?:what|how)\s+(?:did|does|do|has|have|had|was|is|were)\s+(?P<speaker>.+?)\s+(?:(?:have\s+)?to\s+)?{_SAY}\s+{_ABOUT}\s+(?P<topic>.+)$", re.I), "ask"),
-    (re.compile(rf"^(?:and\s+)?(?:did|does|has|have)\s+(?P<speaker>.+?)\s+{_SAY}\s+(?:anything|something|much)?\s*{_ABOUT}\s+(?P<topic>.+)$", re.I), "ask"),
-    (re.compile(rf"^(?:and\s+)?(?:what\s+(?:is|was|are|were)|what's|whats)\s+(?P<speaker>.+?)(?:'s|’s|s')\s+(?:position|view|views|stance|opinion|statement|statements|remarks|comments|line|take)\s+{_ABOUT}\s+(?P<topic>.+)$", re.I), "ask"),
-    (re.compile(r"^(?:and\s+)?(?:how|why)\s+(?:did|does|has|have)\s+(?P<speaker>.+?)\s+(?:describe|describes|characterize|characterise|criticize|criticise|view|see|frame|explain|justify|respond\s+to|react\s+to|comment\s+on)\s+(?P<topic>.+)$", re.I), "ask"),
-    (re.compile(rf"^(?:and\s+)?what\s+(?:did|does|has|have)\s+(?P<speaker>.+?)\s+{_SAY}$", re.I), "ask"),
-    (re.compile(rf"^(?:and\s+)?(?:quotes?|statements?|remarks)\s+(?:by|from)\s+(?P<speaker>.+?)\s+{_ABOUT}\s+(?P<topic>.+)$", re.I), "ask"),
+    (re.compile(rf"{_AND}what\s+else\s+(?:did|does|has|have)\s+(?P<speaker>.+?)\s+{_SAY}{_OPTIONAL_TOPIC}", re.I),
+     "more"),
+    (re.compile(
+        rf"{_AND}(?:did|has|have|does|do)\s+{_ANYONE}\s+(?:else\s+)?{_SAY}"
+        rf"(?:\s+(?:that|so|the\s+same|this|it|similar|something\s+similar))?{_OPTIONAL_TOPIC}", re.I), "others"),
+    (re.compile(rf"{_AND}who\s+else\s+{_SAY}(?:\s+(?:that|so|the\s+same|this|it))?{_OPTIONAL_TOPIC}", re.I), "others"),
+    (re.compile(
+        rf"{_AND}(?:what|how)\s+(?:did|does|do|has|have|had|was|is|were)\s+(?P<speaker>.+?)\s+"
+        rf"(?:(?:have\s+)?to\s+)?{_SAY}\s+{_ABOUT}\s+(?P<topic>.+)$", re.I), "ask"),
+    (re.compile(
+        rf"{_AND}(?:did|does|has|have)\s+(?P<speaker>.+?)\s+{_SAY}\s+(?:anything|something|much)?\s*{_ABOUT}\s+"
+        rf"(?P<topic>.+)$", re.I), "ask"),
+    (re.compile(
+        rf"{_AND}(?:what\s+(?:is|was|are|were)|what's|whats)\s+(?P<speaker>.+?)(?:'s|’s|s')\s+{_POSITION}\s+"
+        rf"{_ABOUT}\s+(?P<topic>.+)$", re.I), "ask"),
+    (re.compile(rf"{_AND}(?:how|why)\s+(?:did|does|has|have)\s+(?P<speaker>.+?)\s+{_DESCRIBE}\s+(?P<topic>.+)$", re.I),
+     "ask"),
+    (re.compile(rf"{_AND}what\s+(?:did|does|has|have)\s+(?P<speaker>.+?)\s+{_SAY}$", re.I), "ask"),
+    (re.compile(rf"{_AND}(?:quotes?|statements?|remarks)\s+(?:by|from)\s+(?P<speaker>.+?)\s+{_ABOUT}\s+(?P<topic>.+)$",
+                re.I), "ask"),
 ]
 
 

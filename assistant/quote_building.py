@@ -52,7 +52,10 @@ class QuoteBuilder:
         """
         by_key = {c.key: c for c in sentences}
         quoted = {
-            c.key for c in sentences for sid, a, b in exclude if sid == c.statement.id and c.span[0] < b and a < c.span[1]
+            c.key
+            for c in sentences
+            for sid, a, b in exclude
+            if sid == c.statement.id and c.span[0] < b and a < c.span[1]
         }
         answer = _Picker(self, by_key, set(quoted), self.settings.max_quotes, speaker, require_topic)
         closest = _Picker(self, by_key, set(quoted), min(CLOSEST_SHOWN, self.settings.max_quotes), "", False)

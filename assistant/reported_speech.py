@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from assistant.speakers import name_tokens
 
@@ -19,8 +19,8 @@ SPEECH_VERBS = {
     "denounced", "denounces", "condemned", "condemns", "welcomed", "welcomes", "acknowledged", "admitted",
     "alleged", "alleges", "believes", "believed", "thinks", "thought", "considers", "considered", "recalled",
     "recalls", "questioned", "questions", "praised", "praises", "blamed", "blames", "denied", "denies",
-    "mentioned", "mentions", "wrote", "writes", "replied", "responded", "commented", "voiced", "called",
-    "presented", "portrayed", "viewed", "sees", "saw", "labelled", "labeled", "branded", "vowed", "pledged",
+    "mentioned", "mentions", "wrote", "writes", "replied", "responded", "commented", "voiced", "presented",
+    "portrayed", "viewed", "sees", "saw", "labelled", "labeled", "branded", "vowed", "pledged",
     "promised", "demanded", "demands", "asked", "asks", "cautioned", "assessed", "concluded", "indicated",
 }
 SUBJECT_REFERENCES = {"he", "she", "they", "his", "her", "their", "minister", "president", "official",
@@ -28,6 +28,10 @@ SUBJECT_REFERENCES = {"he", "she", "they", "his", "her", "their", "minister", "p
                       "diplomat", "envoy", "leader", "premier"}
 NOT_SUBJECT_BEFORE = {"by", "to", "of", "with", "about", "against", "on", "at", "from", "toward", "towards",
                       "for", "criticized", "criticised", "dismissed", "than", "like", "and"}
+# "X's remarks": words after a possessive name that make X the speaker.
+POSSESSED_SPEECH = {"remarks", "words", "view", "views", "statement", "statements", "position", "assessment",
+                    "comments", "argument", "claim", "claims"}
+OBJECT_BEFORE = {"by", "to", "of", "about", "against"}  # two words before a name: "by the minister X"
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
 
@@ -52,10 +56,10 @@ def names_speaker(sentence: str, speaker: str) -> bool:
             continue
         if i >= 2 and words[i - 2] == "according" and words[i - 1] == "to":
             return True
-        if w != base and i + 1 < len(words) and words[i + 1] in {"remarks", "words", "view", "views", "statement", "statements", "position", "assessment", "comments", "argument", "claim", "claims"}:
+        if w != base and i + 1 < len(words) and words[i + 1] in POSSESSED_SPEECH:
             return True
         before = words[max(0, i - 2) : i]
-        if any(b in NOT_SUBJECT_BEFORE for b in before[-1:]) or (len(before) == 2 and before[0] in {"by", "to", "of", "about", "against"}):
+        if any(b in NOT_SUBJECT_BEFORE for b in before[-1:]) or (len(before) == 2 and before[0] in OBJECT_BEFORE):
             continue
         if any(v in SPEECH_VERBS for v in words[i + 1 : i + 10]):
             return True

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -103,7 +104,7 @@ class HybridRetriever:
     def __init__(self, index: StatementIndex, fusion: FusionSettings = FusionSettings()) -> None:
         self.index = index
         self.fusion = fusion
-        self._allowed: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._allowed: OrderedDict[tuple[tuple[str, object], ...], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def retrieve(
@@ -185,7 +186,9 @@ class HybridRetriever:
         active = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
         if not active:
             return None
-        key = tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple, set, frozenset)) else v) for k, v in active.items()))
+        key = tuple(
+            sorted((k, tuple(v) if isinstance(v, (list, tuple, set, frozenset)) else v) for k, v in active.items())
+        )
         with self._lock:
             cached = self._allowed.get(key)
         if cached is None:  # a generation never changes, so its filter results can be kept

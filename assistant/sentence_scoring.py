@@ -213,14 +213,16 @@ class SentenceScorer:
         s = self.settings
         dense = [0.0] * len(slots)
         topic = [0.0] * len(slots)
-        stored = [i for i, slot in enumerate(slots) if slot.vector is not None]
+        vectors = {i: slot.vector for i, slot in enumerate(slots) if slot.vector is not None}
+        stored = list(vectors)
         if stored:
-            sims = np.stack([slots[i].vector for i in stored]) @ qv.T  # (sentences, 1 or 2)
+            sims = np.stack(list(vectors.values())) @ qv.T  # (sentences, 1 or 2)
             for i, row in zip(stored, sims, strict=True):
                 dense[i], topic[i] = float(row[0]), float(row[-1])
         unstored = [i for i, slot in enumerate(slots) if slot.vector is None]
         cheap = {
-            i: s.lexical_weight * lexical[i] + s.passage_weight * slots[i].passage_score + s.speaker_weight * speakers[i]
+            i: s.lexical_weight * lexical[i] + s.passage_weight * slots[i].passage_score
+            + s.speaker_weight * speakers[i]
             for i in unstored
         }
         unstored.sort(key=lambda i: -cheap[i])

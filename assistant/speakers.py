@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from corpus.statement import Statement
 
@@ -71,7 +71,10 @@ class SpeakerDirectory:
             if len(words) == 1 and phrase.strip().upper() == code:
                 ids |= sids
                 matched.append(code)
-        for rule in (lambda toks: all(w in toks for w in words), lambda toks: words[-1] in toks):
+        rules: tuple[Callable[[set[str]], bool], ...] = (
+            lambda toks: all(w in toks for w in words), lambda toks: words[-1] in toks,
+        )
+        for rule in rules:
             for name, sids in self._names.items():
                 if rule(set(name_tokens(name))):
                     ids |= sids

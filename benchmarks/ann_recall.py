@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import log, machine_info, summary_ms, write_result  # noqa: E402
+import common  # noqa: F401  (first: the project on sys.path, OMP_WAIT_POLICY etc. before torch/faiss load)
+import numpy as np
+from common import log, machine_info, summary_ms, write_result
 
-import numpy as np  # noqa: E402
-
-from embeddings import vector_index  # noqa: E402
-from embeddings.index import StatementIndex  # noqa: E402
-from embeddings.vector_index import VectorIndex  # noqa: E402
+from embeddings import vector_index
+from embeddings.index import StatementIndex
+from embeddings.vector_index import VectorIndex
 
 
 def main() -> None:

@@ -21,13 +21,13 @@ import csv
 import dataclasses
 import json
 import sys
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
-import common  # noqa: F401  (sets OMP_WAIT_POLICY etc. before torch/faiss load)
-from common import Stopwatch, WORK_DIR, check_environment, log, peak_rss_mb, slug, write_result
-
-import numpy as np  # noqa: E402
+import common  # noqa: F401  (first: the project on sys.path, OMP_WAIT_POLICY etc. before torch/faiss load)
+import numpy as np
+from common import WORK_DIR, Stopwatch, check_environment, log, peak_rss_mb, slug, write_result
 
 METRICS = ["ndcg@10", "recall@10", "recall@100", "mrr@10"]
 TUNE_METRIC = "ndcg@10"
@@ -131,7 +131,8 @@ def evaluate(
     qrels: Mapping[str, Mapping[str, int]], run: Mapping[str, Mapping[str, float]], ci: bool = False
 ) -> dict[str, Any]:
     """Mean metrics (ranx); with ``ci``, a 95% bootstrap interval of nDCG@10 over the queries."""
-    from ranx import Qrels, Run, evaluate as ranx_evaluate
+    from ranx import Qrels, Run
+    from ranx import evaluate as ranx_evaluate
 
     q = Qrels({qid: dict(docs) for qid, docs in qrels.items()})
     r = Run({qid: (docs if docs else {"__none__": 0.0}) for qid, docs in run.items() if qid in qrels})
@@ -141,7 +142,10 @@ def evaluate(
         per_query = np.array(list(r.scores[TUNE_METRIC].values()), dtype=np.float64)
         rng = np.random.default_rng(0)
         means = per_query[rng.integers(0, len(per_query), (2000, len(per_query)))].mean(axis=1)
-        out[f"{TUNE_METRIC}_ci95"] = [round(float(np.percentile(means, 2.5)), 4), round(float(np.percentile(means, 97.5)), 4)]
+        out[f"{TUNE_METRIC}_ci95"] = [
+            round(float(np.percentile(means, 2.5)), 4),
+            round(float(np.percentile(means, 97.5)), 4),
+        ]
     return out
 
 
@@ -271,7 +275,9 @@ def print_table(title: str, rows: Mapping[str, Mapping[str, float]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("path", type=Path, help="a BEIR folder: corpus.jsonl, queries.jsonl, qrels/test.tsv[, train.tsv]")
+    parser.add_argument(
+        "path", type=Path, help="a BEIR folder: corpus.jsonl, queries.jsonl, qrels/test.tsv[, train.tsv]"
+    )
     parser.add_argument("--index-dir", type=Path, help="index directory (default: .cache/benchmarks/beir_<name>)")
     parser.add_argument("--name", help="result name (default: the folder name without a 'beir_' prefix)")
     parser.add_argument("--k", type=int, default=100, help="documents ranked per query (default 100)")
@@ -303,11 +309,16 @@ def main(argv: list[str] | None = None) -> int:
         aliases.setdefault(kept, []).append(dropped)
 
     qa = Assistant.open(index_dir)
-    index = dataclasses.replace(qa.index, encoder=CachedEncoder(qa.index.encoder), lexical=CachedLexical(qa.index.lexical))
+    index = dataclasses.replace(
+        qa.index, encoder=CachedEncoder(qa.index.encoder), lexical=CachedLexical(qa.index.lexical)
+    )
     default_fusion = qa.retriever.fusion
     default = HybridRetriever(index, default_fusion)
     row_doc, stats = chunk_stats(index)
-    log(f"{stats['documents']} documents in {stats['chunks']} chunks ({stats['chunks_per_document_mean']} per document)")
+    log(
+        f"{stats['documents']} documents in {stats['chunks']} chunks "
+        f"({stats['chunks_per_document_mean']} per document)"
+    )
 
     queries = read_queries(folder / "queries.jsonl")
     test = read_qrels(folder / "qrels" / "test.tsv")
@@ -316,7 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     runs = {
         "dense": (default, "dense"),
         "bm25": (default, "lexical"),
-        "rrf (k=60)": (HybridRetriever(index, FusionSettings(method="rrf", rrf_k=60, candidates=default_fusion.candidates)), "hybrid"),
+        "rrf (k=60)": (
+            HybridRetriever(index, FusionSettings(method="rrf", rrf_k=60, candidates=default_fusion.candidates)),
+            "hybrid",
+        ),
         "hybrid (default)": (default, "hybrid"),
     }
     results: dict[str, dict[str, float]] = {}
@@ -363,7 +377,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.tune:
             out["tune"] = tune(index, queries, train, train_ids, test, test_ids, row_doc, args.k, chunk_k, aliases)
         if args.explore:
-            out["explore"] = explore(index, queries, train, train_ids, test, test_ids, row_doc, args.k, chunk_k, aliases)
+            out["explore"] = explore(
+                index, queries, train, train_ids, test, test_ids, row_doc, args.k, chunk_k, aliases
+            )
 
     out["peak_rss_mb"] = peak_rss_mb()
     path = write_result(result_name, out)
@@ -392,9 +408,8 @@ def tune(index, queries, train, train_ids, test, test_ids, row_doc, k, chunk_k, 
         test, doc_run(passages_ranker(retriever, chunk_k, "hybrid"), queries, test_ids, k, aliases), ci=True
     )
     rrf_settings = FusionSettings(**best_rrf["settings"])
-    rrf_test = evaluate(
-        test, doc_run(passages_ranker(HybridRetriever(index, rrf_settings), chunk_k, "hybrid"), queries, test_ids, k, aliases)
-    )
+    rrf_ranker = passages_ranker(HybridRetriever(index, rrf_settings), chunk_k, "hybrid")
+    rrf_test = evaluate(test, doc_run(rrf_ranker, queries, test_ids, k, aliases))
     print(f"\ntuning on train ({len(train_ids)} queries), {len(grid)} settings, by {TUNE_METRIC}:")
     for c in CANDIDATES:
         line = " ".join(

@@ -14,18 +14,19 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's packages, installed or not
 
-from corpus.chunker import Chunker  # noqa: E402
-from corpus.statement import Statement  # noqa: E402
-from corpus.tokens import token_counter  # noqa: E402
+from corpus.chunker import Chunker
+from corpus.statement import Statement
+from corpus.tokens import token_counter
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_direct(path: str) -> list[Statement]:

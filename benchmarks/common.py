@@ -1,36 +1,35 @@
 """Shared helpers for the benchmark scripts: environment, timing, statistics, memory, JSON output.
 
-Import this module before anything that loads torch or faiss: it sets the environment the
-benchmarks need (``OMP_WAIT_POLICY=PASSIVE``: torch and faiss each bring an OpenMP runtime, and
-with the default busy-waiting policy FAISS queries get ~30x slower next to torch).
+Import this module before anything that loads torch or faiss. It puts this checkout's project on
+``sys.path`` (``python benchmarks/x.py`` from anywhere, installed or not) and imports
+``embeddings.environment``, which sets the environment the benchmarks need
+(``OMP_WAIT_POLICY=PASSIVE``: torch and faiss each bring an OpenMP runtime, and with the default
+busy-waiting policy FAISS queries get ~30x slower next to torch). ``check_environment`` warns
+when the setting was overridden.
 """
 from __future__ import annotations
 
+import datetime as _dt
+import json
+import math
 import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from importlib import metadata as _metadata
+from pathlib import Path
+from typing import Any
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-import datetime as _dt  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import platform  # noqa: E402
-import resource  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
-from importlib import metadata as _metadata  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any, Callable, Iterator, Sequence  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python benchmarks/x.py` from anywhere
+import embeddings.environment  # noqa: F401  (sets OMP_WAIT_POLICY etc. before torch/faiss load)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = PROJECT_ROOT / "benchmarks" / "results"  # git-ignored
 WORK_DIR = PROJECT_ROOT / ".cache" / "benchmarks"  # default place for benchmark indexes (git-ignored)
-
-if str(PROJECT_ROOT) not in sys.path:  # `python benchmarks/x.py` from anywhere
-    sys.path.insert(0, str(PROJECT_ROOT))
 
 _ENV_KEYS = ("OMP_WAIT_POLICY", "HF_HUB_OFFLINE", "TOKENIZERS_PARALLELISM", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _PACKAGES = ("torch", "sentence-transformers", "transformers", "faiss-cpu", "bm25s", "numpy", "ranx", "PyStemmer")
@@ -44,7 +43,7 @@ class Stopwatch:
         self.start = 0.0
         self.seconds = 0.0
 
-    def __enter__(self) -> "Stopwatch":
+    def __enter__(self) -> Stopwatch:
         self.start = time.perf_counter()
         return self
 

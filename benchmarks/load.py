@@ -35,9 +35,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -48,11 +45,12 @@ from typing import Any
 import common  # noqa: F401  (sets OMP_WAIT_POLICY etc. before torch/faiss load)
 from common import PROJECT_ROOT, check_environment, load_average, log, slug, summary_ms, write_result
 
+from ui.live_server import LiveServer, LiveServerError, free_port, start_live_server
+
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 300.0  # seconds for the server to load the index and the model
-POLL_SECONDS = 0.5
 MAX_MISMATCHES_KEPT = 20  # differences written to the JSON in full
 
 # Topics of the UN General Debate; ``--topics`` replaces them for other corpora.
@@ -84,7 +82,7 @@ def make_scripts(sources: list[str], topics: list[str], years: list[str], sessio
         used: set[str] = set()
         t = 0  # next topic in this session's order
 
-        def topic() -> str:
+        def topic(order: list[str] = order) -> str:  # this session's order
             nonlocal t
             value = order[t % len(order)]
             t += 1
@@ -144,95 +142,6 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """The app on 127.0.0.1: a ``statements-qa serve`` subprocess, or in this process."""
-
-    def __init__(self, index_dir: Path, port: int, in_process: bool, start_timeout: float) -> None:
-        self.index_dir, self.port, self.in_process, self.start_timeout = index_dir, port, in_process, start_timeout
-        self.url = f"http://{HOST}:{port}/"
-        self.proc: subprocess.Popen | None = None
-        self.demo: Any = None
-        self.log_path = Path(tempfile.mkdtemp(prefix="sqa-load-")) / "server.log"
-        self.started_seconds = 0.0
-
-    def start(self) -> None:
-        self.spawn()
-        self.wait_ready()
-
-    def spawn(self) -> None:
-        """Start the server (in-process: start it and wait for it); ``wait_ready`` waits for it to answer."""
-        self._began = time.perf_counter()
-        if self.in_process:
-            from assistant.api import Assistant
-            from ui.page import build_app
-            from ui.server import launch_app
-
-            qa = Assistant.open(self.index_dir)
-            qa.retrieve("warm up", k=1)
-            self.demo = build_app(qa)
-            launch_app(self.demo, host=HOST, port=self.port, prevent_thread_lock=True, quiet=True)
-        else:
-            exe = Path(sys.executable).with_name("statements-qa")
-            cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "ui.cli"]
-            cmd += ["serve", "--index-dir", str(self.index_dir), "--host", HOST, "--port", str(self.port)]
-            env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
-            with open(self.log_path, "wb") as out:
-                self.proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL)
-
-    def wait_ready(self) -> None:
-        self._wait_ready()
-        self.started_seconds = time.perf_counter() - self._began
-
-    def _wait_ready(self) -> None:
-        import httpx
-
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise SystemExit(f"the server exited with status {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                if httpx.get(self.url, timeout=2.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(POLL_SECONDS)
-        self.stop()
-        raise SystemExit(f"the server did not answer on {self.url} within {self.start_timeout:.0f}s:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def running(self) -> bool:
-        return self.demo is not None or (self.proc is not None and self.proc.poll() is None)
-
-    def process(self) -> Any:
-        import psutil
-
-        return psutil.Process(self.proc.pid if self.proc is not None else os.getpid())
-
-    def stop(self) -> None:
-        if self.demo is not None:
-            self.demo.close()
-            self.demo = None
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=20)
-
-
 class Sampler:
     """While a phase runs: the server's peak RSS and CPU seconds, this process's CPU seconds (the
     clients), and other benchmark or test processes seen on the machine (they distort the figures)."""
@@ -246,7 +155,7 @@ class Sampler:
         self.cpu_seconds = self.client_cpu_seconds = 0.0
         self.others: set[str] = set()
 
-    def __enter__(self) -> "Sampler":
+    def __enter__(self) -> Sampler:
         self._cpu0, self._me0 = _cpu(self.proc), _cpu(self.me)
         self._thread.start()
         return self
@@ -399,7 +308,8 @@ def phase_summary(records: list[dict[str, Any]], scripts: list[list[str]], secon
         "throughput_qps": round(answered / seconds, 3) if seconds > 0 else None,
         "latency": summary_ms(latencies),
         "connect": summary_ms(connect),
-        "abstained": sum(1 for r in records for a in r.get("answers", []) if isinstance(a, dict) and a.get("abstained")),
+        "abstained": sum(1 for r in records for a in r.get("answers", [])
+                         if isinstance(a, dict) and a.get("abstained")),
     }
 
 
@@ -409,11 +319,11 @@ def compare(baseline: list[dict[str, Any]], load: list[dict[str, Any]], scripts:
     for i, script in enumerate(scripts):
         for j, question in enumerate(script):
             b = baseline[i].get("answers", [])
-            l = load[i].get("answers", [])
-            if j >= len(b) or j >= len(l):
+            u = load[i].get("answers", [])
+            if j >= len(b) or j >= len(u):
                 missing += 1
                 continue
-            kb, kl = answer_key(b[j]), answer_key(l[j])
+            kb, kl = answer_key(b[j]), answer_key(u[j])
             if kb == kl:
                 same += 1
             else:
@@ -449,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     for warning in check_environment():
         log(f"warning: {warning}")
 
+    import psutil
+
     from embeddings.index import StatementIndex
     from ui.page import ASK_CONCURRENCY
 
@@ -464,13 +376,17 @@ def main(argv: list[str] | None = None) -> int:
     # even if the source tree is edited meanwhile. The load's server has not answered the scripts:
     # its caches are cold when the load starts.
     fingerprint = code_fingerprint()
-    servers = {name: Server(args.index_dir.resolve(), (args.port + i) if args.port else free_port(), args.in_process,
-                            args.start_timeout) for i, name in enumerate(("alone", "load"))}
+    ports = {name: (args.port + i) if args.port else free_port(HOST) for i, name in enumerate(("alone", "load"))}
     mode = "in-process" if args.in_process else "subprocess"
-    log(f"starting two fresh {mode} servers: {', '.join(s.url for s in servers.values())}")
+    log(f"starting two fresh {mode} servers: {', '.join(f'http://{HOST}:{p}/' for p in ports.values())}")
+    logs = None if args.in_process else Path(tempfile.mkdtemp(prefix="sqa-load-"))
+    servers: dict[str, LiveServer] = {}
     try:
-        for server in servers.values():
-            server.spawn()
+        for name, port in ports.items():  # subprocesses: both start loading before either is waited for
+            servers[name] = start_live_server(
+                args.index_dir.resolve(), host=HOST, port=port, in_process=args.in_process,
+                log_path=None if logs is None else logs / f"server-{name}.log", start_timeout=args.start_timeout,
+                wait=False)
         for server in servers.values():
             server.wait_ready()
             warm: dict[str, Any] = {}
@@ -487,10 +403,11 @@ def main(argv: list[str] | None = None) -> int:
         for phase, run in plan:
             server = servers["alone" if phase == "alone" else "load"]
             before = load_average()
-            with Sampler(server.process(), {s.process().pid for s in servers.values() if s.running()}) as sampler:
+            ours = {s.pid for s in servers.values() if s.running}
+            with Sampler(psutil.Process(server.pid), ours) as sampler:
                 records[phase], seconds = run(server.url, scripts, args.timeout)
             if phase == "alone":
-                server.stop()  # not needed any more
+                server.close()  # not needed any more
             summary = phase_summary(records[phase], scripts, seconds)
             summary["server_cpu_seconds"] = round(sampler.cpu_seconds, 2)
             summary["server_peak_rss_mb"] = round(sampler.peak_rss_mb, 1)
@@ -500,9 +417,11 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"warning: other benchmarks/tests ran during the {phase} phase: {sorted(sampler.others)}")
             summary["load_average_before"], summary["load_average_after"] = before, load_average()
             phases[phase] = summary
+    except LiveServerError as exc:  # it exited or did not answer in time (with its log's tail)
+        raise SystemExit(str(exc)) from None
     finally:
         for server in servers.values():
-            server.stop()
+            server.close()
     code_changed_later = code_fingerprint() != fingerprint and not code_changed
 
     consistency = {phase: compare(records["alone"], records[phase], scripts) for phase in phases if phase != "alone"}
@@ -515,7 +434,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "index": {"path": str(args.index_dir), "statements": statements, "sources": len(sources)},
         "server": {"mode": mode, "ask_concurrency": ASK_CONCURRENCY,
-                   "servers": {k: {"url": v.url, "start_seconds": round(v.started_seconds, 2)} for k, v in servers.items()},
+                   "servers": {k: {"url": v.url, "start_seconds": round(v.started_seconds, 2)}
+                               for k, v in servers.items()},
                    "note": "the baseline and the load each run on their own server, both started together before "
                            "the baseline (the load's server with cold caches)",
                    "code_changed_while_starting": code_changed, "code_changed_after_start": code_changed_later},

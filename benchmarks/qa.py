@@ -19,22 +19,18 @@ import argparse
 import itertools
 import json
 import random
-import sys
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (  # noqa: E402
-    WORK_DIR, Stopwatch, load_average, log, machine_info, summary_ms, write_result,
-)
+import common  # noqa: F401  (first: the project on sys.path, OMP_WAIT_POLICY etc. before torch/faiss load)
+import numpy as np
+from common import WORK_DIR, Stopwatch, load_average, log, machine_info, summary_ms, write_result
 
-import numpy as np  # noqa: E402
-
-from assistant.api import Assistant  # noqa: E402
-from assistant.quote_building import QuoteBuilder  # noqa: E402
-from assistant.sentence_scoring import ScoredSentence, question_texts  # noqa: E402
-from assistant.settings import ExtractionSettings  # noqa: E402
-from corpus.sentences import split_sentences  # noqa: E402
+from assistant.api import Assistant
+from assistant.quote_building import QuoteBuilder
+from assistant.sentence_scoring import ScoredSentence, question_texts
+from assistant.settings import ExtractionSettings
+from corpus.sentences import split_sentences
 
 
 def norm(text: str) -> str:
@@ -47,9 +43,11 @@ def load_squad(path: Path):
     for a, article in enumerate(data):
         for p, para in enumerate(article["paragraphs"]):
             pid = f"squad-{a:02d}-{p:03d}"
-            paragraphs.append({"id": pid, "title": article["title"].replace("_", " "), "text": para["context"], "article": a})
+            title = article["title"].replace("_", " ")
+            paragraphs.append({"id": pid, "title": title, "text": para["context"], "article": a})
             for qa in para["qas"]:
-                questions.append({"question": qa["question"], "answers": [x["text"] for x in qa["answers"]], "pid": pid, "article": a})
+                answers = [x["text"] for x in qa["answers"]]
+                questions.append({"question": qa["question"], "answers": answers, "pid": pid, "article": a})
     return paragraphs, questions
 
 
@@ -127,7 +125,9 @@ def tune(qa: Assistant, questions) -> ExtractionSettings:
         builder = QuoteBuilder(settings)
         h1 = h3 = 0
         for q, cands in cached:
-            rescored = [replace(c, score=dw * c.dense_score + lw * c.lexical_score + pw * c.passage_score) for c in cands]
+            rescored = [
+                replace(c, score=dw * c.dense_score + lw * c.lexical_score + pw * c.passage_score) for c in cands
+            ]
             ordered = sorted(rescored, key=lambda c: -c.score)
             quotes = builder.select(ordered).quotes
             if quotes:
@@ -182,10 +182,16 @@ def ungdc_latency(index_dir: Path) -> dict:
     ung = Assistant.open(index_dir)
     baseline = Assistant.open(index_dir, extraction=ExtractionSettings(stored_sentence_vectors=False))
     has_vectors = ung.index.sentence_rows is not None
-    qs = [f"what did {c} say about {t}?" for c in ("Japan", "Brazil", "Norway", "Kenya", "France", "India", "Chile", "Fiji")
-          for t in ("climate change", "sea-level rise", "nuclear weapons", "refugees", "terrorism", "COVID-19", "trade", "peacekeeping")]
-    qs += [f"{t} in {y}" for t in ("sustainable development", "Security Council reform", "migration") for y in range(2015, 2025)]
-    for q in ["what did Peru say about fisheries?", "what did Ghana say about education?", "debt relief in 2016"] * 3 + ["ocean plastic"]:
+    countries = ("Japan", "Brazil", "Norway", "Kenya", "France", "India", "Chile", "Fiji")
+    topics = (
+        "climate change", "sea-level rise", "nuclear weapons", "refugees",
+        "terrorism", "COVID-19", "trade", "peacekeeping",
+    )
+    themes = ("sustainable development", "Security Council reform", "migration")
+    qs = [f"what did {c} say about {t}?" for c in countries for t in topics]
+    qs += [f"{t} in {y}" for t in themes for y in range(2015, 2025)]
+    warm_up = ["what did Peru say about fisheries?", "what did Ghana say about education?", "debt relief in 2016"]
+    for q in warm_up * 3 + ["ocean plastic"]:
         ung.ask(q)
         baseline.ask(q)
     times: dict[str, list[float]] = {"stored": [], "baseline": []}
@@ -233,7 +239,8 @@ def main() -> None:
     corpus_file.write_text("".join(json.dumps(p) + "\n" for p in paragraphs))
     with Stopwatch() as sw:
         qa = Assistant.build([corpus_file], args.index_dir, progress=True)
-    log(f"index ready in {sw.seconds:.1f}s: {qa.index.manifest.statements} statements, {qa.index.manifest.chunks} chunks")
+    manifest = qa.index.manifest
+    log(f"index ready in {sw.seconds:.1f}s: {manifest.statements} statements, {manifest.chunks} chunks")
     result: dict = {"machine": machine_info(), "load_average_start": load_average(), "index_seconds": sw.seconds}
 
     tune_articles = {a for a in range(48) if a < 10}

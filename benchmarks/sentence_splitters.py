@@ -17,20 +17,14 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's packages, installed or not
+
+from corpus.sentences import _RECHECK, Span, blingfire_spans, pysbd_spans, split_sentences, split_with
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from corpus.sentences import (  # noqa: E402
-    _RECHECK,
-    Span,
-    blingfire_spans,
-    pysbd_spans,
-    split_sentences,
-    split_with,
-)
 
 Splitter = Callable[[str], list[Span]]
 UNGDC_CHARS = 24.8e6
@@ -100,7 +94,7 @@ def candidates() -> dict[str, Splitter]:
         out[f"{name}+rules"] = lambda text, lib=lib: split_with(text, lib)
         if name == "pysbd":
             char_span = pysbd_char_span()
-            out["pysbd (char_span)"] = lambda text: stripped(text, char_span(text))
+            out["pysbd (char_span)"] = lambda text, char_span=char_span: stripped(text, char_span(text))
     out[CHOSEN] = split_sentences
     return out
 

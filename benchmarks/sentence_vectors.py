@@ -14,10 +14,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import common  # noqa: F401  (sets OMP_WAIT_POLICY etc. before torch/faiss load)
+import common  # noqa: F401  (first: the project on sys.path, OMP_WAIT_POLICY etc. before torch/faiss load)
+import numpy as np
 from common import Stopwatch, load_average, log, machine_info, median, slug, write_result
-
-import numpy as np  # noqa: E402
 
 
 def chunk_sample(path: Path, count: int) -> tuple[list[str], list[list[tuple[int, int]]]]:
@@ -81,8 +80,11 @@ def main() -> None:
         "load_average": load_average(),
     }
     path = write_result(f"sentence_vectors_{slug(args.path.name)}", result)
-    log(f"throughput with sentence vectors / without: {result['throughput_ratio']} "
-        f"({result['encode_chunks_with_sentences_per_s_median']} vs {result['encode_chunks_per_s_median']} chunks/s); wrote {path}")
+    log(
+        f"throughput with sentence vectors / without: {result['throughput_ratio']} "
+        f"({result['encode_chunks_with_sentences_per_s_median']} vs {result['encode_chunks_per_s_median']} chunks/s);"
+        f" wrote {path}"
+    )
 
 
 if __name__ == "__main__":

@@ -32,13 +32,26 @@ import random
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import common  # noqa: F401  (sets OMP_WAIT_POLICY etc. before torch/faiss load)
+import common  # noqa: F401  (first: the project on sys.path, OMP_WAIT_POLICY etc. before torch/faiss load)
 from common import (
-    PROJECT_ROOT, StageTimes, Stopwatch, WORK_DIR, check_environment, current_rss_mb, folder_size, load_average,
-    log, median, peak_rss_mb, slug, summary_ms, write_result,
+    PROJECT_ROOT,
+    WORK_DIR,
+    StageTimes,
+    Stopwatch,
+    check_environment,
+    current_rss_mb,
+    folder_size,
+    load_average,
+    log,
+    median,
+    peak_rss_mb,
+    slug,
+    summary_ms,
+    write_result,
 )
 
 TARGETS = {
@@ -215,7 +228,10 @@ def index_stages(args: Any, index_dir: Path, options: Any, encoder: Any, out: di
         "statements_per_s": round(len(statements) / max(1e-9, load_sw.seconds + chunk_sw.seconds), 1),
     }
     loads["after_load_chunk"] = load_average()
-    log(f"loaded {len(statements)} statements in {load_sw.seconds:.2f}s, chunked into {len(chunks)} in {chunk_sw.seconds:.2f}s")
+    log(
+        f"loaded {len(statements)} statements in {load_sw.seconds:.2f}s, "
+        f"chunked into {len(chunks)} in {chunk_sw.seconds:.2f}s"
+    )
 
     # 2. raw encoder throughput
     with Stopwatch() as enc_sw:
@@ -274,7 +290,10 @@ def index_stages(args: Any, index_dir: Path, options: Any, encoder: Any, out: di
         "breakdown_all_runs": times.as_dict(sum(reindex)),
     }
     loads["after_reindex"] = load_average()
-    log(f"re-index unchanged: {median(reindex):.2f}s ({median(reindex) / build_sw.seconds:.1%} of the build); {again.summary()}")
+    log(
+        f"re-index unchanged: {median(reindex):.2f}s ({median(reindex) / build_sw.seconds:.1%} of the build); "
+        f"{again.summary()}"
+    )
 
     # 5. size on disk
     from embeddings.manifest import Manifest
@@ -305,7 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--k", type=int, default=5, help="passages per retrieve() call (the API default: 5)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument(
-        "--source-field", default="country_name", help="record field used as the statement source (default: country_name)"
+        "--source-field",
+        default="country_name",
+        help="record field used as the statement source (default: country_name)",
     )
     parser.add_argument("--query-only", action="store_true", help="only stages 7-8, on an index already built")
     parser.add_argument("--torch-threads", type=int, help="torch.set_num_threads(N) before measuring")
@@ -335,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     # 0. model load (once per process; excluded from the throughput figures)
     with Stopwatch() as sw:
         import torch  # noqa: F401
+
         from embeddings.encoder import Encoder
 
         if args.torch_threads:
@@ -379,7 +401,10 @@ def main(argv: list[str] | None = None) -> int:
         "in_process_runs": [round(s, 4) for s in opens],
         "in_process_without_checksums_s": round(median(no_verify), 4),
     }
-    log(f"open: {median(opens) * 1000:.0f} ms in process ({median(no_verify) * 1000:.0f} ms without checksum verification)")
+    log(
+        f"open: {median(opens) * 1000:.0f} ms in process "
+        f"({median(no_verify) * 1000:.0f} ms without checksum verification)"
+    )
 
     # 8. retrieve latency
     statements = list(statements_of(args.path, options, args.limit, LoadReport()))
@@ -405,11 +430,13 @@ def main(argv: list[str] | None = None) -> int:
     query_profile_targets(times)
     steps = latency(qa, timed_queries, args.k, "hybrid")
     times.restore()
-    lat["breakdown_ms_per_query"] = {
-        name: round(1000 * s / len(timed_queries), 3) for name, s in sorted(times.seconds.items(), key=lambda kv: -kv[1])
-    }
+    slowest_first = sorted(times.seconds.items(), key=lambda kv: -kv[1])
+    lat["breakdown_ms_per_query"] = {name: round(1000 * s / len(timed_queries), 3) for name, s in slowest_first}
     lat["breakdown_total_ms_per_query"] = round(1000 * sum(steps) / len(steps), 3)
-    lat["pass"] = lat["hybrid"]["p50_ms"] <= TARGETS["retrieve_p50_ms_max"] and lat["hybrid"]["p95_ms"] <= TARGETS["retrieve_p95_ms_max"]
+    lat["pass"] = (
+        lat["hybrid"]["p50_ms"] <= TARGETS["retrieve_p50_ms_max"]
+        and lat["hybrid"]["p95_ms"] <= TARGETS["retrieve_p95_ms_max"]
+    )
     out["retrieve"] = lat
     loads["after_queries"] = load_average()
     log(f"retrieve hybrid k={args.k}: p50 {lat['hybrid']['p50_ms']:.1f} ms, p95 {lat['hybrid']['p95_ms']:.1f} ms "

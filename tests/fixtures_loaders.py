@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 
 def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:

@@ -1,8 +1,16 @@
-"""What the tests of the running app share: the sample's attribution, a fictional upload, a free
-loopback port, and the headless Chromium settings (Debian's chromium driven by playwright)."""
+"""What the tests of the running app share: the sample's attribution, a fictional upload, a live
+server on a loopback port (``live_server``), and the headless Chromium settings (Debian's chromium
+driven by playwright)."""
 from __future__ import annotations
 
-import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ui.live_server import LiveServer, LiveServerError, start_live_server
 
 SAMPLE_SOURCE = "Ministry of Foreign Affairs of the Russian Federation"
 CHROMIUM = "/usr/bin/chromium"
@@ -20,8 +28,13 @@ She added that the old copper lantern will go to the town museum.
 """
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@contextmanager
+def live_server(index_dir: Path, **kwargs: Any) -> Iterator[LiveServer]:
+    """``ui.live_server.start_live_server(index_dir, **kwargs)``, stopped on leaving; a server that does
+    not start fails the test with its log's tail."""
+    try:
+        server = start_live_server(index_dir, **kwargs)
+    except LiveServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with server:
+        yield server

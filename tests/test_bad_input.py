@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from assistant.api import Assistant, index_statements
-from ui.cli import main
 from corpus import LoadOptions, load_statements
 from corpus.options import MB
 from embeddings.index import StatementIndex
+from ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).with_name("statements-qa")
@@ -123,7 +123,7 @@ JSONL_LINES = [
     json.dumps({"id": "jl-object-text", "text": {"en": "Text in an object."}}),  # 11: text is an object
 ]
 JSONL_BAD_UTF8 = b'{"id": "jl-bad-bytes", "text": "Caf\xe9 \xff\xfe in the middle"}\n'
-INVALID_UTF8_HEAD = "Governor Liesl Marrow said the dam on the Tarn river is safe. ".encode() * 20
+INVALID_UTF8_HEAD = b"Governor Liesl Marrow said the dam on the Tarn river is safe. " * 20
 
 
 def jsonl_lines() -> list[bytes]:
@@ -144,10 +144,10 @@ def write_bad_corpus(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     w = lambda name, data: (folder / name).write_bytes(data)  # noqa: E731
     w("harbour.md", (
-        "---\ntitle: Statement on the Brevik breakwater\nspeaker: Maren Tolliver\n"
-        "source: Port Office of Brevik\ndate: 2019-10-02\n---\n"
-        "Harbour master Maren Tolliver said that the breakwater at Brevik will be rebuilt with basalt blocks.\n"
-        "She added that the fishing boats will use the western quay while the works go on.\n").encode())
+        b"---\ntitle: Statement on the Brevik breakwater\nspeaker: Maren Tolliver\n"
+        b"source: Port Office of Brevik\ndate: 2019-10-02\n---\n"
+        b"Harbour master Maren Tolliver said that the breakwater at Brevik will be rebuilt with basalt blocks.\n"
+        b"She added that the fishing boats will use the western quay while the works go on.\n"))
     w("empty.txt", b"")
     w("blank.md", b"  \n\t\n  \n")
     w("binary.txt", bytes(random.Random(3).randrange(256) for _ in range(4096)) + b"\x00\x00")
@@ -158,7 +158,7 @@ def write_bad_corpus(folder: Path) -> Path:
         "Mayor Agnar Selvik said that the night ferry to Korsholm will run twice a week from March.\n"
         "Selvik added that the old ferry terminal will become a market hall.\n").encode("utf-16"))
     w("utf16-no-bom.txt", "Mayor Agnar Selvik spoke about the bridge tolls of Korsholm.\n".encode("utf-16-le"))
-    w("invalid-utf8-middle.txt", INVALID_UTF8_HEAD + b"\xff\xfe\xfa" + "She added that the spillway will be widened.".encode() * 20)
+    w("invalid-utf8-middle.txt", INVALID_UTF8_HEAD + b"\xff\xfe\xfa" + b"She added that the spillway will be widened." * 20)
     w("rtl-zero-width.md", (
         "---\ntitle: Water treaty\nspeaker: Yara Haddad\nsource: Embassy of Qadira\ndate: 2022-07-08\n---\n"
         + RTL_TEXT).encode())

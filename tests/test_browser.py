@@ -12,8 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from live_app import SAMPLE_SOURCE, TIMEOUT_MS, UPLOADED_STATEMENT, free_port
+from live_app import SAMPLE_SOURCE, TIMEOUT_MS, UPLOADED_STATEMENT, live_server
 
 pytestmark = pytest.mark.browser
 
@@ -28,25 +27,16 @@ url: "javascript:window.__pwned=7"
 ---
 Finance Minister Orla Fenwick said that the budget of Maravel is balanced <script>window.__pwned=1</script> for the third year running.
 She added that the <img src=x onerror="window.__pwned=2"> yacht tax brings in ${window.__pwned=3} forty million crowns {{constructor.constructor('window.__pwned=4')()}}.
-"""
+"""  # noqa: E501 (statement lines are long on purpose: one sentence per line)
 
 
 @pytest.fixture(scope="module")
 def app_url(sample_index, tmp_path_factory):
-    """The app on a private copy of the sample index, on a free loopback port."""
-    from assistant.api import Assistant
-    from ui.page import build_app
-    from ui.server import launch_app
-
+    """The app, in-process, on a private copy of the sample index, on a free loopback port."""
     index = tmp_path_factory.mktemp("ui_browser") / "index"
     shutil.copytree(sample_index, index)
-    qa = Assistant.open(index)
-    qa.retrieve("warm up", k=1)
-    demo = build_app(qa)
-    port = free_port()
-    launch_app(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
+    with live_server(index, in_process=True) as live:
+        yield live.url
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from ui.cli import main
 from live_app import SAMPLE_SOURCE
+
 from corpus.load import bundled_sample_path
+from ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(sys.executable).parent / "statements-qa"

@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 
 from assistant.api import Assistant, index_statements
-from ui.cli import main
 from corpus.load import load_statements
 from corpus.problems import StatementsError
 from corpus.statement import Statement
 from embeddings.index import StatementIndex
 from embeddings.manifest import MANIFEST_NAME, Manifest
 from embeddings.writer import IndexWriter
+from ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = ("hybrid", "dense", "lexical")

@@ -5,6 +5,15 @@ import json
 from pathlib import Path
 
 import pytest
+from fixtures_loaders import (
+    HARBOUR_HTML,
+    write_bytes,
+    write_docx,
+    write_jsonl,
+    write_pdf,
+    write_pdf_without_text,
+    write_text,
+)
 
 from corpus import (
     LoadOptions,
@@ -18,15 +27,6 @@ from corpus import (
     load_statements,
 )
 from corpus.load import _run
-from fixtures_loaders import (
-    HARBOUR_HTML,
-    write_bytes,
-    write_docx,
-    write_jsonl,
-    write_pdf,
-    write_pdf_without_text,
-    write_text,
-)
 
 UNGDC = Path("/work/shared/data/ungdc/ungdc_2015-2024.jsonl.gz")
 SCIFACT = Path("/work/shared/data/beir_scifact/corpus.jsonl")

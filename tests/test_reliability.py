@@ -31,11 +31,11 @@ from pathlib import Path
 import pytest
 
 from assistant.api import Assistant, index_statements
-from ui.cli import main
 from corpus.problems import StatementsError
 from embeddings.index import StatementIndex
 from embeddings.lock import write_lock
 from embeddings.manifest import MANIFEST_NAME, Manifest
+from ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).with_name("statements-qa"))

@@ -13,11 +13,10 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
-import time
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -27,7 +26,9 @@ import pytest
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
-from live_app import TIMEOUT_MS, free_port  # noqa: E402
+from live_app import TIMEOUT_MS, live_server  # noqa: E402
+
+from ui.live_server import LiveServer  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 180.0  # seconds for a server to open the index and load the model
@@ -39,75 +40,53 @@ SECRETS = ("Elara Voss", "Tomas Quill", "Norvania", "Estmark", "fishing quotas",
 # -- servers -------------------------------------------------------------------------------------
 @dataclass
 class Served:
-    url: str
-    port: int
-    proc: subprocess.Popen
+    live: LiveServer  # ``statements-qa serve`` in a subprocess
     index: Path
     root: Path  # holds index/, tmp/ (TMPDIR) and gradio/ (GRADIO_TEMP_DIR), nothing else
     tmp: Path
     gradio_tmp: Path
-    log: Path
 
-    def log_tail(self) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
+    @property
+    def url(self) -> str:
+        return self.live.url
+
+    @property
+    def port(self) -> int:
+        return self.live.port
+
+    @property
+    def pid(self) -> int:
+        return self.live.pid
 
 
-def start_server(fictional_index: Path, root: Path, extra_args: list[str] = (), env: dict | None = None) -> Served:
+@contextmanager
+def serve_copy(fictional_index: Path, root: Path, extra_args: Sequence[str] = (),
+               env: dict[str, str] | None = None) -> Iterator[Served]:
     """``statements-qa serve --index-dir <copy> --port P`` (default host) from the project folder."""
     index, tmp, gradio_tmp = root / "index", root / "tmp", root / "gradio"
     shutil.copytree(fictional_index, index)
     tmp.mkdir()
     gradio_tmp.mkdir()
-    port = free_port()
-    exe = Path(sys.executable).with_name("statements-qa")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "ui.cli"]
-    cmd += ["serve", "--index-dir", str(index), "--port", str(port), *extra_args]
-    full_env = dict(os.environ, TMPDIR=str(tmp), GRADIO_TEMP_DIR=str(gradio_tmp), GRADIO_ANALYTICS_ENABLED="False",
-                    OMP_WAIT_POLICY="PASSIVE", HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", **(env or {}))
-    log = root.parent / f"{root.name}-server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
-    served = Served(f"http://127.0.0.1:{port}/", port, proc, index, root, tmp, gradio_tmp, log)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the server exited with status {proc.returncode}:\n{served.log_tail()}")
-        try:
-            if httpx.get(served.url, timeout=2.0).status_code == 200:
-                return served
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    stop_server(served)
-    pytest.fail(f"the server did not answer within {START_TIMEOUT:.0f}s:\n{served.log_tail()}")
-
-
-def stop_server(served: Served) -> None:
-    if served.proc.poll() is None:
-        served.proc.send_signal(signal.SIGINT)
-        try:
-            served.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            served.proc.kill()
-            served.proc.wait(timeout=20)
+    full_env = {"TMPDIR": str(tmp), "GRADIO_TEMP_DIR": str(gradio_tmp), "GRADIO_ANALYTICS_ENABLED": "False",
+                "OMP_WAIT_POLICY": "PASSIVE", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", **(env or {})}
+    with live_server(index, extra_args=extra_args, env=full_env, log_path=root.parent / f"{root.name}-server.log",
+                     start_timeout=START_TIMEOUT) as live:
+        yield Served(live, index, root, tmp, gradio_tmp)
 
 
 @pytest.fixture(scope="module")
 def served(fictional_index, tmp_path_factory):
     """The app, started with default options, on a private copy of the fictional index."""
-    server = start_server(fictional_index, tmp_path_factory.mktemp("security") / "server")
-    yield server
-    stop_server(server)
+    with serve_copy(fictional_index, tmp_path_factory.mktemp("security") / "server") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def served_with_login(fictional_index, tmp_path_factory):
     """The app with ``--auth-env SQA_SECURITY_LOGIN`` (user:password)."""
-    server = start_server(fictional_index, tmp_path_factory.mktemp("security_auth") / "server",
-                          ["--auth-env", "SQA_SECURITY_LOGIN"], {"SQA_SECURITY_LOGIN": ":".join(LOGIN)})
-    yield server
-    stop_server(server)
+    with serve_copy(fictional_index, tmp_path_factory.mktemp("security_auth") / "server",
+                    ["--auth-env", "SQA_SECURITY_LOGIN"], {"SQA_SECURITY_LOGIN": ":".join(LOGIN)}) as server:
+        yield server
 
 
 def client(url: str, **kwargs) -> Client:
@@ -183,7 +162,7 @@ def call_upload(url: str, paths: list[str]) -> tuple[str, str]:
 # -- (a) bind address ----------------------------------------------------------------------------
 def test_server_listens_on_loopback_only_by_default(served):
     psutil = pytest.importorskip("psutil")
-    mine = [c for c in psutil.Process(served.proc.pid).net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    mine = [c for c in psutil.Process(served.pid).net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
     assert [(c.laddr.ip, c.laddr.port) for c in mine] == [("127.0.0.1", served.port)], mine
     on_port = [c for c in psutil.net_connections(kind="inet")
                if c.status == psutil.CONN_LISTEN and c.laddr.port == served.port]
@@ -198,11 +177,12 @@ def test_server_listens_on_loopback_only_by_default(served):
 # -- (b) login ------------------------------------------------------------------------------------
 def test_wrong_or_missing_login_gets_nothing(served_with_login):
     url = served_with_login.url
-    with pytest.raises(Exception):
+    # gradio_client raises different exception types for a refused login across versions
+    with pytest.raises(Exception):  # noqa: B017
         client(url, auth=(LOGIN[0], "tidal-gate-7:colon"))  # wrong password (case)
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017
         client(url, auth=("someone", LOGIN[1]))  # wrong user
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017
         client(url)
     bodies: list[str] = []
     wrong = httpx.post(url + "login", data={"username": LOGIN[0], "password": "guess"}, timeout=15)
@@ -367,7 +347,8 @@ def test_uploaded_names_cannot_leave_the_upload_folder(served):
     tag = uuid.uuid4().hex[:10]
     names = {
         f"../../evil-{tag}-a.txt": f"Ferry clerk Nadia Orm said that route {tag} alpha will run on Sundays.",
-        f"../../../../../../../../tmp/evil-{tag}-b.txt": f"Ferry clerk Nadia Orm said that route {tag} bravo is cancelled.",
+        f"../../../../../../../../tmp/evil-{tag}-b.txt":
+            f"Ferry clerk Nadia Orm said that route {tag} bravo is cancelled.",
         f"{served.root}/evil-{tag}-c.txt": f"Ferry clerk Nadia Orm said that route {tag} charlie gets a new quay.",
         f"/etc/evil-{tag}-d.txt": f"Ferry clerk Nadia Orm said that route {tag} delta gets bigger boats.",
         f"..\\..\\..\\evil-{tag}-e.txt": f"Ferry clerk Nadia Orm said that route {tag} echo starts in June.",

@@ -17,7 +17,7 @@ from ui.upload import MAX_FILE_BYTES, MAX_FILES, UploadRefused, safe_name, stage
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
-from live_app import SAMPLE_SOURCE, UPLOADED_STATEMENT, free_port  # noqa: E402
+from live_app import SAMPLE_SOURCE, UPLOADED_STATEMENT, live_server  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -33,21 +33,13 @@ def index_copy(sample_index, fictional_corpus, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(index_copy):
-    """The app on a free loopback port; yields its URL."""
-    from assistant.api import Assistant
-    from ui.page import build_app
-    from ui.server import launch_app
-
-    qa = Assistant.open(index_copy)
-    qa.retrieve("warm up", k=1)  # load the model before the clients time out on it
-    demo = build_app(qa)
-    port = free_port()
-    launch_app(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
+    """The app, in-process, on a free loopback port (the model loaded before any client); yields its URL."""
+    with live_server(index_copy, in_process=True) as live:
+        yield live.url
 
 
-def ask(client: Client, question: str, speaker: str = "", source: str = "", date_from: str = "", date_to: str = "") -> dict:
+def ask(client: Client, question: str, speaker: str = "", source: str = "", date_from: str = "",
+        date_to: str = "") -> dict:
     return client.predict(question, speaker, source, date_from, date_to, api_name="/ask")
 
 
@@ -141,7 +133,7 @@ def test_upload_limits(server, tmp_path):
     big = tmp_path / "big.txt"
     with open(big, "wb") as f:  # one byte over the limit; Gradio refuses it before the app sees it
         f.truncate(MAX_FILE_BYTES + 1)
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 (whatever gradio_client raises for the refusal)
         client.predict([handle_file(str(big))], api_name="/upload")
 
 
@@ -177,13 +169,16 @@ def test_ten_concurrent_clients_keep_their_own_conversations(server):
     conversations = [
         ("What did Voss say about sea-level rise?", "sea-level rise", "And about fishing quotas?", "cut by a fifth"),
         ("What did Quill say about the cod stocks?", "cod stocks", "And about fishing quotas?", "raised, not cut"),
-        ("What did Brannock say about the border talks?", "never been suspended", "And about grain exports?", "tariff agreement"),
+        ("What did Brannock say about the border talks?", "never been suspended", "And about grain exports?",
+         "tariff agreement"),
         ("What did Lavrov say about Micaller?", "Manuel Micaller", "And about ISIS?", "ISIS and Al-Qaeda"),
-        ("What did Lavrov say about drug trafficking?", "narcotics trafficking", "And about Micaller?", "Manuel Micaller"),
+        ("What did Lavrov say about drug trafficking?", "narcotics trafficking", "And about Micaller?",
+         "Manuel Micaller"),
         ("What did Voss say about illegal trawling?", "illegal trawling", "And about sea walls?", "Norvania"),
         ("What did Quill say about Estmark's fleet?", "Estmark", "And about fishing quotas?", "raised, not cut"),
         ("What did Voss say in 2016?", "low islands", "And about fishing quotas?", None),  # None: abstains (2016 kept)
-        ("What did Lavrov say about ISIS?", "ISIS and Al-Qaeda", "And about drug trafficking?", "narcotics trafficking"),
+        ("What did Lavrov say about ISIS?", "ISIS and Al-Qaeda", "And about drug trafficking?",
+         "narcotics trafficking"),
         ("What did Grellin say about the border talks?", "welcomes the resumption", "And about grain exports?", None),
     ]
     clients = [Client(server, verbose=False) for _ in conversations]
@@ -219,10 +214,8 @@ def test_ten_concurrent_clients_keep_their_own_conversations(server):
 
 
 def test_login_required_with_auth(index_copy, monkeypatch):
-    from assistant.api import Assistant
-    from ui.page import build_app
-    from ui.server import auth_from_env, launch_app
     from corpus.problems import StatementsError
+    from ui.server import auth_from_env
 
     monkeypatch.setenv("SQA_TEST_LOGIN", "demo:s3cret:with-colon")
     auth = auth_from_env("SQA_TEST_LOGIN")
@@ -230,19 +223,14 @@ def test_login_required_with_auth(index_copy, monkeypatch):
     monkeypatch.setenv("SQA_TEST_LOGIN", "no-colon")
     with pytest.raises(StatementsError):
         auth_from_env("SQA_TEST_LOGIN")
-    demo = build_app(Assistant.open(index_copy))
-    port = free_port()
-    launch_app(demo, port=port, auth=auth, prevent_thread_lock=True, quiet=True)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        with pytest.raises(Exception):
+    with live_server(index_copy, in_process=True, auth=auth) as live:
+        url = live.url
+        with pytest.raises(Exception):  # noqa: B017 (whatever gradio_client raises for a refused login)
             Client(url, verbose=False)
-        with pytest.raises(Exception):
+        with pytest.raises(Exception):  # noqa: B017
             Client(url, auth=("demo", "wrong"), verbose=False)
         answer = ask(Client(url, auth=auth, verbose=False), "what did Lavrov say about Micaller?")
         assert "Manuel Micaller" in answer["quotes"][0]["text"]
-    finally:
-        demo.close()
 
 
 def test_questions_are_answered_while_an_upload_runs(server, tmp_path):

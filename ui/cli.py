@@ -77,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--share", action="store_true", help="also open a public Gradio share link")
-    p.add_argument("--auth-env", metavar="VAR", help="require the login user:password stored in this environment variable")
+    p.add_argument(
+        "--auth-env", metavar="VAR", help="require the login user:password stored in this environment variable"
+    )
     p.set_defaults(run=_run_serve)
     return parser
 
@@ -128,8 +130,13 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
     if not (size >= 0 and size != float("inf")):  # also refuses nan
         raise StatementsError(f"--max-file-size {size:g}: expected a number of MB, or 0 for no limit")
     max_file_bytes = int(size * MB) if size > 0 else None
-    return dataclasses.replace(
-        LoadOptions(join_text=args.join_text, encoding=args.encoding, max_file_bytes=max_file_bytes), **fields
+    default = LoadOptions()
+    return LoadOptions(
+        id=fields.get("id", default.id), text=fields.get("text", default.text),
+        title=fields.get("title", default.title), speaker=fields.get("speaker", default.speaker),
+        source=fields.get("source", default.source), date=fields.get("date", default.date),
+        url=fields.get("url", default.url), join_text=args.join_text, encoding=args.encoding,
+        max_file_bytes=max_file_bytes,
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.answer import Answer
+from assistant.answer import Answer, escape_markdown
 from assistant.api import Assistant
 from ui import render
 from ui.examples import example_questions
@@ -80,12 +80,13 @@ element.addEventListener('toggle', (event) => {
 
 def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
     """The Gradio app over ``qa``; uploads are indexed into ``qa``'s index and shared by all sessions."""
-    with gr.Blocks(title=title, delete_cache=(3600, 7200)) as demo:
+    blocks = gr.Blocks(title=title, delete_cache=(3600, 7200))
+    with blocks:
         answers = gr.State([])  # this session's Answer objects, oldest first
         shown_examples = gr.State(example_questions(qa))
         with gr.Row(elem_classes="sqa-header"):
             gr.Markdown(
-                f"# {render.escape_markdown(title)}\n"
+                f"# {escape_markdown(title)}\n"
                 "Ask what officials said. Every answer is a **verbatim quote** from the statements, with its source."
             )
             stats = gr.Markdown(_stats(qa))
@@ -148,14 +149,16 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
                         file_count="multiple", file_types=ACCEPTED_TYPES, elem_id="sqa-upload",
                     )
                     upload_status = gr.Markdown(
-                        f"Formats: {render.escape_markdown(' '.join(t for t in ACCEPTED_TYPES if t != '.gz'))}. "
+                        f"Formats: {escape_markdown(' '.join(t for t in ACCEPTED_TYPES if t != '.gz'))}. "
                         "They are added to this index for everyone using it, and can be asked about at once.",
                         elem_id="sqa-upload-status",
                     )
         result = gr.JSON(visible=False)
 
         # -- handlers ------------------------------------------------------------------------
-        def ask(question: str, speaker: str, source: str, date_from: str, date_to: str, history: list[Answer]):
+        def ask(
+            question: str, speaker: str, source: str, date_from: str, date_to: str, history: list[Answer]
+        ) -> tuple[Any, list[Answer]]:
             """Answer one question of this session's conversation."""
             history = list(history or [])
             answer = _answer(qa, (question or "").strip(), history, speaker, source, date_from, date_to)
@@ -164,7 +167,7 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
             history.append(answer)
             return render.answer_dict(answer), history
 
-        def show(history: list[Answer]):
+        def show(history: list[Answer]) -> tuple[Any, ...]:
             """Redraw the conversation and the sources of the latest answer."""
             last = history[-1] if history else None
             ids = sorted({q.statement_id for q in (last.quotes + last.closest)}) if last else []
@@ -185,17 +188,17 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
             except (ValueError, IndexError):
                 return ""
 
-        def clear():
+        def clear() -> tuple[Any, ...]:
             return [], [], render.EMPTY_SOURCES, gr.Dropdown(choices=[], value=None), "", ""
 
         def pick_example(index: int | None, shown: list[str]) -> str:
             return shown[index] if index is not None and 0 <= index < len(shown) else ""
 
-        def add_files(paths: Sequence[str] | None, progress=gr.Progress(track_tqdm=True)) -> str:
+        def add_files(paths: Sequence[str] | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> str:
             """Index uploaded statement files into the shared index; a summary in Markdown."""
             return add_uploaded_files(qa, list(paths or []), progress)
 
-        def refresh():
+        def refresh() -> tuple[Any, ...]:
             shown = example_questions(qa)
             return (
                 gr.Dropdown(**_choices(qa, "speaker", keep_value=True)),
@@ -229,9 +232,9 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
         ).then(refresh, None, refresh_outputs, api_visibility="private").then(
             lambda: None, None, files, api_visibility="private", show_progress="hidden"
         )
-        demo.load(refresh, None, refresh_outputs, api_visibility="private", show_progress="hidden")
-    demo.queue(default_concurrency_limit=ASK_CONCURRENCY)
-    return demo
+        blocks.load(refresh, None, refresh_outputs, api_visibility="private", show_progress="hidden")
+    blocks.queue(default_concurrency_limit=ASK_CONCURRENCY)
+    return blocks
 
 
 # -- helpers used by the handlers ----------------------------------------------------------------
@@ -278,12 +281,13 @@ def _date_note(qa: Assistant) -> str:
     lo, hi = stats.first_date, stats.last_date
     if not lo:
         return "No statement in the index has a date, so a date filter finds nothing."
-    return f"Statements are dated {render.escape_markdown(lo)} to {render.escape_markdown(hi)}."
+    return f"Statements are dated {escape_markdown(lo)} to {escape_markdown(hi)}."
 
 
 def _stats(qa: Assistant) -> str:
     stats = qa.stats()
     n, sources = stats.statements, stats.sources
-    return f"Index: **{n:,}** statement{'s' if n != 1 else ''} from **{sources:,}** source{'s' if sources != 1 else ''}."
+    statements = f"**{n:,}** statement{'s' if n != 1 else ''}"
+    return f"Index: {statements} from **{sources:,}** source{'s' if sources != 1 else ''}."
 
 

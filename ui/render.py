@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from assistant.answer import Answer, Quote, escape_markdown
 from corpus.statement import Statement
@@ -76,7 +77,8 @@ def sources_html(answer: Answer | None, statements: Mapping[str, Statement]) -> 
         return EMPTY_SOURCES
     quotes, note = answer.quotes, ""
     if not quotes and answer.closest:
-        quotes, note = answer.closest, '<p class="sqa-note">Nothing answers the question; these are the closest passages.</p>'
+        note = '<p class="sqa-note">Nothing answers the question; these are the closest passages.</p>'
+        quotes = answer.closest
     if not quotes:
         return f'<div class="sqa-empty">{esc(answer.message)}</div>'
     cards = [_card(i, q, statements.get(q.statement_id)) for i, q in enumerate(quotes, 1)]
@@ -88,7 +90,8 @@ def _card(number: int, quote: Quote, statement: Statement | None) -> str:
     rows = []
     who = quote.speaker or quote.reported_speaker
     if who:
-        rows.append(("Speaker", esc(who) + (" <span class='sqa-dim'>(reported speech)</span>" if not quote.speaker else "")))
+        reported = " <span class='sqa-dim'>(reported speech)</span>" if not quote.speaker else ""
+        rows.append(("Speaker", esc(who) + reported))
     for label, value in (("Source", quote.source), ("Date", quote.date)):
         if value:
             rows.append((label, esc(value)))

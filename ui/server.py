@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.api import Assistant
+from corpus.load import PathArg
 from corpus.problems import StatementsError
 from ui.page import CSS, build_app
 from ui.upload import MAX_FILE_BYTES
@@ -45,7 +46,7 @@ def auth_from_env(var: str) -> tuple[str, str]:
     return user, password
 
 
-def open_assistant(index_dir: str | os.PathLike | None) -> Assistant:
+def open_assistant(index_dir: PathArg | None) -> Assistant:
     """The index at ``index_dir``; with None, the bundled sample indexed (incrementally) into a default folder."""
     if index_dir is not None:
         return Assistant.open(index_dir)
@@ -56,7 +57,7 @@ def open_assistant(index_dir: str | os.PathLike | None) -> Assistant:
 
 
 def serve(
-    index_dir: str | os.PathLike | None = None,
+    index_dir: PathArg | None = None,
     host: str = "127.0.0.1",
     port: int = 7860,
     share: bool = False,
@@ -80,4 +81,5 @@ def _check_port(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise StatementsError(f"cannot listen on {host}:{port} ({exc.strerror or exc}): choose another --port") from None
+            reason = exc.strerror or exc
+            raise StatementsError(f"cannot listen on {host}:{port} ({reason}): choose another --port") from None

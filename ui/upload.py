@@ -13,15 +13,16 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable, Sequence
 from typing import Any
 
+from assistant.answer import escape_markdown
 from assistant.api import Assistant
 from corpus.loaders import SUPPORTED_SUFFIXES, suffix_of
 from corpus.problems import StatementsError
-from ui.render import bullet_list, escape_markdown
+from ui.render import bullet_list
 
 MAX_FILES = 20
 MAX_FILE_MB = 20  # the loader's own default limit for files read whole (LoadOptions.max_file_bytes)
@@ -93,7 +94,8 @@ def stage(paths: Sequence[str], tick: Callable[[str], None] = lambda name: None)
                 staged.refused.append(f"{name}: cannot read the upload ({exc.strerror or exc})")
                 continue
             if size > MAX_FILE_BYTES:
-                staged.refused.append(f"{name}: {size / 1024 / 1024:.1f} MB is over the {MAX_FILE_MB} MB limit per file")
+                mb = size / 1024 / 1024
+                staged.refused.append(f"{name}: {mb:.1f} MB is over the {MAX_FILE_MB} MB limit per file")
                 continue
             if suffix_of(name) not in SUPPORTED_SUFFIXES:
                 kinds = " ".join(SUPPORTED_SUFFIXES)
@@ -148,7 +150,8 @@ def add_uploaded_files(qa: Assistant, paths: list[str], progress: Callable[..., 
         if update.added or update.updated:
             head += " You can ask about them now."
         if report.duplicates:
-            head += f" {len(report.duplicates)} exact duplicate{'s' if len(report.duplicates) != 1 else ''} indexed once."
+            n = len(report.duplicates)
+            head += f" {n} exact duplicate{'s' if n != 1 else ''} indexed once."
         if lines:
             head += f"\n\nSkipped {len(lines)}:\n\n" + bullet_list(lines)
         return head
