@@ -118,7 +118,9 @@ def test_ask_k_limits_the_quotes(fictional_index: Path, capsys: pytest.CaptureFi
     assert [q["text"] for q in limited["quotes"]] == [default["quotes"][0]["text"]]
 
 
-def test_inspect_json_lists_problems_as_the_text_output_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_inspect_json_lists_problems_as_the_text_output_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "inputs"
     folder.mkdir()
     (folder / "a-empty.txt").write_bytes(b"")
