@@ -355,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 0. model load (once per process; excluded from the throughput figures)
     with Stopwatch() as sw:
-        import torch  # noqa: F401
+        import torch
 
         from embeddings.encoder import Encoder
 

@@ -85,8 +85,10 @@ HARBOUR_HTML = """<!DOCTYPE html>
 <nav><ul><li><a href="/">Home</a></li><li><a href="/news">News NAV-TEXT</a></li></ul></nav>
 <main><article>
 <h1>Statement on the Fictionville harbour</h1>
-<p>The Ministry of Examples announced today that the harbour of Fictionville will reopen to all shipping on Monday, after three months of repairs to the northern quay.</p>
-<p>Minister Jane Placeholder said that the works had been finished ahead of schedule and thanked the crews who had worked through the winter storms to complete them.</p>
+<p>The Ministry of Examples announced today that the harbour of Fictionville will reopen to all shipping on Monday, \
+after three months of repairs to the northern quay.</p>
+<p>Minister Jane Placeholder said that the works had been finished ahead of schedule and thanked the crews who had \
+worked through the winter storms to complete them.</p>
 <p>Further announcements about the ferry timetable will follow next week, the ministry added.</p>
 </article></main>
 <footer><p>Copyright FOOTER-TEXT Ministry of Examples</p></footer>

@@ -125,7 +125,9 @@ def test_did_anyone_else_say_that(fictional_assistant):
 
 
 def test_history_given_as_plain_questions(fictional_assistant):
-    answer = fictional_assistant.ask("and what about illegal trawling?", history=["what did Voss say about fishing quotas?"])
+    answer = fictional_assistant.ask(
+        "and what about illegal trawling?", history=["what did Voss say about fishing quotas?"]
+    )
     assert answer.frame.speaker == "Voss"
     assert answer.quotes and "illegal trawling" in answer.quotes[0].text
 

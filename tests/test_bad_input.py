@@ -83,8 +83,10 @@ HTML_PAGE = """<!DOCTYPE html>
 <aside class="sidebar"><h3>Related</h3><ul><li><a href="/a">Older news SIDEBAR-NOISE</a></li></ul></aside>
 <main><article>
 <h1>Cable car to Mount Eskel</h1>
-<p>Minister Halvard Stroem announced on Friday that the cable car to Mount Eskel will reopen in December, after the new cables have been tested through the autumn storms.</p>
-<p>Stroem said that the fares for residents of the valley would stay at their current level for three more years, and that the old gondolas will be given to the mountain museum.</p>
+<p>Minister Halvard Stroem announced on Friday that the cable car to Mount Eskel will reopen in December, \
+after the new cables have been tested through the autumn storms.</p>
+<p>Stroem said that the fares for residents of the valley would stay at their current level for three more years, \
+and that the old gondolas will be given to the mountain museum.</p>
 <p>The ministry will publish the winter timetable next month.</p>
 </article></main>
 <script>document.write("SCRIPT-NOISE-4");</script>
@@ -101,14 +103,17 @@ NAV_ONLY_HTML = """<!DOCTYPE html><html><head><title>Menu</title>
 
 RTL_TEXT = (
     f"Envoy Yara Haddad{ZW} said that the water{ZWNJ} treaty between Qadira and Lunmark must be signed before the "
-    f"dry season{ZWJ}.{RLM} She read the title aloud in Arabic, {RLO}معاهدة المياه{PDF_}, and in Hebrew, אמנת המים,{LRM} "
+    f"dry season{ZWJ}.{RLM} She read the title aloud in Arabic, {RLO}معاهدة المياه{PDF_}, "
+    f"and in Hebrew, אמנת המים,{LRM} "
     f"and added that the{ZW}reservoir at Tel Sahra is already half empty.\n"
     f"The envoy{ZW}{ZW} thanked the engineers of Lunmark for their work on the pumping stations.\n"
 )
 
 JSONL_LINES = [
-    json.dumps({"id": "jl-good-1", "speaker": "Ines Vantorp", "source": "Recycling Office of Dalmora", "date": "2021-05-04",
-                "text": "Ines Vantorp said that the glass recycling depots of Dalmora will open on Sundays from June."}),
+    json.dumps({
+        "id": "jl-good-1", "speaker": "Ines Vantorp", "source": "Recycling Office of Dalmora", "date": "2021-05-04",
+        "text": "Ines Vantorp said that the glass recycling depots of Dalmora will open on Sundays from June.",
+    }),
     '{"id": "jl-broken", "text": "this line was cut off in the mid',  # 2: broken JSON
     json.dumps({"id": "jl-number", "text": 12345}),  # 3: text of the wrong type
     json.dumps(["jl-array", "a record that is a list"]),  # 4: not an object
@@ -134,7 +139,8 @@ CSV_TEXT = (
     'csv-1,Doran Kell,Roads Board of Harnmoor,2020-02-11,"Doran Kell said the salt road toll will be abolished, '
     'as the bridge at Wenlow has been paid for."\n'
     'csv-broken,Doran Kell,Roads Board of Harnmoor,2020-02-12,"an unclosed "quote" in the middle\n'
-    'csv-2,Doran Kell,Roads Board of Harnmoor,2020-02-13,"Kell said that four new snow ploughs will be based at Harnmoor."\n'
+    'csv-2,Doran Kell,Roads Board of Harnmoor,2020-02-13,'
+    '"Kell said that four new snow ploughs will be based at Harnmoor."\n'
     "csv-short,Doran Kell\n"
 )
 
@@ -158,7 +164,8 @@ def write_bad_corpus(folder: Path) -> Path:
         "Mayor Agnar Selvik said that the night ferry to Korsholm will run twice a week from March.\n"
         "Selvik added that the old ferry terminal will become a market hall.\n").encode("utf-16"))
     w("utf16-no-bom.txt", "Mayor Agnar Selvik spoke about the bridge tolls of Korsholm.\n".encode("utf-16-le"))
-    w("invalid-utf8-middle.txt", INVALID_UTF8_HEAD + b"\xff\xfe\xfa" + b"She added that the spillway will be widened." * 20)
+    w("invalid-utf8-middle.txt",
+      INVALID_UTF8_HEAD + b"\xff\xfe\xfa" + b"She added that the spillway will be widened." * 20)
     w("rtl-zero-width.md", (
         "---\ntitle: Water treaty\nspeaker: Yara Haddad\nsource: Embassy of Qadira\ndate: 2022-07-08\n---\n"
         + RTL_TEXT).encode())
@@ -199,6 +206,7 @@ def _write_huge_text(path: Path, size: int) -> None:
 
 
 STARTS = "__startswith__"
+NOT_TEXT = "binary file, not text (if it is UTF-16 text without a byte-order mark, give --encoding utf-16)"
 
 
 def expected_problems() -> dict[tuple[str, int | None], str]:
@@ -207,11 +215,11 @@ def expected_problems() -> dict[tuple[str, int | None], str]:
     return {
         ("empty.txt", None): "empty file",
         ("blank.md", None): "empty file",
-        ("binary.txt", None): "binary file, not text (if it is UTF-16 text without a byte-order mark, give --encoding utf-16)",
+        ("binary.txt", None): NOT_TEXT,
         ("fake.pdf", None): STARTS + "not a readable PDF (",
         ("fake.docx", None): STARTS + "not a readable .docx file (",
         ("latin1.txt", None): "not valid UTF-8 text (byte 0xc9 at offset 12)",
-        ("utf16-no-bom.txt", None): "binary file, not text (if it is UTF-16 text without a byte-order mark, give --encoding utf-16)",
+        ("utf16-no-bom.txt", None): NOT_TEXT,
         ("invalid-utf8-middle.txt", None): f"not valid UTF-8 text (byte 0xff at offset {len(INVALID_UTF8_HEAD)})",
         ("records.jsonl", 2): STARTS + "not valid JSON: ",
         ("records.jsonl", 3): "text field 'text' is not a string (number)",
@@ -428,15 +436,17 @@ def test_an_over_long_record_line_is_skipped_with_its_line_number(tmp_path, enco
     jsonl = tmp_path / "records.jsonl"
     jsonl.write_bytes("".join(json.dumps(r) + "\n" for r in [good[0], huge, good[1]]).encode(encoding))
     csv_path = tmp_path / "rows.csv"
-    csv_path.write_bytes(("id,text\nfirst,Warden Cass Morrow said the dunes will be fenced.\n"
-                          f"huge,{'sand ' * 300_000}\nlast,Morrow added that the beach huts will be repainted.\n").encode(encoding))
+    csv_text = ("id,text\nfirst,Warden Cass Morrow said the dunes will be fenced.\n"
+                f"huge,{'sand ' * 300_000}\nlast,Morrow added that the beach huts will be repainted.\n")
+    csv_path.write_bytes(csv_text.encode(encoding))
 
     for path, line in ((jsonl, 2), (csv_path, 3)):
         statements, report = load_statements([path], LoadOptions(max_file_bytes=MB))
         assert [s.text for s in statements] == [r["text"] for r in good], path
         [problem] = report.problems
         assert (Path(problem.path).name, problem.line) == (path.name, line)
-        assert re.fullmatch(r"line too large \(\d\.\d MB, limit 1 MB; raise it with --max-file-size\)", problem.reason), problem
+        reason = r"line too large \(\d\.\d MB, limit 1 MB; raise it with --max-file-size\)"
+        assert re.fullmatch(reason, problem.reason), problem
     # Without the limit the JSONL record loads (the CSV field is then over the csv module's own limit).
     statements, report = load_statements([jsonl], LoadOptions(max_file_bytes=None))
     assert [s.id for s in statements] == ["first", "huge", "last"] and report.problems == []
@@ -466,7 +476,8 @@ def _write_big_jsonl(path: Path, size: int, long_line_at: int | None = None) -> 
                 record = {"id": "too-long", "text": "word " * (21 * MB // 5)}
             else:
                 text = f"Delegate {count} of the Guild of Tessin said that " + " ".join(rng.choices(words, k=300)) + "."
-                record = {"id": f"r{count}", "speaker": f"Orla Vennick {count % 50}", "date": "2024-01-02", "text": text}
+                speaker = f"Orla Vennick {count % 50}"
+                record = {"id": f"r{count}", "speaker": speaker, "date": "2024-01-02", "text": text}
             line = json.dumps(record) + "\n"
             fh.write(line)
             written += len(line)

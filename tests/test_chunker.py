@@ -1,18 +1,14 @@
 """Property tests for ``corpus.chunker.Chunker`` on arbitrary texts (names are fictional)."""
 from __future__ import annotations
 
-import os
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from corpus.chunk import Chunk  # noqa: E402
-from corpus.chunker import DEFAULT_MAX_TOKENS, Chunker  # noqa: E402
-from corpus.statement import Statement  # noqa: E402
-from corpus.tokens import token_counter  # noqa: E402
+import embeddings.environment  # noqa: F401  (first project import: sets OMP_WAIT_POLICY, HF_HUB_OFFLINE etc.)
+from corpus.chunk import Chunk
+from corpus.chunker import DEFAULT_MAX_TOKENS, Chunker
+from corpus.statement import Statement
+from corpus.tokens import token_counter
 
 SETTINGS = settings(
     max_examples=60,

@@ -156,7 +156,8 @@ def messy_folder(tmp_path) -> Path:
 def _check_messy_problems(err: str, folder: Path) -> None:
     problems = problem_lines(err)
     assert len(problems) == 3, err
-    by_file = {name: [line for line in problems if name in line] for name in ("empty.txt", "picture.txt", "records.jsonl")}
+    names = ("empty.txt", "picture.txt", "records.jsonl")
+    by_file = {name: [line for line in problems if name in line] for name in names}
     assert all(len(lines) == 1 for lines in by_file.values()), problems
     assert str(folder / "empty.txt") in by_file["empty.txt"][0] and "empty" in by_file["empty.txt"][0]
     assert "binary" in by_file["picture.txt"][0]
@@ -222,12 +223,14 @@ def test_index_strict_fails_on_skipped_input(messy_folder, tmp_path, capsys):
     assert code != 0
     assert len(problem_lines(err)) == 3
     assert "added 3" in out  # the good statements are indexed all the same
-    code, out, err = run(capsys, "search", "reservoir at Tallow Hill", "--index-dir", str(index_dir), "--json", "--k", "1")
+    code, out, err = run(capsys, "search", "reservoir at Tallow Hill", "--index-dir", str(index_dir),
+                         "--json", "--k", "1")
     assert code == 0 and json.loads(out)[0]["statement_id"] == "rec-1"
 
 
 def test_search_json(cli_index, capsys):
-    code, out, err = run(capsys, "search", "a regional fund to rebuild the sea walls", "--index-dir", str(cli_index), "--json", "--k", "3")
+    code, out, err = run(capsys, "search", "a regional fund to rebuild the sea walls", "--index-dir", str(cli_index),
+                         "--json", "--k", "3")
     assert code == 0, err
     passages = json.loads(out)
     assert 1 <= len(passages) <= 3
@@ -239,7 +242,8 @@ def test_search_json(cli_index, capsys):
     assert top["end"] - top["start"] == len(top["text"])
     assert [p["score"] for p in passages] == sorted((p["score"] for p in passages), reverse=True)
     for mode in ("dense", "lexical"):
-        code, out, _ = run(capsys, "search", "sea walls regional fund", "--index-dir", str(cli_index), "--json", "--mode", mode)
+        code, out, _ = run(capsys, "search", "sea walls regional fund", "--index-dir", str(cli_index),
+                           "--json", "--mode", mode)
         assert code == 0 and json.loads(out)[0]["statement_id"] == "voss-climate-2016", mode
 
 
@@ -257,7 +261,8 @@ def test_search_text_output_with_filters(cli_index, capsys):
     ranked = [line for line in out.splitlines() if line[:1].isdigit()]
     assert code == 0 and ranked and all("voss-fisheries-2018" in line for line in ranked)
 
-    code, out, _ = run(capsys, "search", "fishing quotas", "--index-dir", str(cli_index), "--filter", "source=Nowhere Institute")
+    code, out, _ = run(capsys, "search", "fishing quotas", "--index-dir", str(cli_index),
+                       "--filter", "source=Nowhere Institute")
     assert code == 0 and out.strip() == "no matching passages"
 
 
@@ -268,7 +273,8 @@ def test_search_with_a_malformed_filter_is_one_error_line(cli_index, capsys):
 
 
 def test_console_script_search_and_errors(cli_index, tmp_path):
-    result = run_script("search", "border talks", "--index-dir", str(cli_index), "--filter", "source=valdoria", "--json")
+    result = run_script("search", "border talks", "--index-dir", str(cli_index),
+                        "--filter", "source=valdoria", "--json")
     assert result.returncode == 0, result.stderr
     assert {p["statement_id"] for p in json.loads(result.stdout)} == {"brannock-report"}
     result = run_script("search", "border talks", "--index-dir", str(tmp_path / "nowhere"))

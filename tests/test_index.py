@@ -53,7 +53,8 @@ region: Upper Veltria
 Transport Minister Bram Okafor announced that the night trains to Harrowgate will run every evening from May.
 He said the old viaduct at Quenby must be repaired before heavier locomotives can cross it.
 """,
-    "selby-wheat.txt": """Agriculture Secretary Tova Selby told farmers in Dunmere that wheat subsidies will be frozen for two years.
+    "selby-wheat.txt": """\
+Agriculture Secretary Tova Selby told farmers in Dunmere that wheat subsidies will be frozen for two years.
 Selby said the frozen subsidies would pay for new irrigation canals in the dry south.
 (attribution: Dunmere Farm Gazette)
 """,
@@ -61,7 +62,8 @@ Selby said the frozen subsidies would pay for new irrigation canals in the dry s
         json.dumps(r)
         for r in [
             {"id": "council-7", "speaker": "Ivo Marsh", "source": "Caldemar City Council", "date": "2023-02-01",
-             "country": "Caldemar", "text": "Councillor Ivo Marsh said the tram depot on Fennick Street will close for renovation."},
+             "country": "Caldemar",
+             "text": "Councillor Ivo Marsh said the tram depot on Fennick Street will close for renovation."},
         ]
     )
     + "\n",
@@ -145,7 +147,9 @@ def assert_statement_gone(qa: Assistant, index_dir: Path, statement_id: str, phr
 def snapshot(qa: Assistant, queries: list[str], k: int = 6) -> dict:
     """What the index answers: ranked statement ids, chunk ids, texts and scores per query and mode."""
     return {
-        (query, mode): [(p.statement_id, p.chunk_id, p.text, round(p.score, 5)) for p in qa.retrieve(query, k=k, mode=mode)]
+        (query, mode): [
+            (p.statement_id, p.chunk_id, p.text, round(p.score, 5)) for p in qa.retrieve(query, k=k, mode=mode)
+        ]
         for query in queries
         for mode in MODES
     }
@@ -220,7 +224,10 @@ def test_build_then_open_gives_the_same_index(small_built, small_assistant):
     index = StatementIndex.open(index_dir)
     try:
         assert {s.id for s in index.store.iter_statements()} == SMALL_IDS
-        assert index.store.count_chunks() == manifest.chunks == len(index.chunk_ids) == len(index.dense) == len(index.lexical)
+        assert (
+            index.store.count_chunks() == manifest.chunks
+            == len(index.chunk_ids) == len(index.dense) == len(index.lexical)
+        )
         assert index.vectors.shape == (manifest.chunks, 384)
         assert list(index.chunk_ids) == sorted(index.chunk_ids)
     finally:
@@ -545,7 +552,8 @@ def test_a_second_writer_gets_a_clear_error_while_the_first_holds_the_lock(small
     assert "error" not in result, result
     assert result["report"].added == 2
     # Once the first writer is done the second one goes through.
-    report = IndexWriter(index_dir, progress=False, lock_timeout=0.5).update([Statement(id="after", text="Brack thanked the crews of the Orrin ferry.")])
+    after = Statement(id="after", text="Brack thanked the crews of the Orrin ferry.")
+    report = IndexWriter(index_dir, progress=False, lock_timeout=0.5).update([after])
     assert report.added == 1 and report.statements == len(SMALL_IDS) + 3
 
 
@@ -578,7 +586,9 @@ VOSS = {"voss-fisheries-2018", "voss-climate-2016"}
 )
 def test_filters_select_statements(fictional_assistant, filters, expected):
     for mode in MODES:
-        passages = fictional_assistant.retrieve("what the minister said about fishing, the sea and the talks", k=50, filters=filters, mode=mode)
+        passages = fictional_assistant.retrieve(
+            "what the minister said about fishing, the sea and the talks", k=50, filters=filters, mode=mode
+        )
         found = {p.statement_id for p in passages}
         assert found <= expected, (mode, filters, found)
         if mode != "lexical":  # dense candidates cover every allowed chunk
@@ -618,7 +628,8 @@ def test_filters_matching_nothing_give_no_passages(fictional_assistant, filters)
 )
 def test_metadata_filters(small_assistant, filters, expected):
     for mode in MODES:
-        found = {p.statement_id for p in small_assistant.retrieve("harbour trains wheat tram", k=20, filters=filters, mode=mode)}
+        passages = small_assistant.retrieve("harbour trains wheat tram", k=20, filters=filters, mode=mode)
+        found = {p.statement_id for p in passages}
         assert found <= expected, (mode, found)
         if mode != "lexical":
             assert found == expected, (mode, found)
@@ -645,7 +656,8 @@ def generated_records(count: int, seed: int = 7) -> list[dict]:
         topic, other = rng.sample(_TOPICS, 2)
         text = (
             f"{speaker} said on day {i} that {topic} {rng.choice(_VERBS)} before the winter of {2030 + i % 9}. "
-            f"The speaker added that {other} {rng.choice(_VERBS)}, and that the inspectors in district {i} had filed {rng.randint(2, 90)} reports. "
+            f"The speaker added that {other} {rng.choice(_VERBS)}, "
+            f"and that the inspectors in district {i} had filed {rng.randint(2, 90)} reports. "
             f"Critics of {speaker.split()[1]} replied that the plan for {topic} ignores the villages upstream."
         )
         records.append({"id": f"gen-{i:04d}", "speaker": speaker, "source": rng.choice(_ORGS),

@@ -245,7 +245,9 @@ def test_csv_rows_with_multiline_fields_and_numbers(tmp_path):
     statements, report = load_statements([tmp_path])
     assert report.problems == []
     p1, p2, third = statements
-    assert (p1.id, p1.title, p1.text, p1.date, dict(p1.metadata)) == ("p1", "First", "Hello, world.", "2019", {"desk": "Foreign"})
+    assert (p1.id, p1.title, p1.text, p1.date, dict(p1.metadata)) == (
+        "p1", "First", "Hello, world.", "2019", {"desk": "Foreign"}
+    )
     assert p2.text == 'A "quoted" word\nacross two lines.'
     assert third.id == "press:6"  # the line the row starts on (header is line 1)
 
@@ -376,7 +378,9 @@ def test_bad_input_folder_loads_the_good_and_reports_each_problem_once(tmp_path)
     problems = {(Path(p.path).name, p.line): p.reason for p in report.problems}
     assert problems == {
         ("empty.txt", None): "empty file",
-        ("image.txt", None): "binary file, not text (if it is UTF-16 text without a byte-order mark, give --encoding utf-16)",
+        ("image.txt", None): (
+            "binary file, not text (if it is UTF-16 text without a byte-order mark, give --encoding utf-16)"
+        ),
         ("latin.txt", None): "not valid UTF-8 text (byte 0xe9 at offset 1)",
         ("records.jsonl", 2): problems[("records.jsonl", 2)],
         ("table.csv", 3): "broken CSV quoting: ',' expected after '\"'",

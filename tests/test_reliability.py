@@ -64,7 +64,9 @@ date: 2020-08-30
 Orla Vance said that the ferry to Skellig Isle will run twice a day through the winter.
 """,
 }
-CHANGED_CANAL = BASE["arnholt-canal.md"].replace("rebuilt in stone before the spring floods", "rebuilt in steel after the harvest")
+CHANGED_CANAL = BASE["arnholt-canal.md"].replace(
+    "rebuilt in stone before the spring floods", "rebuilt in steel after the harvest"
+)
 NEW_FILES = {
     "quill-lighthouse.md": """---
 speaker: Bram Quill
@@ -195,7 +197,8 @@ def test_every_truncated_file_is_a_clear_error_with_the_repair_command(base, tmp
     names = sorted(manifest.checksums)
     assert {"store.sqlite", "vectors.npy", "chunk_ids.npy", "dense.faiss"} <= set(names)
     assert any(n.startswith("bm25/") for n in names)
-    cases = [(name, cut) for name in names for cut in ("half", "empty")] + [(MANIFEST_NAME, "half"), (MANIFEST_NAME, "empty")]
+    cases = [(name, cut) for name in names for cut in ("half", "empty")]
+    cases += [(MANIFEST_NAME, "half"), (MANIFEST_NAME, "empty")]
     for number, (name, cut) in enumerate(cases):
         index_dir = tmp_path / f"index-{number}"
         shutil.copytree(source, index_dir)
@@ -430,7 +433,9 @@ def test_two_update_processes_one_waits_and_the_index_holds_both(copy, tmp_path)
         "pell-bridge.md": "---\nspeaker: Oona Pell\n---\nOona Pell said the rope bridge at Fenwick will be replaced.\n",
         "first.jsonl": generated_records(40, "first", seed=1)})
     second = write_corpus(tmp_path / "second", {
-        "kade-orchards.md": "---\nspeaker: Lars Kade\n---\nLars Kade said the orchards of Amberlee need new frost fans.\n",
+        "kade-orchards.md": (
+            "---\nspeaker: Lars Kade\n---\nLars Kade said the orchards of Amberlee need new frost fans.\n"
+        ),
         "second.jsonl": generated_records(40, "second", seed=2)})
     waiting = f"waiting for another update of {index_dir} to finish"
     # A reader keeps asking while both writers run: the generation it opened first is pruned

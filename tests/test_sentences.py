@@ -265,7 +265,10 @@ def test_invariants_on_cases(case_id: str, text: str, expected: list[str]) -> No
         "?!",
         ". . .",
         "\u200b\u200b",
-        "\u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd. \u0645\u0631\u062d\u0628\u0627 \u0628\u0627\u0644\u0639\u0627\u0644\u0645.",
+        (
+            "\u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd. "  # Hebrew
+            "\u0645\u0631\u062d\u0628\u0627 \u0628\u0627\u0644\u0639\u0627\u0644\u0645."  # Arabic
+        ),
         "\u4eca\u5929\u5f00\u4f1a\u3002\u660e\u5929\u7ee7\u7eed\u3002",
         "x" * 5000,
         "A.B.C.D.E.F.G.H.",
