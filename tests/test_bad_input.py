@@ -148,7 +148,10 @@ CSV_TEXT = (
 def write_bad_corpus(folder: Path) -> Path:
     """Every kind of bad input the issue lists, with good statements among them."""
     folder.mkdir(parents=True, exist_ok=True)
-    w = lambda name, data: (folder / name).write_bytes(data)  # noqa: E731
+
+    def w(name: str, data: bytes) -> None:
+        (folder / name).write_bytes(data)
+
     w("harbour.md", (
         b"---\ntitle: Statement on the Brevik breakwater\nspeaker: Maren Tolliver\n"
         b"source: Port Office of Brevik\ndate: 2019-10-02\n---\n"

@@ -299,7 +299,9 @@ def test_a_killed_manifest_write_leaves_a_leftover_that_breaks_nothing(copy, cap
 
 def answer_key(answer) -> list:
     """What must not differ between two askings of one index generation (scores left out)."""
-    quotes = lambda qs: [[q.statement_id, q.start, q.end, q.text] for q in qs]  # noqa: E731
+    def quotes(qs):
+        return [[q.statement_id, q.start, q.end, q.text] for q in qs]
+
     return [answer.abstained, answer.message, quotes(answer.quotes), quotes(answer.closest)]
 
 
