@@ -6,6 +6,7 @@
 1. The server: ``statements-qa serve --index-dir INDEX_DIR --host 127.0.0.1 --port P`` started as a
    subprocess (``--port 0``: a free port), so the clients and the server do not share a Python
    interpreter (``--in-process``: ``build_app`` + ``launch_app`` in this process instead).
+   Both are started, waited for and stopped by ``ui.live_server`` (the one helper the tests use too).
    The benchmark waits for it to answer on 127.0.0.1 (at most ``--start-timeout`` seconds).
    The baseline and the load each get their own server, both started together before any question
    (and each asked one warm-up question), so that they run the same code: the app caches sentence

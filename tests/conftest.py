@@ -5,17 +5,13 @@ Speakers and organisations in the fictional corpus are invented.
 """
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+import pytest
 
-import json  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import pytest  # noqa: E402
+import embeddings.environment  # noqa: F401  (first project import: process settings before torch/faiss/gradio)
 
 FICTIONAL_STATEMENTS = {
     "voss-fisheries-2018.md": """---
@@ -24,8 +20,10 @@ speaker: Elara Voss
 source: Ministry of Foreign Affairs of Norvania
 date: 2018-03-02
 ---
-Foreign Minister Elara Voss opened the session on northern fisheries. She said that the fishing quotas agreed last year were too generous and must be cut by a fifth.
-Norvania will propose a joint monitoring body for the Pelgrin Sea. The minister stressed that illegal trawling threatens the livelihoods of coastal towns.
+Foreign Minister Elara Voss opened the session on northern fisheries. \
+She said that the fishing quotas agreed last year were too generous and must be cut by a fifth.
+Norvania will propose a joint monitoring body for the Pelgrin Sea. \
+The minister stressed that illegal trawling threatens the livelihoods of coastal towns.
 
 On sea-level rise, she warned that the harbour of Kessmouth floods every spring.
 """,
@@ -49,7 +47,8 @@ Elara Voss said that sea-level rise is the gravest threat to the low islands of 
 She called for a regional fund to rebuild sea walls before 2030.
 """,
     "brannock-report.txt": """Valdoria Foreign Minister Ilya Brannock spoke to reporters in Castelmar on Tuesday.
-Brannock accused the ambassador of Ostrava, Petra Grellin, of spreading false claims about the border talks. He contended that the talks had never been suspended.
+Brannock accused the ambassador of Ostrava, Petra Grellin, of spreading false claims about the border talks. \
+He contended that the talks had never been suspended.
 Grellin had earlier described Valdoria's position as an obstacle to peace.
 The minister added that Valdoria remains committed to the tariff agreement on grain exports.
 (attribution: Valdoria News Agency)
@@ -65,7 +64,8 @@ def fictional_corpus(tmp_path_factory) -> Path:
         (folder / name).write_text(text, encoding="utf-8")
     records = [
         {"id": "ostrava-1", "speaker": "Petra Grellin", "source": "Embassy of Ostrava", "date": "2020-01-15",
-         "title": "Embassy note", "text": "Petra Grellin said that the embassy welcomes the resumption of the border talks."},
+         "title": "Embassy note",
+         "text": "Petra Grellin said that the embassy welcomes the resumption of the border talks."},
     ]
     (folder / "embassy.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
     return folder

@@ -348,13 +348,15 @@ def bad_corpus(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def cli_run(bad_corpus, tmp_path_factory):
-    """``statements-qa index`` of the bad corpus, as a real subprocess, with its peak RSS."""
+    """``statements-qa index`` of the bad corpus, as a real subprocess, with its peak RSS (~7 s: the tests
+    that use it are marked slow)."""
     index_dir = tmp_path_factory.mktemp("bad-cli") / "index"
     code, out, err, peak_mb = run_measured([str(CLI), "index", str(bad_corpus), "--index-dir", str(index_dir)])
     print(f"\n`statements-qa index` of the bad corpus: peak RSS {peak_mb:.0f} MB")
     return code, out, err, peak_mb, index_dir
 
 
+@pytest.mark.slow  # uses cli_run
 def test_cli_indexes_the_good_and_names_each_problem_once(cli_run, bad_corpus):
     code, out, err, peak_mb, index_dir = cli_run
     assert code == 0, err[-3000:]
@@ -370,6 +372,7 @@ def test_cli_indexes_the_good_and_names_each_problem_once(cli_run, bad_corpus):
     check_index(index_dir)
 
 
+@pytest.mark.slow  # uses cli_run
 def test_api_indexes_the_good_and_reports_each_problem_once(bad_corpus, cli_run, tmp_path):
     index_dir = tmp_path / "index"
     update, report = index_statements([bad_corpus], index_dir, progress=False)
@@ -521,11 +524,13 @@ def test_a_navigation_only_html_page_is_skipped(bad_corpus):
     assert [p.reason for p in report.problems] == ["no main text found in the HTML page"]
 
 
+@pytest.mark.slow  # uses cli_run
 def test_cli_stderr_holds_only_problem_lines_summary_and_progress(cli_run):
     _, _, err, _, _ = cli_run
     assert parse_stderr(err)[2] == []
 
 
+@pytest.mark.slow  # uses cli_run
 def test_cli_names_the_file_dropped_as_a_duplicate(cli_run):
     _, _, err, _, _ = cli_run
     assert any("duplicate-b" in line for line in err.splitlines())

@@ -272,6 +272,7 @@ def test_search_with_a_malformed_filter_is_one_error_line(cli_index, capsys):
     assert err.strip().splitlines() == ["error: --filter 'speaker': expected KEY=VALUE"]
 
 
+@pytest.mark.slow  # two console-script runs, one loading the model (~6 s)
 def test_console_script_search_and_errors(cli_index, tmp_path):
     result = run_script("search", "border talks", "--index-dir", str(cli_index),
                         "--filter", "source=valdoria", "--json")

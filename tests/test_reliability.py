@@ -218,6 +218,7 @@ def test_every_truncated_file_is_a_clear_error_with_the_repair_command(base, tmp
             assert repair_command(index_dir) in one_error_line(capsys.readouterr().err), (name, cut, argv)
 
 
+@pytest.mark.slow  # two CLI subprocesses that load the model (~6 s)
 def test_the_cli_names_the_repair_command_and_the_command_repairs(copy):
     corpus, index_dir = copy
     faiss = index_dir / Manifest.read(index_dir).folder_name / "dense.faiss"

@@ -30,6 +30,9 @@ from live_app import TIMEOUT_MS, live_server  # noqa: E402
 
 from ui.live_server import LiveServer  # noqa: E402
 
+# slow: each of the two servers takes ~7 s to start (model load in a subprocess) and ~6 s to stop
+pytestmark = pytest.mark.slow
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 180.0  # seconds for a server to open the index and load the model
 LOGIN = ("auditor", "tidal-Gate-7:colon")

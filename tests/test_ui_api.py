@@ -233,6 +233,7 @@ def test_login_required_with_auth(index_copy, monkeypatch):
         assert "Manuel Micaller" in answer["quotes"][0]["text"]
 
 
+@pytest.mark.slow  # embeds a 500-record upload on purpose (3.5-6 s)
 def test_questions_are_answered_while_an_upload_runs(server, tmp_path):
     import json
     import time

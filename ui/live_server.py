@@ -7,7 +7,7 @@ answers HTTP 200, and returns a ``LiveServer``; ``close()`` (or leaving its ``wi
     with start_live_server(".statements-qa/index") as server:
         httpx.get(server.url)
 
-Only loopback addresses are used, and every wait is bounded.
+Only IPv4 loopback addresses (127.0.0.0/8) are used, and every wait is bounded.
 """
 from __future__ import annotations
 
@@ -46,11 +46,9 @@ class LiveServerError(RuntimeError):
 
 
 def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
-    if host == "localhost":
-        return True
+    """True for an IPv4 loopback address (127.0.0.0/8); names such as ``localhost`` are not resolved."""
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.IPv4Address(host).is_loopback
     except ValueError:
         return False
 
@@ -58,8 +56,7 @@ def is_loopback(host: str) -> bool:
 def free_port(host: str = DEFAULT_HOST) -> int:
     """A TCP port on the loopback address ``host`` that nothing listens on right now."""
     _require_loopback(host)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family) as s:
+    with socket.socket(socket.AF_INET) as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
 
@@ -105,8 +102,7 @@ class LiveServer:
 
     @property
     def url(self) -> str:
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self._port}/"
+        return f"http://{self._host}:{self._port}/"
 
     @property
     def in_process(self) -> bool:
@@ -321,4 +317,4 @@ def _is_managed(arg: str) -> bool:
 
 def _require_loopback(host: str) -> None:
     if not is_loopback(host):
-        raise ValueError(f"{host!r} is not a loopback address: a live server only listens on this machine")
+        raise ValueError(f"{host!r} is not an IPv4 loopback address: a live server only listens on this machine")
