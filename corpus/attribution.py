@@ -21,10 +21,12 @@ no one else is credited with becomes that speaker's first-person content.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from corpus.sentences import split_sentences
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -66,6 +68,13 @@ mr mrs ms dr sir madam h.e. his her excellency president prime minister foreign 
 rep gov governor ambassador king queen prince sheikh the chancellor vice deputy
 """.split())
 NAMED = ("PERSON", "ORG", "GPE", "NORP")
+# Third-person forms that are more often plural nouns ("the United States", "our demands").
+NOUN_LIKE_FORMS = frozenset("""
+states calls demands claims questions remarks notes reports comments charges promises pledges frames labels brands
+signals estimates points answers replies welcomes blames counters hints praises vows reveals cautions concludes
+expresses tweets
+""".split())
+FIRST_PERSON_CONFIDENCE = 0.8
 _QUOTE = re.compile(r"“[^“”]{3,}?”|\"[^\"\n]{3,}?\"")
 
 
@@ -112,24 +121,85 @@ def _paragraph_breaks(doc: Doc) -> Doc:
 
 
 def attribute(text: str, speaker: str | None = None) -> list[Attribution]:
-    """Every attribution in ``text``, in text order. ``speaker``: who speaks in the first person, if known."""
-    if not text.strip():
-        return []
-    return attribute_doc(english_pipeline()(text), speaker)
+    """Every attribution in ``text``, in text order. ``speaker``: who speaks in the first person, if known.
+
+    Without a speaker (a news report, a readout) the whole text is parsed. With one (a speech),
+    only sentences that may report someone else's words (a cue verb not in the first person,
+    "according to", a quotation) are parsed, each on its own; the others are the speaker's.
+    """
+    return attribute_many([text], [speaker])[0]
 
 
 def attribute_many(
-    texts: Iterable[str], speakers: Iterable[str | None], batch_size: int = 16
+    texts: Sequence[str], speakers: Sequence[str | None], batch_size: int = 32
 ) -> list[list[Attribution]]:
     """``attribute`` over many texts, parsed in batches."""
-    docs = english_pipeline().pipe(texts, batch_size=batch_size)
-    return [attribute_doc(doc, spk) for doc, spk in zip(docs, speakers, strict=True)]
+    if len(texts) != len(speakers):
+        raise ValueError("one speaker (or None) per text")
+    nlp = english_pipeline()
+    results: list[list[Attribution]] = [[] for _ in texts]
+    reports = [i for i, (t, spk) in enumerate(zip(texts, speakers, strict=True)) if t.strip() and not spk]
+    for i, doc in zip(reports, nlp.pipe((texts[i] for i in reports), batch_size=batch_size), strict=True):
+        results[i] = _Finder(doc, "").run()
+    pieces: list[tuple[int, int, str]] = []  # (text number, offset, sentence) of speeches, to parse
+    sentences_of: dict[int, list[tuple[int, int]]] = {}
+    for i, (text, spk) in enumerate(zip(texts, speakers, strict=True)):
+        if spk and text.strip():
+            sentences_of[i] = split_sentences(text)
+            pieces += [(i, a, text[a:b]) for a, b in sentences_of[i] if _MAY_REPORT.search(text[a:b])]
+    found: dict[int, list[Attribution]] = {i: [] for i in sentences_of}
+    for (i, offset, _), doc in zip(pieces, nlp.pipe((p[2] for p in pieces), batch_size=batch_size), strict=True):
+        found[i] += [_shifted(a, offset) for a in _Finder(doc, speakers[i] or "").run(first_person=False)]
+    for i, spans in sentences_of.items():
+        results[i] = _with_first_person(texts[i], speakers[i] or "", found[i], spans)
+    return results
 
 
-def attribute_doc(doc: Doc, speaker: str | None = None) -> list[Attribution]:
-    """Attributions in a parsed document (see ``attribute``)."""
-    finder = _Finder(doc, speaker or "")
-    return finder.run()
+def _shifted(a: Attribution, offset: int) -> Attribution:
+    """An attribution found in a sentence, with offsets into the whole text."""
+    return replace(
+        a, content_start=a.content_start + offset, content_end=a.content_end + offset,
+        cue_start=a.cue_start + offset, cue_end=a.cue_end + offset,
+        source_start=None if a.source_start is None else a.source_start + offset,
+        source_end=None if a.source_end is None else a.source_end + offset,
+    )
+
+
+def _with_first_person(
+    text: str, speaker: str, found: list[Attribution], sentences: Sequence[tuple[int, int]]
+) -> list[Attribution]:
+    """``found`` plus, for every sentence no attribution touches, the speaker's own first-person words."""
+    out = list(found)
+    for a, b in sentences:
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b - a < 3 or any(x.content_start < b and a < x.content_end for x in found):
+            continue  # someone else's words are in it, or it is already the speaker's
+        out.append(Attribution(a, b, a, a, None, None, "", speaker, "first_person", FIRST_PERSON_CONFIDENCE))
+    return sorted(out, key=lambda x: (x.content_start, x.cue_start))
+
+
+def _cue_forms() -> str:
+    """A regex of the cue verbs' third-person and past forms (not "we call", which is the speaker's own)."""
+    irregular = {"say": ("said", "says"), "tell": ("told", "tells"), "write": ("wrote", "writes", "written"),
+                 "think": ("thought", "thinks")}
+    forms: set[str] = set()
+    for verb in CUE_VERBS:
+        if verb in irregular:
+            forms.update(irregular[verb])
+            continue
+        third = verb + ("es" if verb.endswith(("s", "sh", "ch", "x")) else "s")
+        if third not in NOUN_LIKE_FORMS:
+            forms.add(third)
+        if verb.endswith("e"):
+            forms.add(verb + "d")
+        elif verb.endswith("y") and verb[-2] not in "aeiou":
+            forms.add(verb[:-1] + "ied")
+        else:
+            forms.update((verb + "ed", verb + verb[-1] + "ed"))
+    before = ("I", "we", "We", "have", "has", "be", "been", "was", "were", "is", "are")  # "we stressed", "is noted"
+    not_own = "".join(f"(?<!\\b{w} )" for w in before)
+    return not_own + r"\b(?:" + "|".join(sorted(forms)) + r")\b|\b[Aa]ccording to\b|“[^”]{20,}”|\"[^\"]{20,}\""
 
 
 @dataclass(frozen=True)
@@ -152,7 +222,7 @@ class _Finder:
         self.quotes = [(m.start(), m.end()) for m in _QUOTE.finditer(self.text)]
         self.people = [e for e in doc.ents if e.label_ == "PERSON"]
 
-    def run(self) -> list[Attribution]:
+    def run(self, first_person: bool = True) -> list[Attribution]:
         found: list[_Found] = []
         used_cues: set[int] = set()
         for token in self.doc:
@@ -165,8 +235,9 @@ class _Finder:
         found = self._with_quotes(found)
         found.sort(key=lambda f: (f.content[0], f.cue[0]))
         out = self._resolve(found)
-        if self.speaker:
-            out = self._first_person(out)
+        if self.speaker and first_person:
+            spans = [(sent.start_char, sent.end_char) for sent in self.doc.sents]
+            out = _with_first_person(self.text, self.speaker, out, spans)
         return sorted(out, key=lambda a: (a.content_start, a.cue_start))
 
     # -- finding -----------------------------------------------------------------------------
@@ -384,18 +455,6 @@ class _Finder:
                 best = candidate
         return best.removesuffix("’s").removesuffix("'s")
 
-    def _first_person(self, found: list[Attribution]) -> list[Attribution]:
-        """Sentences no one else is credited with become the metadata speaker's own words."""
-        out = list(found)
-        for sent in self.doc.sents:
-            a, b = sent.start_char, sent.end_char
-            while b > a and self.text[b - 1].isspace():
-                b -= 1
-            if b - a < 3 or any(x.content_start < b and a < x.content_end for x in found):
-                continue  # someone else's words are in it, or it is already the speaker's
-            out.append(Attribution(a, b, a, a, None, None, "", self.speaker, "first_person", 0.8))
-        return out
-
 
 def _inside(token: Token, ancestor: Token) -> bool:
     return token.i == ancestor.i or ancestor in token.ancestors
@@ -427,3 +486,6 @@ def _trim(text: str, tokens: Sequence[Token]) -> tuple[int, int]:
     while end > start and text[end - 1] in " ,;:—–-\n":
         end -= 1
     return start, end
+
+
+_MAY_REPORT = re.compile(_cue_forms())  # sentences of a speech that may report someone else's words

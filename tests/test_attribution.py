@@ -90,13 +90,14 @@ def test_offsets_point_into_the_text() -> None:
 
 
 def test_a_speech_is_its_speakers_unless_it_quotes_someone_else() -> None:
+    # only the sentence that may report someone else's words ("told", a quotation) is parsed
     found = rows(SPEECH, attribute(SPEECH, speaker="Elara Voss"))
     assert found == [
         ("first_person", "Elara Voss", "", "", "Thank you, Madam President."),
         ("first_person", "Elara Voss", "", "", "We meet at a time when the Pelgrin Sea is rising faster than ever."),
         ("first_person", "Elara Voss", "", "", "Our islands cannot wait another decade for a fund."),
         ("direct", "Tomas Quill", "Tomas Quill", "told", "“the sea does not negotiate.”"),
-        ("indirect", "Elara Voss", "I", "call", "on every delegation to support the regional fund"),
+        ("first_person", "Elara Voss", "", "", "I call on every delegation to support the regional fund."),
     ]
 
 
