@@ -96,6 +96,11 @@ class StatementIndex:
             index_dir, manifest, store, vectors, chunk_ids, dense, lexical, encoder, sentence_vectors, sentence_rows
         )
 
+    @property
+    def has_attributions(self) -> bool:
+        """Whether this index knows who said each sentence (indexes built before attribution do not)."""
+        return self.manifest.attributions and self.store.has_attribution_table
+
     def rows_of(self, chunk_ids: np.ndarray) -> np.ndarray:
         """Row positions of the given (existing) chunk ids."""
         return np.searchsorted(self.chunk_ids, chunk_ids)

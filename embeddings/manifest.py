@@ -27,6 +27,7 @@ class Manifest:
     approximate: bool
     checksums: dict[str, str] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    attributions: bool = False  # who said each sentence (corpus.attribution); indexes before it have none
 
     @property
     def folder_name(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from corpus.attribution import Attribution
 from corpus.chunk import Chunk
 from corpus.statement import PageSpan, Statement
 
@@ -29,6 +30,20 @@ CREATE TABLE IF NOT EXISTS chunks (
     sentences TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_statement ON chunks(statement_id);
+CREATE TABLE IF NOT EXISTS attributions (
+    statement_id TEXT NOT NULL REFERENCES statements(id) ON DELETE CASCADE,
+    content_start INTEGER NOT NULL,
+    content_end INTEGER NOT NULL,
+    cue_start INTEGER NOT NULL,
+    cue_end INTEGER NOT NULL,
+    source_start INTEGER,
+    source_end INTEGER,
+    source_text TEXT NOT NULL,
+    speaker TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    confidence REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attributions_by_statement ON attributions(statement_id, content_start);
 """
 
 # Filter keys that are columns; any other key is looked up in the metadata JSON.
@@ -47,6 +62,9 @@ class StatementStore:
             self._db = sqlite3.connect(self.path, check_same_thread=False)
             self._db.executescript(SCHEMA)
         self._db.execute("PRAGMA foreign_keys = ON")
+        self.has_attribution_table = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attributions'"
+        ).fetchone() is not None
 
     def close(self) -> None:
         """Close the database."""
@@ -57,8 +75,10 @@ class StatementStore:
         """Statement id → content hash, for change detection."""
         return dict(self._db.execute("SELECT id, content_hash FROM statements"))
 
-    def put(self, statement: Statement, chunks: Sequence[Chunk]) -> list[int]:
-        """Insert or replace a statement and its chunks; returns the new chunk ids."""
+    def put(
+        self, statement: Statement, chunks: Sequence[Chunk], attributions: Sequence[Attribution] = ()
+    ) -> list[int]:
+        """Insert or replace a statement, its chunks and its attributions; returns the new chunk ids."""
         self.delete([statement.id])
         self._db.execute(
             "INSERT INTO statements VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -79,6 +99,14 @@ class StatementStore:
             if cur.lastrowid is None:  # never after an INSERT into a rowid table
                 raise RuntimeError("internal error: no row id for an inserted chunk")
             ids.append(cur.lastrowid)
+        self._db.executemany(
+            "INSERT INTO attributions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (statement.id, a.content_start, a.content_end, a.cue_start, a.cue_end, a.source_start, a.source_end,
+                 a.source_text, a.speaker, a.kind, a.confidence)
+                for a in attributions
+            ],
+        )
         return ids
 
     def delete(self, statement_ids: Iterable[str]) -> list[int]:
@@ -87,6 +115,8 @@ class StatementStore:
         for sid in statement_ids:
             gone += [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE statement_id = ?", (sid,))]
             self._db.execute("DELETE FROM chunks WHERE statement_id = ?", (sid,))
+            if self.has_attribution_table:
+                self._db.execute("DELETE FROM attributions WHERE statement_id = ?", (sid,))
             self._db.execute("DELETE FROM statements WHERE id = ?", (sid,))
         return gone
 
@@ -135,6 +165,31 @@ class StatementStore:
         marks = ",".join("?" * len(ids))
         rows = self._db.execute(f"SELECT * FROM statements WHERE id IN ({marks})", list(ids))
         return {r[0]: _statement(r) for r in rows}
+
+    def attributions_of(self, statement_ids: Sequence[str]) -> dict[str, list[Attribution]]:
+        """Each statement's attributions in text order (empty for an index built without them)."""
+        if not statement_ids or not self.has_attribution_table:
+            return {}
+        marks = ",".join("?" * len(statement_ids))
+        rows = self._db.execute(
+            f"SELECT * FROM attributions WHERE statement_id IN ({marks}) ORDER BY statement_id, content_start, "
+            "cue_start",
+            list(statement_ids),
+        )
+        out: dict[str, list[Attribution]] = {}
+        for r in rows:
+            out.setdefault(r[0], []).append(Attribution(*r[1:]))
+        return out
+
+    def attributed_speakers(self) -> list[tuple[str, str, int]]:
+        """(speaker, statement id, attributions) for every speaker found in a statement's text."""
+        if not self.has_attribution_table:
+            return []
+        rows = self._db.execute(
+            "SELECT speaker, statement_id, COUNT(*) FROM attributions WHERE speaker != '' "
+            "GROUP BY speaker, statement_id ORDER BY speaker, statement_id"
+        )
+        return [(r[0], r[1], int(r[2])) for r in rows]
 
     def iter_statements(self) -> Iterator[Statement]:
         """Every statement, in id order."""
@@ -190,6 +245,13 @@ class StatementStore:
                 negate = "NOT " if key.startswith("exclude") else ""
                 where.append(f"s.id {negate}IN ({','.join('?' * len(ids))})" if ids else ("1" if negate else "0"))
                 args += ids
+            elif key == "speaker" and self.has_attribution_table:  # named in the metadata, or found in the text
+                pattern = "%" + _escape_like(str(value).lower()) + "%"
+                where.append(
+                    "(LOWER(s.speaker) LIKE ? ESCAPE '\\' OR s.id IN (SELECT statement_id FROM attributions "
+                    "WHERE LOWER(speaker) LIKE ? ESCAPE '\\'))"
+                )
+                args += [pattern, pattern]
             else:
                 column = f"s.{key}" if key in COLUMN_KEYS else "json_extract(s.metadata, ?)"
                 if key not in COLUMN_KEYS:

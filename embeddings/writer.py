@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from corpus.attribution import attribute_many
 from corpus.chunk import Chunk
 from corpus.problems import StatementsError, one_line
 from corpus.statement import Statement
@@ -157,8 +158,11 @@ class IndexWriter:
             if old is not None:
                 shutil.copyfile(old / STORE_FILE, tmp / STORE_FILE)
             store = StatementStore(tmp / STORE_FILE)
+            # A new index finds who said each sentence; one built without attributions stays without
+            # them (its older statements have none), until --rebuild.
+            attributions = current is None or current.attributions
             try:
-                report, new_chunks, gone = self._apply(store, statements, remove_ids)
+                report, new_chunks, gone = self._apply(store, statements, remove_ids, attributions)
                 if not (report.added or report.updated or report.removed) and current is not None:
                     raise _NothingChanged(report)
                 parts = self._vectors(old, new_chunks, gone)
@@ -187,13 +191,14 @@ class IndexWriter:
                 chunks=len(chunk_ids),
                 approximate=dense.approximate,
                 checksums=folder_checksums(tmp),
+                attributions=attributions,
             )
         manifest.write(self.index_dir)
         _prune_generations(self.index_dir, generation)
         return _with_totals(report, manifest, len(new_chunks))
 
     def _apply(
-        self, store: StatementStore, statements: Iterable[Statement], remove_ids: Sequence[str]
+        self, store: StatementStore, statements: Iterable[Statement], remove_ids: Sequence[str], attributions: bool
     ) -> tuple[UpdateReport, list[tuple[int, Chunk]], set[int]]:
         known = store.content_hashes()
         counts = {"added": 0, "updated": 0, "unchanged": 0}
@@ -208,10 +213,14 @@ class IndexWriter:
             chunks_of: dict[str, list[Chunk]] = {}
             for chunk in self.chunker.chunk_many(batch):
                 chunks_of.setdefault(chunk.statement_id, []).append(chunk)
-            for statement in batch:
+            found = (
+                attribute_many([st.text for st in batch], [st.speaker or None for st in batch])
+                if attributions else [[] for _ in batch]
+            )
+            for statement, attributed in zip(batch, found, strict=True):
                 chunks = chunks_of.get(statement.id, [])
                 gone.update(store.delete([statement.id]))
-                new_chunks.extend(zip(store.put(statement, chunks), chunks))
+                new_chunks.extend(zip(store.put(statement, chunks, attributed), chunks, strict=True))
             batch.clear()
 
         with progress_bar(None, desc="chunking", unit="statement", enabled=self.progress) as bar:
