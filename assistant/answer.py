@@ -25,13 +25,23 @@ class Quote:
     url: str
     page: int | None
     score: float
-    reported_speaker: str = ""  # who speaks in reported speech ("Lavrov argued that…"), if named
+    reported_speaker: str = ""  # older indexes: who speaks in reported speech, guessed from the question
     path: str = ""
+    speaker_kind: str = ""  # direct | indirect | first_person (attributions found at index time); "" otherwise
+    reported: bool = False  # the statement reports the words of ``speaker`` (found in its text)
+    speaker_confidence: float = 0.0  # how surely ``speaker`` said it (0 when known from metadata alone)
 
     def attribution(self) -> str:
-        """One line: who said it, where, when, in which document (and page)."""
-        who = self.speaker or (f"{self.reported_speaker} (reported speech)" if self.reported_speaker else "")
+        """One line, as a journalist would cite it: who said it, where, when, in which document (and page).
+
+        "Sergei Lavrov (reported by Ministry of Foreign Affairs…), 2021-07-13, “title”" for reported
+        words; "Elara Voss — Ministry of…, 2018-03-02, “title”" for a statement's own speaker.
+        """
         doc = f"“{self.title or self.statement_id}”" + (f", p. {self.page}" if self.page is not None else "")
+        if self.reported and self.speaker:
+            who = f"{self.speaker} (reported by {self.source})" if self.source else f"{self.speaker} (reported speech)"
+            return ", ".join(x for x in (who, self.date, doc) if x)
+        who = self.speaker or (f"{self.reported_speaker} (reported speech)" if self.reported_speaker else "")
         where = ", ".join(x for x in (self.source, self.date, doc) if x)
         return f"{who} — {where}" if who else where
 

@@ -12,6 +12,7 @@ from assistant.answer import Answer
 from assistant.pipeline import ANSWER_PASSAGES, AnswerPipeline, HistoryItem
 from assistant.retrieval import FusionSettings, HybridRetriever, Passage
 from assistant.settings import ExtractionSettings
+from corpus.attribution import Attribution
 from corpus.load import PathArg, iter_statements
 from corpus.options import LoadOptions
 from corpus.problems import LoadReport, StatementsError
@@ -33,6 +34,7 @@ class IndexStats:
     last_date: str
     model: str
     generation: int
+    attributions: bool = False  # who said each sentence is known (built with attribution)
 
 
 @dataclass
@@ -222,9 +224,24 @@ class Assistant:
             return [st for _, st in zip(range(limit), headers, strict=False)] if limit is not None else list(headers)
 
     def facet_values(self, key: str, limit: int = 500) -> list[str]:
-        """Distinct values of a statement field (``speaker``, ``source``, ``title``…), sorted, for filter menus."""
+        """Distinct values of a statement field (``speaker``, ``source``, ``title``…), sorted, for filter menus.
+
+        Speakers include those found in the statements' text (see ``speaker_counts``).
+        """
+        if key == "speaker":
+            return [name for name, _ in self.speaker_counts(limit)]
         with self._pipeline() as pipeline:
             return pipeline.retriever.index.store.distinct_values(key, limit)
+
+    def speaker_counts(self, limit: int = 500) -> list[tuple[str, int]]:
+        """Every speaker, named in metadata or found in the text, with the number of statements they speak in."""
+        with self._pipeline() as pipeline:
+            return pipeline.retriever.index.store.speaker_counts(limit)
+
+    def attributions(self, statement_id: str) -> list[Attribution]:
+        """Who said what in a statement, in text order (empty for an index built without attributions)."""
+        with self._pipeline() as pipeline:
+            return pipeline.retriever.index.store.attributions_of([statement_id]).get(statement_id, [])
 
     def stats(self) -> IndexStats:
         """Counts, date range and model of the index in use."""
@@ -235,6 +252,7 @@ class Assistant:
                 statements=index.store.count_statements(), chunks=index.store.count_chunks(),
                 sources=len(index.store.distinct_values("source")), first_date=first, last_date=last,
                 model=index.manifest.model, generation=index.manifest.generation,
+                attributions=index.has_attributions,
             )
 
 

@@ -11,7 +11,8 @@ from assistant.answer import Answer, Quote
 from assistant.question_frame import QuestionFrame, parse_question, resolve_follow_up
 from assistant.quote_building import QuoteBuilder
 from assistant.retrieval import HybridRetriever
-from assistant.sentence_scoring import SentenceScorer, question_texts
+from assistant.sentence_scoring import SentenceScorer, Speaker, question_texts
+from assistant.sentence_speakers import SpeakerQuery
 from assistant.settings import ExtractionSettings
 from assistant.speakers import SpeakerDirectory
 
@@ -34,7 +35,9 @@ class AnswerPipeline:
         index = retriever.index
         self.scorer = SentenceScorer(index, settings)
         self.builder = QuoteBuilder(settings)
-        self.speakers = SpeakerDirectory(index.store.attributions())
+        self.attributed = index.has_attributions  # who said each sentence is known (corpus.attribution)
+        found = index.store.attributed_speakers() if self.attributed else []
+        self.speakers = SpeakerDirectory(index.store.attributions(), found)
         self.has_dates = index.store.has_dates()
 
     def frame(self, question: str, history: Sequence[HistoryItem] = ()) -> QuestionFrame:
@@ -74,16 +77,20 @@ class AnswerPipeline:
 
     def _filters(
         self, frame: QuestionFrame, filters: Mapping[str, object] | None
-    ) -> tuple[dict[str, object], str, str]:
-        """Retrieval filters for the frame, and the speakers left to find in the text (asked, excluded).
+    ) -> tuple[dict[str, object], Speaker, Speaker]:
+        """Retrieval filters for the frame, and the speakers to find in the sentences (asked, excluded).
 
-        A speaker named in statements' metadata becomes a filter on those statements; one who is
-        not (reported speech: "Lavrov argued that…") is looked for in the sentences instead.
+        With attributions, a speaker's statements are those whose metadata or text names them, and
+        each sentence is checked against who said it. Without (older indexes), a speaker named in
+        statements' metadata becomes a filter on those statements; one who is not (reported speech:
+        "Lavrov argued that…") is looked for near a speech verb instead.
         """
         out = dict(filters or {})
         if frame.year and self.has_dates:
             out.setdefault("date_from", frame.year)
             out.setdefault("date_to", frame.year)
+        if self.attributed:
+            return self._attributed_filters(frame, out)
         speaker = excluded = ""
         if frame.speaker:
             match = self.speakers.match(frame.speaker)
@@ -97,6 +104,22 @@ class AnswerPipeline:
                 out["exclude_statement_ids"] = sorted(match.statement_ids)
             else:
                 excluded = frame.exclude_speaker
+        return out, speaker, excluded
+
+    def _attributed_filters(
+        self, frame: QuestionFrame, out: dict[str, object]
+    ) -> tuple[dict[str, object], Speaker, Speaker]:
+        speaker: Speaker = ""
+        excluded: Speaker = ""
+        if frame.speaker:
+            match = self.speakers.match(frame.speaker)
+            out["statement_ids"] = sorted(match.all_ids) if match is not None else []
+            speaker = SpeakerQuery(frame.speaker, match.statement_ids if match is not None else frozenset())
+        if frame.exclude_speaker:
+            match = self.speakers.match(frame.exclude_speaker)
+            if match is not None and match.statement_ids:
+                out["exclude_statement_ids"] = sorted(match.statement_ids)
+            excluded = SpeakerQuery(frame.exclude_speaker, match.statement_ids if match is not None else frozenset())
         return out, speaker, excluded
 
 

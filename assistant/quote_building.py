@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer import Quote
-from assistant.sentence_scoring import ScoredSentence
+from assistant.sentence_scoring import ScoredSentence, Speaker
+from assistant.sentence_speakers import SpeakerQuery, main_attribution
 from assistant.settings import ExtractionSettings
 from assistant.speakers import ROLE_WORDS, name_tokens
+from corpus.statement import Statement
 
 CLOSEST_SHOWN = 2  # passages shown, when nothing answers, as the closest (not an answer)
 NEAR_DUPLICATE = 0.8  # word-set overlap above which a quote repeats one already chosen
@@ -40,13 +42,13 @@ class QuoteBuilder:
         self,
         sentences: Sequence[ScoredSentence],
         exclude: Sequence[tuple[str, int, int]] = (),
-        speaker: str = "",
+        speaker: Speaker = "",
         require_topic: bool = True,
     ) -> QuoteSelection:
         """Up to ``max_quotes`` non-overlapping quotes of whole sentences, best first, in one pass.
 
         ``exclude``: (statement id, start, end) ranges already quoted, never quoted again.
-        ``speaker``: only sentences with evidence of this speaker's words are quoted.
+        ``speaker``: only sentences with evidence of this speaker's words are quoted (see ``SentenceScorer``).
         ``require_topic``: a sentence (or its neighbour) must match the topic at least
         ``abstain_below``. The closest passages ignore both conditions.
         """
@@ -67,17 +69,20 @@ class QuoteBuilder:
         quotes = tuple(q for q in answer.quotes if _is_verbatim(q, by_key))
         return QuoteSelection(quotes, () if quotes else tuple(closest.quotes))
 
-    def topic_match(self, c: ScoredSentence, by_key: dict[Key, ScoredSentence]) -> float:
-        """How well the sentence or its neighbours match the topic, by words or meaning."""
+    def topic_match(self, c: ScoredSentence, by_key: dict[Key, ScoredSentence], same_speaker: bool = False) -> float:
+        """How well the sentence or its neighbours match the topic, by words or meaning.
+
+        ``same_speaker``: only neighbours with evidence of the asked-about speaker's words count.
+        """
         best = max(c.topic_score, c.lexical_score)
         for pos in (c.position - 1, c.position + 1):
             other = by_key.get((c.statement.id, pos))
-            if other is not None:
+            if other is not None and not (same_speaker and other.speaker_score <= 0):
                 best = max(best, 0.9 * max(other.topic_score, other.lexical_score))
         return best
 
     def extend(
-        self, c: ScoredSentence, by_key: dict[Key, ScoredSentence], used: set[Key], speaker: str
+        self, c: ScoredSentence, by_key: dict[Key, ScoredSentence], used: set[Key], speaker: Speaker
     ) -> tuple[int, int]:
         """The positions (first, last) of the quote around ``c``: a neighbour joins when it continues
         the thought ("He added…") or also answers (scores at least ``join_ratio`` of ``c``)."""
@@ -89,7 +94,8 @@ class QuoteBuilder:
         if nxt < len(c.spans) and (c.statement.id, nxt) not in used and _same_paragraph(c, c.position, nxt):
             other = by_key.get((c.statement.id, nxt))
             continues = bool(_CONTINUATION.match(c.sentence(nxt))) or (
-                bool(speaker) and other is not None and other.speaker_score > 0 and _mentions(c.sentence(nxt), speaker)
+                bool(speaker) and other is not None and other.speaker_score > 0
+                and _mentions(c.sentence(nxt), _phrase(speaker))
             )
             if continues or (other is not None and other.score >= s.join_ratio * c.score):
                 options.append((other.score if other else 0.0, c.position, nxt))
@@ -106,18 +112,19 @@ class QuoteBuilder:
         _, lo, hi = max(options)
         return lo, hi
 
-    def quote(self, c: ScoredSentence, lo: int, hi: int, speaker: str) -> Quote:
-        """Sentences ``lo``..``hi`` of ``c``'s statement as a Quote, with context and attribution."""
+    def quote(self, c: ScoredSentence, lo: int, hi: int, speaker: Speaker) -> Quote:
+        """Sentences ``lo``..``hi`` of ``c``'s statement as a Quote, with context and who said it."""
         st = c.statement
         start, end = c.spans[lo][0], c.spans[hi][1]
+        said_by = _said_by(c, (start, end), speaker)
         return Quote(
             text=st.text[start:end], statement_id=st.id, start=start, end=end,
             context_before=c.sentence(lo - 1) if lo > 0 else "",
             context_after=c.sentence(hi + 1) if hi + 1 < len(c.spans) else "",
-            speaker=st.speaker, source=st.source, date=st.date, title=st.title, url=st.url,
+            speaker=said_by.speaker, source=st.source, date=st.date, title=st.title, url=st.url,
             page=st.page_at(start), score=round(c.score, 4),
-            reported_speaker=full_name(st.text, speaker) if speaker and not st.speaker else "",
-            path=st.path,
+            reported_speaker=said_by.speaker if said_by.reported else _guessed_speaker(st, speaker),
+            path=st.path, speaker_kind=said_by.kind, reported=said_by.reported, speaker_confidence=said_by.confidence,
         )
 
 
@@ -129,12 +136,17 @@ class _Picker:
     by_key: dict[Key, ScoredSentence]
     used: set[Key]
     limit: int
-    speaker: str
+    speaker: Speaker
     require_topic: bool
     quotes: list[Quote] = field(default_factory=list)
+    attributed: bool = field(init=False)
     words: list[set[str]] = field(default_factory=list)
     first_score: float | None = None
     done: bool = False
+
+    def __post_init__(self) -> None:
+        # who said each sentence is known: a neighbour by someone else says nothing about the speaker's topic
+        self.attributed = isinstance(self.speaker, SpeakerQuery)
 
     def offer(self, c: ScoredSentence) -> None:
         """Quote ``c`` (with a neighbour) if it qualifies; stop when full or scores fall too far."""
@@ -149,7 +161,7 @@ class _Picker:
         if self.first_score is not None and c.score < s.keep_ratio * self.first_score:
             self.done = True
             return
-        if self.require_topic and self.builder.topic_match(c, self.by_key) < s.abstain_below:
+        if self.require_topic and self.builder.topic_match(c, self.by_key, self.attributed) < s.abstain_below:
             return
         lo, hi = self.builder.extend(c, self.by_key, self.used, self.speaker)
         quote = self.builder.quote(c, lo, hi, self.speaker)
@@ -161,6 +173,37 @@ class _Picker:
         self.quotes.append(quote)
         if self.first_score is None:
             self.first_score = c.score
+
+
+@dataclass(frozen=True)
+class _SaidBy:
+    """Who said a quote's words, and how that is known."""
+
+    speaker: str
+    kind: str = ""  # direct | indirect | first_person; "" when known from metadata alone
+    reported: bool = False  # the statement reports the words of someone found in its text
+    confidence: float = 0.0
+
+
+def _said_by(c: ScoredSentence, span: tuple[int, int], speaker: Speaker) -> _SaidBy:
+    """The asked-about speaker's attribution in the quote, else the one covering most of it, else the metadata."""
+    st = c.statement
+    found = speaker.attribution(span, c.attributions) if isinstance(speaker, SpeakerQuery) else None
+    found = found or main_attribution(span, c.attributions)
+    if found is None:
+        return _SaidBy(st.speaker)
+    if found.kind == "first_person" or found.speaker in ("", st.speaker):  # the statement's own speaker's words
+        return _SaidBy(found.speaker or st.speaker, found.kind, False, found.confidence)
+    return _SaidBy(found.speaker, found.kind, bool(found.speaker), found.confidence)
+
+
+def _guessed_speaker(st: Statement, speaker: Speaker) -> str:
+    """Older indexes (no attributions): the asked-about name in its fullest form in the statement."""
+    return full_name(st.text, speaker) if isinstance(speaker, str) and speaker and not st.speaker else ""
+
+
+def _phrase(speaker: Speaker) -> str:
+    return speaker.phrase if isinstance(speaker, SpeakerQuery) else speaker
 
 
 def _is_verbatim(quote: Quote, by_key: dict[Key, ScoredSentence]) -> bool:

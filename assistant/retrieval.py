@@ -1,6 +1,7 @@
 """Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates fused into one ranking."""
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -9,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from corpus.attribution import Attribution
 from corpus.statement import Statement
 from embeddings.index import StatementIndex
 
@@ -26,6 +28,8 @@ class Passage:
     sentences: tuple[tuple[int, int], ...]
     dense_score: float = 0.0
     lexical_score: float = 0.0
+    # Who said what in the whole statement (empty for an index built without attributions).
+    attributions: tuple[Attribution, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def statement_id(self) -> str:
@@ -67,6 +71,10 @@ class Passage:
             "title": self.title, "speaker": self.speaker, "source": self.source, "date": self.date, "url": self.url,
             "path": self.path, "metadata": dict(self.metadata), "dense_score": self.dense_score,
             "lexical_score": self.lexical_score,
+            "attributions": [
+                attribution_dict(a, self.statement.text) for a in self.attributions
+                if a.content_start < self.end and self.start < a.content_end
+            ],
         }
 
 
@@ -165,7 +173,9 @@ class HybridRetriever:
         rows = scored.rows[:k]
         ids = self.index.chunk_ids[rows].tolist()
         chunks = self.index.store.chunks(ids)
-        statements = self.index.store.statements(sorted({c.statement_id for c in chunks.values()}))
+        statement_ids = sorted({c.statement_id for c in chunks.values()})
+        statements = self.index.store.statements(statement_ids)
+        attributions = self.index.store.attributions_of(statement_ids)
         out = []
         for i, cid in enumerate(ids):
             chunk = chunks.get(cid)
@@ -176,7 +186,7 @@ class HybridRetriever:
                 Passage(
                     chunk_id=cid, statement=st, text=chunk.text, start=chunk.start, end=chunk.end,
                     score=float(scored.scores[i]), sentences=chunk.sentences, dense_score=float(scored.dense[i]),
-                    lexical_score=float(scored.lexical[i]),
+                    lexical_score=float(scored.lexical[i]), attributions=tuple(attributions.get(st.id, ())),
                 )
             )
         return out
@@ -232,3 +242,10 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     ranks = np.empty(len(scores), dtype=np.float64)
     ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
     return ranks
+
+
+def attribution_dict(a: Attribution, text: str) -> dict[str, Any]:
+    """An attribution for JSON output: its fields and the spans' text."""
+    return dataclasses.asdict(a) | {
+        "content": text[a.content_start : a.content_end], "cue": text[a.cue_start : a.cue_end],
+    }

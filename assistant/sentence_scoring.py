@@ -11,13 +11,16 @@ import numpy as np
 from assistant.question_frame import QuestionFrame
 from assistant.reported_speech import speaker_evidence
 from assistant.retrieval import Passage
+from assistant.sentence_speakers import SpeakerQuery
 from assistant.settings import ExtractionSettings
+from corpus.attribution import Attribution
 from corpus.statement import Statement
 from embeddings.encoder import Encoder
 from embeddings.index import StatementIndex
 from embeddings.lexical_index import tokenize
 
 Span = tuple[int, int]
+Speaker = str | SpeakerQuery  # a name (older indexes), or a speaker looked up in the attributions
 
 # Words of a question that say nothing about its topic.
 QUESTION_WORDS = {
@@ -46,6 +49,7 @@ class ScoredSentence:
     dense_score: float  # similarity to the question
     topic_score: float  # similarity to the topic (the question again when it has no separate topic)
     score: float
+    attributions: tuple[Attribution, ...] = ()  # who said what in the statement (found at index time)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -110,6 +114,7 @@ class _Slot:
     position: int
     passage_score: float
     vector: np.ndarray | None  # stored at index time (see embeddings.sentence_pooling), if any
+    attributions: tuple[Attribution, ...] = ()
 
 
 class SentenceScorer:
@@ -125,21 +130,22 @@ class SentenceScorer:
         frame: QuestionFrame,
         passages: Sequence[Passage],
         question_vectors: np.ndarray,
-        speaker: str = "",
-        exclude_speaker: str = "",
+        speaker: Speaker = "",
+        exclude_speaker: Speaker = "",
     ) -> list[ScoredSentence]:
         """Every sentence of ``passages``, scored against the question; best first.
 
-        ``question_vectors``: embeddings of ``question_texts(frame)``. ``speaker``: a speaker
-        named in the question but in no statement's metadata: sentences reporting their words
-        rank higher (``speaker_score``). ``exclude_speaker``: sentences with any evidence of this
-        speaker's words are left out ("did anyone else say that?").
+        ``question_vectors``: embeddings of ``question_texts(frame)``. ``speaker``: the speaker a
+        question asks about, as a ``SpeakerQuery`` (an index with attributions: sentences credited
+        to them) or as a name (older indexes: a name in no statement's metadata, looked for near a
+        speech verb); their sentences rank higher (``speaker_score``). ``exclude_speaker``:
+        sentences with any evidence of this speaker's words are left out ("did anyone else say that?").
         """
         slots = self._slots(passages)
         if not slots:
             return []
         s = self.settings
-        lexical = self._lexical_scores(frame, slots, speaker)
+        lexical = self._lexical_scores(frame, slots, _phrase(speaker))
         speakers = _speaker_scores(slots, speaker) if speaker else [1.0] * len(slots)
         dense, topic = self._dense_scores(slots, question_vectors, lexical, speakers)
         sentences = []
@@ -150,7 +156,7 @@ class SentenceScorer:
             sentences.append(
                 ScoredSentence(
                     slot.statement, slot.spans, slot.position, slot.passage_score, lexical[i], speakers[i],
-                    dense[i], topic[i], score,
+                    dense[i], topic[i], score, slot.attributions,
                 )
             )
         sentences.sort(key=lambda c: -c.score)
@@ -179,7 +185,7 @@ class SentenceScorer:
                     continue
                 seen.add((st.id, pos))
                 vector = None if stored is None else np.asarray(stored[j], dtype=np.float32)
-                slots.append(_Slot(st, spans, pos, passage_score, vector))
+                slots.append(_Slot(st, spans, pos, passage_score, vector, p.attributions))
         return slots
 
     def _lexical_scores(self, frame: QuestionFrame, slots: Sequence[_Slot], speaker: str) -> list[float]:
@@ -242,8 +248,10 @@ class SentenceScorer:
         return dense, topic
 
 
-def _speaker_scores(sentences: Sequence[_Slot | ScoredSentence], speaker: str) -> list[float]:
-    """``speaker_evidence`` for each sentence, reading each statement's sentences once."""
+def _speaker_scores(sentences: Sequence[_Slot | ScoredSentence], speaker: Speaker) -> list[float]:
+    """How surely each sentence is the speaker's words: from attributions, or ``speaker_evidence`` (older indexes)."""
+    if isinstance(speaker, SpeakerQuery):
+        return [speaker.evidence(c.statement, c.spans[c.position], c.attributions) for c in sentences]
     texts_by_statement: dict[str, list[str]] = {}
     scores = []
     for c in sentences:
@@ -252,3 +260,7 @@ def _speaker_scores(sentences: Sequence[_Slot | ScoredSentence], speaker: str) -
             texts = texts_by_statement[c.statement.id] = [c.statement.text[a:b] for a, b in c.spans]
         scores.append(speaker_evidence(texts, c.position, speaker))
     return scores
+
+
+def _phrase(speaker: Speaker) -> str:
+    return speaker.phrase if isinstance(speaker, SpeakerQuery) else speaker

@@ -27,18 +27,29 @@ def name_tokens(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class SpeakerMatch:
-    """Statements whose metadata names the speaker, and the names that matched."""
+    """Statements whose metadata names the speaker, those whose text credits words to them, and the names."""
 
-    statement_ids: frozenset[str]
+    statement_ids: frozenset[str]  # by metadata
     names: tuple[str, ...]
+    attributed_ids: frozenset[str] = frozenset()  # by attributions found in the text
+
+    @property
+    def all_ids(self) -> frozenset[str]:
+        return self.statement_ids | self.attributed_ids
 
 
 class SpeakerDirectory:
-    """Who speaks in which statement, from the statements' metadata."""
+    """Who speaks in which statement: from the statements' metadata, and from the speakers found in their text.
 
-    def __init__(self, statements: Iterable[Statement]) -> None:
+    ``attributed``: (speaker, statement id, count) rows, as ``StatementStore.attributed_speakers`` gives them.
+    """
+
+    def __init__(self, statements: Iterable[Statement], attributed: Iterable[tuple[str, str, int]] = ()) -> None:
         self._names: dict[str, set[str]] = {}  # a name → statement ids
         self._codes: dict[str, set[str]] = {}  # country codes (upper case) → statement ids
+        self._attributed: dict[str, set[str]] = {}  # a speaker found in the text → statement ids
+        for name, statement_id, _ in attributed:
+            self._attributed.setdefault(name, set()).add(statement_id)
         for st in statements:
             for name in self._statement_names(st):
                 self._names.setdefault(name, set()).add(st.id)
@@ -56,7 +67,7 @@ class SpeakerDirectory:
         return names
 
     def match(self, phrase: str) -> SpeakerMatch | None:
-        """Statements by the speaker the phrase names, or None if no metadata names them.
+        """Statements by the speaker the phrase names, or None if neither metadata nor text names them.
 
         A name matches when every distinctive word of the phrase is in it ("Lavrov",
         "Sergey Lavrov", "the foreign minister of Norway" → "Norway"); failing that, when the
@@ -71,14 +82,26 @@ class SpeakerDirectory:
             if len(words) == 1 and phrase.strip().upper() == code:
                 ids |= sids
                 matched.append(code)
-        rules: tuple[Callable[[set[str]], bool], ...] = (
-            lambda toks: all(w in toks for w in words), lambda toks: words[-1] in toks,
-        )
-        for rule in rules:
-            for name, sids in self._names.items():
-                if rule(set(name_tokens(name))):
-                    ids |= sids
-                    matched.append(name)
-            if ids:
-                break
-        return SpeakerMatch(frozenset(ids), tuple(sorted(set(matched)))) if ids else None
+        by_name, names = _matching(self._names, words)
+        ids |= by_name
+        attributed, attributed_names = _matching(self._attributed, words)
+        if not ids and not attributed:
+            return None
+        return SpeakerMatch(frozenset(ids), tuple(sorted({*matched, *names, *attributed_names})), frozenset(attributed))
+
+
+def _matching(names: dict[str, set[str]], words: list[str]) -> tuple[set[str], list[str]]:
+    """Statement ids of the names that hold every word; failing that, of those holding the last word (a surname)."""
+    rules: tuple[Callable[[set[str]], bool], ...] = (
+        lambda toks: all(w in toks for w in words), lambda toks: words[-1] in toks,
+    )
+    for rule in rules:
+        ids: set[str] = set()
+        matched: list[str] = []
+        for name, sids in names.items():
+            if rule(set(name_tokens(name))):
+                ids |= sids
+                matched.append(name)
+        if ids:
+            return ids, matched
+    return set(), []

@@ -50,6 +50,34 @@ criticize criticise dismiss describe characterize characterise deny reject conde
 blame question frame portray label brand call defend accuse highlight underscore underline stress emphasize
 emphasise express reiterate reaffirm recall mention propose demand urge
 """.split())
+# News cue frames, learned from PolNeAR train: a (lemma, frame) pair is listed when at least 45% of
+# its occurrences (and at least 5) were annotated as a cue there. Frames: a clause ("said that…"), an
+# infinitive ("vowed to…"), an object ("blasted the plan"), a prepositional object ("talked about…").
+NEWS_CLAUSE_CUES = CUE_VERBS | frozenset("""
+acknowledge add admit agree allege announce appear argue ask assert assure boast call caution charge claim
+complain concede conclude confirm contend continue convince declare demonstrate deny describe discuss emphasize
+endorse estimate explain fear find hope imply indicate insist joke learn maintain mention note order pledge point
+post predict promise propose question read recall recognize reiterate remark reply report respond reveal say
+share show signal state stress suggest suspect tell tweet warn wonder worry write
+""".split())
+NEWS_INFINITIVE_CUES = frozenset("""
+agree aim ask call claim decline hope look offer order pledge prefer promise propose refuse report say seek
+suggest support threaten urge vote vow
+""".split())
+NEWS_OBJECT_CUES = OBJECT_CUES | frozenset("""
+accuse acknowledge announce applaud articulate ask assail attribute blame blast call chant characterize chide cite
+condemn confirm congratulate credit criticize declare decry deem defend denounce describe detail disclose discuss
+dismiss dispute distance echo emphasize endorse explain express fear hail highlight issue label lament liken list
+mention mock name note order outline point portray post praise prefer promise propose publish question quote
+rebuke rebut recall recite recount reference reiterate reject remind repeat report retweet reveal show slam
+state stress tell tout tweet urge voice warn
+""".split())
+NEWS_PREPOSITION_CUES = frozenset("""
+accuse advocate apologize argue ask boast brag call comment complain criticize declare describe hint hope lash
+plead point press push rail refer say talk tweet vouch warn write
+""".split())
+# Verbs whose subject and infinitive together are the content, with no source: "Y seems to be…", "Y is expected to…".
+RAISING_CUES = frozenset({"seem", "appear", "expect"})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "his", "her"})
 GROUP_PRONOUNS = frozenset({"they", "them", "their", "it", "its"})
 FIRST_PERSON = frozenset({"i", "we", "me", "us", "my", "our"})
@@ -412,7 +440,7 @@ class _Finder:
         if head in GROUP_PRONOUNS or head in ORGANISATION_NOUNS:
             if previous and not self._is_person(previous):
                 return previous, 0.6
-            return self._last_named(at, ("ORG", "GPE", "NORP"), hint=head)
+            return self._last_named(at, ("ORG", "GPE", "NORP"), hint=head if head in ORGANISATION_NOUNS else "")
         if head in FIRST_PERSON and self.speaker:
             return self.speaker, 0.9
         return "", 0.3
@@ -421,7 +449,7 @@ class _Finder:
         """The nearest named mention of these kinds before ``at`` (one containing ``hint`` first)."""
         before = [e for e in self.doc.ents if e.label_ in labels and e.end_char <= at]
         if hint:
-            hinted = [e for e in before if hint in e.text.lower()]
+            hinted = [e for e in before if hint in e.text.lower().split()]
             if hinted:
                 return self._full_name(_strip_titles(hinted[-1].text)), 0.6
         if not before:

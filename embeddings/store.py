@@ -46,6 +46,8 @@ CREATE TABLE IF NOT EXISTS attributions (
 CREATE INDEX IF NOT EXISTS attributions_by_statement ON attributions(statement_id, content_start);
 """
 
+# Attributions resolved at least this surely name a speaker in menus and speaker look-ups.
+SPEAKER_CONFIDENCE = 0.6
 # Filter keys that are columns; any other key is looked up in the metadata JSON.
 COLUMN_KEYS = ("id", "title", "speaker", "source", "date", "url", "path")
 
@@ -182,14 +184,34 @@ class StatementStore:
         return out
 
     def attributed_speakers(self) -> list[tuple[str, str, int]]:
-        """(speaker, statement id, attributions) for every speaker found in a statement's text."""
+        """(speaker, statement id, attributions) for every speaker found in a statement's text.
+
+        Only sources resolved with at least ``SPEAKER_CONFIDENCE`` count: a name, a role or pronoun
+        tied to a named person, not a bare guess from the nearest name.
+        """
         if not self.has_attribution_table:
             return []
         rows = self._db.execute(
-            "SELECT speaker, statement_id, COUNT(*) FROM attributions WHERE speaker != '' "
-            "GROUP BY speaker, statement_id ORDER BY speaker, statement_id"
+            "SELECT speaker, statement_id, COUNT(*) FROM attributions WHERE speaker != '' AND confidence >= ? "
+            "GROUP BY speaker, statement_id ORDER BY speaker, statement_id",
+            (SPEAKER_CONFIDENCE,),
         )
         return [(r[0], r[1], int(r[2])) for r in rows]
+
+    def speaker_counts(self, limit: int = 500) -> list[tuple[str, int]]:
+        """Speakers named in the metadata or found in the text, with how many statements they speak in, by name."""
+        found = (
+            " UNION SELECT speaker AS name, statement_id AS sid FROM attributions WHERE speaker != '' "
+            "AND confidence >= ?"
+            if self.has_attribution_table else ""
+        )
+        args = (SPEAKER_CONFIDENCE, limit) if found else (limit,)
+        rows = self._db.execute(
+            "SELECT name, COUNT(DISTINCT sid) FROM (SELECT speaker AS name, id AS sid FROM statements "
+            f"WHERE speaker != ''{found}) GROUP BY name ORDER BY name LIMIT ?",
+            args,
+        )
+        return [(r[0], int(r[1])) for r in rows]
 
     def iter_statements(self) -> Iterator[Statement]:
         """Every statement, in id order."""

@@ -99,7 +99,9 @@ def test_read_api_for_interfaces(fictional_index: Path) -> None:
         assert (stats.statements, stats.sources) == (5, 4)
         assert (stats.first_date, stats.last_date) == ("2016-09-21", "2020-01-15")
         assert stats.model == "all-MiniLM-L6-v2"
-        assert qa.facet_values("speaker") == ["Elara Voss", "Petra Grellin", "Tomas Quill"]
+        # speakers named in the metadata, and those found in the text (Brannock is only reported)
+        assert qa.facet_values("speaker") == ["Elara Voss", "Ilya Brannock", "Petra Grellin", "Tomas Quill"]
+        assert dict(qa.speaker_counts())["Petra Grellin"] == 2  # her own note, and the news report quoting her
         statement = qa.statement("voss-climate-2016")
         assert statement is not None and statement.speaker == "Elara Voss"
         assert qa.statement("no-such-id") is None

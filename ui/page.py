@@ -269,8 +269,13 @@ def _answer(
 
 def _choices(qa: Assistant, key: str, keep_value: bool = False, names: bool = True) -> dict[str, Any]:
     label = {"speaker": "Any speaker", "source": "Any source"}[key]
-    values = qa.facet_values(key) if names else []
-    out: dict[str, Any] = {"choices": [(label, ANY)] + [(v, v) for v in values]}
+    if not names:
+        choices: list[tuple[str, str]] = []
+    elif key == "speaker":  # with the number of statements they speak in, found in the text or the metadata
+        choices = [(f"{name} ({n:,})", name) for name, n in qa.speaker_counts()]
+    else:
+        choices = [(v, v) for v in qa.facet_values(key)]
+    out: dict[str, Any] = {"choices": [(label, ANY), *choices]}
     if not keep_value:
         out["value"] = ANY
     return out

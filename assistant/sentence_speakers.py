@@ -1,0 +1,68 @@
+"""Who said a sentence, from the attributions found when the statement was indexed (corpus.attribution)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.speakers import ROLE_WORDS, name_tokens
+from corpus.attribution import Attribution
+from corpus.statement import Statement
+
+Span = tuple[int, int]
+MIN_SHARE = 0.3  # an attribution speaks a sentence when it covers this share of it (or half of its own content)
+
+
+def names_match(name: str, phrase: str) -> bool:
+    """Whether a resolved speaker name is the one a question names ("Sergei Lavrov" ~ "Lavrov", "Mr. Lavrov")."""
+    words = [w for w in name_tokens(phrase) if w not in ROLE_WORDS]
+    tokens = set(name_tokens(name))
+    return bool(words) and (all(w in tokens for w in words) or words[-1] in tokens)
+
+
+def attributions_in(span: Span, attributions: Sequence[Attribution]) -> list[Attribution]:
+    """The attributions whose content is a real part of the sentence ``span``, largest share first."""
+    a, b = span
+    found: list[tuple[float, Attribution]] = []
+    for x in attributions:
+        overlap = min(b, x.content_end) - max(a, x.content_start)
+        if overlap <= 0:
+            continue
+        share = overlap / max(1, b - a)
+        if share >= MIN_SHARE or overlap >= 0.5 * (x.content_end - x.content_start):
+            found.append((share, x))
+    found.sort(key=lambda item: -item[0])
+    return [x for _, x in found]
+
+
+def main_attribution(span: Span, attributions: Sequence[Attribution]) -> Attribution | None:
+    """The attribution that covers most of the sentence, if any."""
+    found = attributions_in(span, attributions)
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class SpeakerQuery:
+    """A speaker a question asks about, and the statements whose metadata names them.
+
+    A sentence is theirs when an attribution credits it to them, or when it is in one of their own
+    statements and no one else is credited with it (a speech quoting someone else is not).
+    """
+
+    phrase: str
+    own_statements: frozenset[str]
+
+    def attribution(self, span: Span, attributions: Sequence[Attribution]) -> Attribution | None:
+        """The attribution crediting the sentence to this speaker, if any."""
+        return next((x for x in attributions_in(span, attributions) if names_match(x.speaker, self.phrase)), None)
+
+    def evidence(self, statement: Statement, span: Span, attributions: Sequence[Attribution]) -> float:
+        """1.0 when the sentence is this speaker's words, else 0.0."""
+        if self.attribution(span, attributions) is not None:
+            return 1.0
+        if statement.id not in self.own_statements:
+            return 0.0
+        others = [x for x in attributions_in(span, attributions) if x.kind != "first_person"]
+        if not statement.speaker:
+            return 1.0  # a statement by an organisation, a publisher: everything in it is theirs to report
+        # a source left unresolved in the speaker's own statement ("she said", "officials said") is no one else
+        return 1.0 if all(x.speaker in ("", statement.speaker) for x in others) else 0.0
