@@ -263,17 +263,19 @@ def index_statements(
     options: LoadOptions = LoadOptions(),
     rebuild: bool = False,
     progress: bool = True,
+    attributions: bool = True,
 ) -> tuple[UpdateReport, LoadReport]:
     """Load statements from ``paths`` and add new or changed ones to ``index_dir``.
 
     ``model=None`` means the model the index was built with (the default model for a new index
-    or with ``rebuild``): an index remembers its model.
+    or with ``rebuild``): an index remembers its model. ``attributions``: whether a new index (or a
+    rebuild) finds who said each sentence (``corpus.attribution``); an existing index keeps its choice.
     """
     if model is None and not rebuild:
         current = Manifest.read(Path(index_dir))
         model = current.model if current is not None else None
     report = LoadReport()
-    writer = IndexWriter(index_dir, Encoder(model), progress=progress)
+    writer = IndexWriter(index_dir, Encoder(model), progress=progress, attributions=attributions)
     update = writer.update(iter_statements(paths, options, report), rebuild=rebuild)
     return update, report
 

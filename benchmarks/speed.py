@@ -59,6 +59,7 @@ TARGETS = {
     "retrieve_p50_ms_max": 20.0,
     "retrieve_p95_ms_max": 40.0,
     "reindex_ratio_max": 0.10,
+    "attribution_build_ratio_max": 1.3,  # a build that finds who said each sentence, against one that does not
 }
 WARMUP_QUERIES = 20
 
@@ -91,18 +92,23 @@ def statements_of(path: Path, options: Any, limit: int | None, report: Any) -> I
     return itertools.islice(iter_statements([path], options, report), limit)
 
 
-def build(path: Path, index_dir: Path, options: Any, limit: int | None, rebuild: bool, encoder: Any):
+def build(
+    path: Path, index_dir: Path, options: Any, limit: int | None, rebuild: bool, encoder: Any,
+    attributions: bool = True,
+):
     """``index_statements`` (or, with a limit, the same writer call on the first N statements)."""
     from corpus.problems import LoadReport
 
     if limit is None:
         from assistant.api import index_statements
 
-        update, _ = index_statements([path], index_dir, options=options, rebuild=rebuild, progress=False)
+        update, _ = index_statements(
+            [path], index_dir, options=options, rebuild=rebuild, progress=False, attributions=attributions
+        )
         return update
     from embeddings.writer import IndexWriter
 
-    writer = IndexWriter(index_dir, encoder, progress=False)
+    writer = IndexWriter(index_dir, encoder, progress=False, attributions=attributions)
     return writer.update(statements_of(path, options, limit, LoadReport()), rebuild=rebuild)
 
 
@@ -271,6 +277,20 @@ def index_stages(args: Any, index_dir: Path, options: Any, encoder: Any, out: di
         f"({index_rate / raw_rate:.1%} of the raw encoder)")
     if update.chunks != len(chunks):
         log(f"warning: the index holds {update.chunks} chunks, stage 1 made {len(chunks)}")
+
+    # 3b. the same fresh build without attributions: what finding who said each sentence costs
+    plain_dir = index_dir.with_name(index_dir.name + "_no_attributions")
+    with Stopwatch() as plain_sw:
+        build(args.path, plain_dir, options, args.limit, rebuild=True, encoder=encoder, attributions=False)
+    out["attribution_cost"] = {
+        "build_with_attributions_s": round(build_sw.seconds, 2),
+        "build_without_attributions_s": round(plain_sw.seconds, 2),
+        "ratio": round(build_sw.seconds / plain_sw.seconds, 4),
+        "pass": build_sw.seconds / plain_sw.seconds <= TARGETS["attribution_build_ratio_max"],
+    }
+    loads["after_build_without_attributions"] = load_average()
+    log(f"build without attributions: {plain_sw.seconds:.1f}s; with them {build_sw.seconds:.1f}s "
+        f"(ratio {build_sw.seconds / plain_sw.seconds:.3f})")
 
     # 4. re-index unchanged
     reindex = []

@@ -240,6 +240,27 @@ class _Found:
     kind: str
 
 
+@dataclass(frozen=True)
+class _Lexicon:
+    """Which verb lemmas are cues in which frame."""
+
+    clauses: frozenset[str]  # "said that…", "…, he said"
+    infinitives: frozenset[str]  # "vowed to…"
+    objects: frozenset[str]  # "blasted the plan"
+    prepositions: frozenset[str]  # "talked about…"
+    raising: frozenset[str]  # "Y seems to…": no source, the subject is part of the content
+
+    def knows(self, lemma: str) -> bool:
+        return any(lemma in words for words in (self.clauses, self.infinitives, self.objects, self.prepositions,
+                                                self.raising))
+
+
+# A speech only looks for someone else's words with the general speech verbs; news uses the learned frames.
+SPEECH_LEXICON = _Lexicon(CUE_VERBS, CUE_VERBS, OBJECT_CUES, frozenset(), frozenset())
+NEWS_LEXICON = _Lexicon(NEWS_CLAUSE_CUES, NEWS_INFINITIVE_CUES, NEWS_OBJECT_CUES, NEWS_PREPOSITION_CUES,
+                        RAISING_CUES)
+
+
 class _Finder:
     """Finds the attributions of one parsed document."""
 
@@ -247,6 +268,7 @@ class _Finder:
         self.doc = doc
         self.text = doc.text
         self.speaker = speaker.strip()
+        self.lexicon = SPEECH_LEXICON if self.speaker else NEWS_LEXICON
         self.quotes = [(m.start(), m.end()) for m in _QUOTE.finditer(self.text)]
         self.people = [e for e in doc.ents if e.label_ == "PERSON"]
 
@@ -270,32 +292,75 @@ class _Finder:
 
     # -- finding -----------------------------------------------------------------------------
     def _verb_cue(self, verb: Token) -> _Found | None:
-        if verb.pos_ not in ("VERB", "AUX") or verb.lemma_.lower() not in CUE_VERBS:
+        lemma = verb.lemma_.lower()
+        if verb.pos_ not in ("VERB", "AUX") or not self.lexicon.knows(lemma):
             return None
-        children = list(verb.children)
-        content_tokens: list[Token] = []
-        for child in children:
-            if child.dep_ == "ccomp" or (child.dep_ == "xcomp" and child.i > verb.i):
-                content_tokens += list(child.subtree)
-        if not content_tokens and verb.lemma_.lower() in OBJECT_CUES:
-            after = [c for c in children if c.i > verb.i and c.dep_ in ("dobj", "prep", "xcomp", "ccomp", "advcl",
-                                                                          "attr", "oprd", "prt", "dative")]
-            for child in after:
-                content_tokens += list(child.subtree)
-        if not content_tokens and verb.dep_ in ("parataxis",) and verb.head.i < verb.i:
+        cue = (verb.idx, verb.idx + len(verb.text))
+        source: Span | None = None
+        content_tokens = self._raised_content(verb, lemma)
+        if not content_tokens:
+            source = self._subject(verb)
+            content_tokens = self._clause_content(verb, lemma) or self._object_content(verb, lemma)
+        if not content_tokens:
+            content_tokens = self._preposition_content(verb, lemma)
+            if content_tokens:
+                cue = (verb.idx, _preposition_end(verb, content_tokens))
+        if not content_tokens and verb.dep_ == "parataxis" and verb.head.i < verb.i and lemma in self.lexicon.clauses:
             content_tokens = [t for t in verb.head.subtree if t.i < verb.i and not _inside(t, verb)]
         if not content_tokens:
             quote = self._quote_next_to(verb)
-            if quote is None:
+            if quote is None or lemma not in self.lexicon.clauses:
                 return None
             content = quote
         else:
             content = self._snap_to_quote(_trim(self.text, content_tokens))
         if content[1] - content[0] < 3:
             return None
-        source = self._subject(verb)
         kind = "direct" if self._quoted(content) else "indirect"
-        return _Found(content, (verb.idx, verb.idx + len(verb.text)), source, kind)
+        return _Found(content, cue, source, kind)
+
+    def _clause_content(self, verb: Token, lemma: str) -> list[Token]:
+        """A cue's clausal complement ("said [that…]") or infinitive ("vowed [to…]")."""
+        tokens: list[Token] = []
+        for child in verb.children:
+            if child.dep_ == "ccomp" and lemma in self.lexicon.clauses:
+                tokens += list(child.subtree)
+            elif child.dep_ == "xcomp" and child.i > verb.i and lemma in self.lexicon.infinitives:
+                tokens += list(child.subtree)
+        return tokens
+
+    def _object_content(self, verb: Token, lemma: str) -> list[Token]:
+        """An object cue's object and what completes it ("criticized [X for Y]", "described [Y as Z]")."""
+        if lemma not in self.lexicon.objects:
+            return []
+        deps = ("dobj", "prep", "xcomp", "ccomp", "advcl", "attr", "oprd", "prt", "dative")
+        after = [c for c in verb.children if c.i > verb.i and c.dep_ in deps]
+        if not any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in after):
+            return []
+        return [t for child in after for t in child.subtree]
+
+    def _preposition_content(self, verb: Token, lemma: str) -> list[Token]:
+        """The object of a prepositional cue ("talked about [X]", "referred to [X]")."""
+        if lemma not in self.lexicon.prepositions:
+            return []
+        for child in verb.children:
+            if child.dep_ == "prep" and child.i > verb.i and child.i - verb.i <= 3:
+                objects = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
+                if objects:
+                    return list(objects[0].subtree)
+        return []
+
+    def _raised_content(self, verb: Token, lemma: str) -> list[Token]:
+        """"[Y] seems [to be…]", "[Y] is expected [to…]": the subject and the infinitive, said by no one named."""
+        if lemma not in self.lexicon.raising:
+            return []
+        subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.i < verb.i]
+        infinitives = [c for c in verb.children if c.dep_ == "xcomp" and c.i > verb.i]
+        if not subjects or not infinitives or (lemma == "expect" and subjects[0].dep_ != "nsubjpass"):
+            return []
+        if subjects[0].lower_ in RELATIVE or subjects[0].pos_ == "PRON" and subjects[0].lower_ in ("it", "there"):
+            return []
+        return list(subjects[0].subtree) + list(infinitives[0].subtree)
 
     def _according_to(self, token: Token) -> _Found | None:
         if token.lower_ != "according":
@@ -318,16 +383,21 @@ class _Finder:
 
     def _subject(self, verb: Token) -> Span | None:
         """The source span of a cue verb: its subject or passive agent; for a cue without one ("…,
-        suggesting that…", "…and warned"), that of the nearest cue verb it depends on; for a cue in a
-        relative clause ("statements by X, which characterized…"), what the relative pronoun stands for."""
-        current = verb
+        suggesting that…", "…and warned"), that of the verb it is chained to (any verb for a
+        conjunct or participle, a cue verb for a clause it reports); for a cue in a relative clause
+        ("statements by X, which characterized…") or a participle of a noun ("a statement saying…"),
+        what the relative pronoun or the noun stands for."""
+        current, reported = verb, False
         for _ in range(4):
-            if current.i == verb.i or current.lemma_.lower() in CUE_VERBS:
+            if current.i == verb.i or not reported or current.lemma_.lower() in CUE_VERBS:
                 source = self._own_subject(current)
                 if source is not None:
                     return source
+            if current.dep_ == "acl" and current.head.pos_ in ("NOUN", "PROPN"):
+                return self._described(current.head)
             if current.dep_ not in ("conj", "xcomp", "advcl", "ccomp") or current.head.i == current.i:
                 return None
+            reported = reported or current.dep_ == "ccomp"
             current = current.head
         return None
 
@@ -386,9 +456,20 @@ class _Finder:
             if len(self.text[start:end].split()) < 4:
                 continue  # a quoted phrase or title, not speech
             previous = [f for f in out if f.content[1] <= start and f.kind == "direct"]
-            if previous and start - previous[-1].content[1] < 400:
+            if not previous or start - previous[-1].content[1] >= 400:
+                continue
+            last = max(previous, key=lambda f: f.content[1])
+            if self._continues(last, start):
+                out[out.index(last)] = replace(last, content=(last.content[0], end))  # “…,” she said. “…”
+            else:
                 out.append(_Found((start, end), (start, start), None, "direct"))  # continues the previous quote
         return out
+
+    def _continues(self, quote: _Found, start: int) -> bool:
+        """A quote starting at ``start`` is the second part of ``quote``: only its cue lies between them
+        ("“…,” she said. “…”") or nothing does (a quote running over paragraphs)."""
+        gap = self.text[quote.content[1] : start]
+        return not gap.strip(" \n\t.,") or (quote.content[1] <= quote.cue[0] < start and len(gap.split()) <= 10)
 
     # -- resolving ---------------------------------------------------------------------------
     def _resolve(self, found: Sequence[_Found]) -> list[Attribution]:
@@ -413,24 +494,17 @@ class _Finder:
         return out
 
     def _speaker_of(self, source: Span | None, at: int, previous: str) -> tuple[str, float]:
+        """The resolved speaker of a source span, and a confidence."""
         if source is None:
             return "", 0.3
-        root = source.root
-        names = [e for e in source.ents if e.label_ in NAMED]
-        if root.pos_ not in ("PROPN", "PRON") and root.lower_ not in PERSON_NOUNS | ORGANISATION_NOUNS:
-            if not any(e.start <= root.i < e.end for e in names):
-                return "", 0.3  # "the report", "a broader narrative": not a person or an organisation
-        if names:
-            name = max(names, key=lambda e: (e.label_ == "PERSON", len(e.text)))
-            return self._full_name(_strip_titles(name.text)), 0.9
-        proper = [t for t in source if t.pos_ == "PROPN"]
-        if proper:
-            last = proper[-1]
-            return self._full_name(_strip_titles(self.doc[_name_start(last) : last.i + 1].text)), 0.8
-        words = [t.lower_ for t in source]
-        head = root.lower_
-        if words and words[0] in FIRST_PERSON and self.speaker:
+        named = self._named_in(source)
+        if named:
+            return named, 0.9
+        head = source.root.lower_
+        if head in FIRST_PERSON and self.speaker:
             return self.speaker, 0.9
+        if head in FIRST_PERSON and previous:
+            return previous, 0.6  # "I" in a news report: the person being quoted
         if head in PERSON_NOUNS:
             titled = self._titled_person(head, at)
             if titled:
@@ -440,10 +514,25 @@ class _Finder:
         if head in GROUP_PRONOUNS or head in ORGANISATION_NOUNS:
             if previous and not self._is_person(previous):
                 return previous, 0.6
-            return self._last_named(at, ("ORG", "GPE", "NORP"), hint=head if head in ORGANISATION_NOUNS else "")
-        if head in FIRST_PERSON and self.speaker:
-            return self.speaker, 0.9
-        return "", 0.3
+            speaker, confidence = self._last_named(at, ("ORG", "GPE", "NORP"), hint=head)
+            if speaker or head in GROUP_PRONOUNS:
+                return speaker, confidence
+        return _description(source), 0.4
+
+    def _named_in(self, source: Span) -> str:
+        """The name a source span gives: the entity at its head, else its person, else its longest name
+        ("Trump campaign manager X" → X, "Sanders' aides" → Sanders); a proper noun the NER missed."""
+        root = source.root
+        names = [e for e in source.ents if e.label_ in NAMED]
+        if names:
+            at_head = [e for e in names if e.start <= root.i < e.end]
+            name = at_head[0] if at_head else max(names, key=lambda e: (e.label_ == "PERSON", e.end, len(e.text)))
+            return self._full_name(_strip_titles(name.text))
+        proper = [t for t in source if t.pos_ == "PROPN" and t.lower_ not in TITLES and not t.is_sent_start]
+        if proper:
+            last = max(proper, key=lambda t: (t.i == root.i, t.i))
+            return self._full_name(_strip_titles(self.doc[_name_start(last) : last.i + 1].text))
+        return ""
 
     def _last_named(self, at: int, labels: tuple[str, ...], hint: str = "") -> tuple[str, float]:
         """The nearest named mention of these kinds before ``at`` (one containing ``hint`` first)."""
@@ -484,6 +573,13 @@ class _Finder:
         return best.removesuffix("’s").removesuffix("'s")
 
 
+def _preposition_end(verb: Token, content: Sequence[Token]) -> int:
+    """The end of a prepositional cue: the preposition before its object ("talked about")."""
+    first = min(t.i for t in content)
+    prep = verb.doc[first - 1] if first > verb.i + 1 else verb
+    return prep.idx + len(prep.text)
+
+
 def _inside(token: Token, ancestor: Token) -> bool:
     return token.i == ancestor.i or ancestor in token.ancestors
 
@@ -495,6 +591,13 @@ def _name_start(token: Token) -> int:
         if child.dep_ in ("compound", "flat") and child.pos_ == "PROPN":
             start = min(start, child.left_edge.i)
     return start
+
+
+def _description(source: Span) -> str:
+    """An unresolved description as its own speaker: "the state's election officials" → "state's election officials"."""
+    words = [t for t in source if not (t.i == source.start and t.dep_ in ("det", "poss"))]
+    stop = next((t.i for t in words if t.dep_ in ("relcl", "acl", "appos") or t.text in ",(—–"), source.end)
+    return " ".join(t.text for t in words if t.i < stop).strip()
 
 
 def _strip_titles(name: str) -> str:

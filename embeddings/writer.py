@@ -84,12 +84,15 @@ class IndexWriter:
         chunker: StatementChunker | None = None,
         progress: bool = True,
         lock_timeout: float = 600.0,
+        attributions: bool = True,
     ) -> None:
+        """``attributions=False``: a new index (or a rebuild) skips finding who said each sentence."""
         self.index_dir = Path(index_dir)
         self.encoder = encoder or Encoder()
         self._chunker = chunker
         self.progress = progress
         self.lock_timeout = lock_timeout
+        self.attributions = attributions
 
     @property
     def chunker(self) -> StatementChunker:
@@ -160,7 +163,7 @@ class IndexWriter:
             store = StatementStore(tmp / STORE_FILE)
             # A new index finds who said each sentence; one built without attributions stays without
             # them (its older statements have none), until --rebuild.
-            attributions = current is None or current.attributions
+            attributions = current.attributions if current is not None else self.attributions
             try:
                 report, new_chunks, gone = self._apply(store, statements, remove_ids, attributions)
                 if not (report.added or report.updated or report.removed) and current is not None:

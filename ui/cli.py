@@ -6,11 +6,15 @@ import dataclasses
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from corpus.chunk import Chunk
 from corpus.options import DEFAULT_MAX_FILE_MB, MB, LoadOptions
 from corpus.problems import LoadReport, StatementsError
 from corpus.statement import Statement
+
+if TYPE_CHECKING:
+    from assistant.api import Assistant
 
 DEFAULT_INDEX_DIR = ".statements-qa/index"
 LOAD_FIELDS = ("id", "text", "title", "speaker", "source", "date", "url")
@@ -230,6 +234,7 @@ def _run_search(args: argparse.Namespace) -> int:
 
     with Assistant.open(args.index_dir) as qa:
         passages = qa.retrieve(args.query, k=args.k, filters=parse_filters(args.filter), mode=args.mode)
+        _note_missing_attributions(qa, args.index_dir)
     if args.json:
         print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
         return 0
@@ -249,11 +254,22 @@ def _run_ask(args: argparse.Namespace) -> int:
     extraction = ExtractionSettings() if args.k is None else ExtractionSettings(max_quotes=max(1, args.k))
     with Assistant.open(args.index_dir, extraction=extraction) as qa:
         answer = qa.ask(args.question, filters=parse_filters(args.filter))
+        _note_missing_attributions(qa, args.index_dir)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(answer.to_text())
     return 0
+
+
+def _note_missing_attributions(qa: Assistant, index_dir: str) -> None:
+    """One line on stderr when the index was built before attribution (who said each sentence)."""
+    if not qa.stats().attributions:
+        print(
+            f"note: {index_dir} was built without attributions, so speakers are only known from metadata; "
+            f"`statements-qa index PATH... --index-dir {index_dir} --rebuild` adds them",
+            file=sys.stderr,
+        )
 
 
 def _run_serve(args: argparse.Namespace) -> int:
