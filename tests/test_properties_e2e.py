@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from hypothesis import strategies as st
 import embeddings.environment  # noqa: F401  (first project import: sets OMP_WAIT_POLICY etc. before torch/faiss load)
 from assistant.api import Assistant
 from corpus import load_statements
+from corpus.attribution import attribute
 from corpus.loaders.decode import normalise_newlines
 from corpus.statement import Statement
 from embeddings.writer import IndexWriter
@@ -116,6 +118,22 @@ def check_offsets(qa: Assistant) -> None:
             assert statement.text[chunk.start : chunk.end] == chunk.text, (statement.id, chunk)
 
 
+def check_attributions(qa: Assistant) -> None:
+    """Each statement's stored attributions are what attribution finds in its text now; none is orphaned."""
+    store = qa.index.store
+    statements = list(store.iter_statements())
+    stored = store.attributions_of([s.id for s in statements])
+    for statement in statements:
+        found = stored.get(statement.id, [])
+        assert found == attribute(statement.text, statement.speaker or None), statement.id
+        for a in found:
+            assert 0 <= a.content_start < a.content_end <= len(statement.text)
+    with sqlite3.connect(f"file:{qa.index.folder / qa.index.manifest.folder_name / 'store.sqlite'}?mode=ro",
+                         uri=True) as db:
+        orphans = db.execute("SELECT COUNT(*) FROM attributions WHERE statement_id NOT IN (SELECT id FROM statements)")
+        assert orphans.fetchone()[0] == 0
+
+
 def check_quotes(qa: Assistant, answer) -> None:
     for quote in answer.quotes + answer.closest:
         statement = qa.index.store.statements([quote.statement_id])[quote.statement_id]
@@ -150,6 +168,7 @@ def test_random_statements_keep_every_offset_verbatim(shared, kind, text, meta, 
     assert update.added == 1
     assert qa.refresh() is True
     check_offsets(qa)
+    check_attributions(qa)
 
     words = statement.text.split()
     start = data.draw(st.integers(0, max(0, len(words) - 1)), label="first word of the topic")
@@ -165,3 +184,32 @@ def test_random_statements_keep_every_offset_verbatim(shared, kind, text, meta, 
         for passage in qa.retrieve(topic, k=4, mode=mode):
             stored = qa.index.store.statements([passage.statement_id])[passage.statement_id]
             assert stored.text[passage.start : passage.end] == passage.text, (mode, passage)
+
+
+REPORTS = [
+    "Harbour master Ilse Marrow said the Velmora breakwater will be rebuilt. She added that work starts in May.",
+    "“The ferries will run on time,” Tomas Quell told reporters. According to Ostmark Radio, the river is low.",
+    "Envoy Yara Haddad criticized remarks by Quell, which described the tariff as fair. The envoy left early.",
+]
+operations = st.lists(
+    st.tuples(st.sampled_from(["put", "remove"]), st.integers(0, 3), st.integers(0, len(REPORTS) - 1),
+              st.sampled_from(["", "Ilse Marrow"])),
+    min_size=1, max_size=4,
+)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=operations)
+def test_updates_and_removals_keep_attributions_with_their_statements(shared, ops):
+    _, writer, qa = shared
+    for op, slot, report, speaker in ops:
+        statement_id = f"changing-{slot}"
+        if op == "put":
+            text = f"{REPORTS[report]} Update {slot}."
+            writer.update([Statement(id=statement_id, text=text, speaker=speaker)])
+        else:
+            writer.remove([statement_id])
+        qa.refresh()
+        check_attributions(qa)
+        if op == "remove":
+            assert qa.attributions(statement_id) == []
