@@ -142,3 +142,19 @@ def test_statement_text_cannot_inject_script(page, tmp_path):
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("#sqa-sources a[href^='javascript']").count() == 0
     assert page.locator("#sqa-sources b, #sqa-source b").count() == 0
+
+
+def test_speakers_found_in_the_text_are_offered_as_filters(page):
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Filters").click()
+    page.locator("#sqa-speaker input").click()
+    expect(page.get_by_role("option", name="Sergei Lavrov (1)")).to_be_visible()
+    expect(page.get_by_role("option", name="Manuel Micaller (1)")).to_be_visible()
+    page.get_by_role("option", name="Sergei Lavrov (1)").click()
+    page.get_by_role("tab", name="Sources").click()
+    ask(page, "And about ISIS?")
+    chat = page.locator("#sqa-chat")
+    expect(chat).to_contain_text("ISIS and Al-Qaeda")
+    expect(chat).to_contain_text(f"Sergei Lavrov (reported by {SAMPLE_SOURCE})")
+    expect(chat).to_contain_text("speaker: Sergei Lavrov")  # the filter in use is said
