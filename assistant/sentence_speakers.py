@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from assistant.speakers import ROLE_WORDS, name_tokens
 from corpus.attribution import Attribution
 from corpus.statement import Statement
+from embeddings.store import SPEAKER_CONFIDENCE
 
 Span = tuple[int, int]
 MIN_SHARE = 0.3  # an attribution speaks a sentence when it covers this share of it (or half of its own content)
@@ -20,10 +21,16 @@ def names_match(name: str, phrase: str) -> bool:
 
 
 def attributions_in(span: Span, attributions: Sequence[Attribution]) -> list[Attribution]:
-    """The attributions whose content is a real part of the sentence ``span``, largest share first."""
+    """The resolved attributions whose content is a real part of the sentence ``span``, largest share first.
+
+    Attributions resolved less surely than ``SPEAKER_CONFIDENCE`` (an unnamed or guessed source) say
+    nothing about who speaks: they are left out.
+    """
     a, b = span
     found: list[tuple[float, Attribution]] = []
     for x in attributions:
+        if x.confidence < SPEAKER_CONFIDENCE:
+            continue
         overlap = min(b, x.content_end) - max(a, x.content_start)
         if overlap <= 0:
             continue

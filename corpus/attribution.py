@@ -4,23 +4,38 @@
 and named entities, the basis of GenderGapTracker's and Citron's quote extractors) and finds:
 
 - **verb cues** ("Lavrov argued that…", "…, he told reporters", "the minister criticized X"): the
-  cue verb's subject is the source; its clausal complement (or, for verbs such as criticize or
-  describe, its object and what follows) is the content. A cue in a relative clause whose subject
+  cue verb's subject is the source (for a participle or conjunct without one, "…, adding that…",
+  the subject of the verb it hangs on); its content depends on the verb's frame: a clause ("said
+  [that…]"), an infinitive ("vowed [to…]"), an object and what completes it ("criticized [X for
+  Y]"), a prepositional object ("talked about [X]"). In news the verbs of each frame come from a
+  lexicon learned on PolNeAR train (``NEWS_*_CUES``); "Y seems to…"/"Y is expected to…" make the
+  subject and infinitive the content, with no source. A cue in a relative clause whose subject
   is "which"/"who" takes the source from the noun it describes, so in "statements by Manuel
-  Micaller, which characterized U.S. policy as…" the characterization is Micaller's;
-- **"according to X"**: X is the source, the rest of the clause the content;
-- **direct quotes** (“…”): the quote is the content, and the cue verb next to it gives the source;
-  a quote with no cue of its own continues the previous speaker's quote.
+  Micaller, which characterized U.S. policy as…" the characterization is Micaller's. In news, cue
+  verbs inside a quotation are part of the quote, not attributions of their own;
+- **nominal cues** in news ("her claim [that…]", "criticism of [X]"): the holder is the possessive,
+  the "by" phrase or the subject of the verb the noun is the object of;
+- **"according to X"**: X is the source, the rest of the clause the content; **"Name: …"** at the
+  start of a line (news): the name is the source, the rest of the line the content;
+- **direct quotes** (“…”): the quote is the content, and the cue verb next to it gives the source.
+  A content that starts or ends a quote is widened to the whole quote ("X said, “[A.] B.”"); a quote
+  with no cue of its own right after its cue's sentence is the second part of the quote before it
+  (one attribution: "“A,” she said. “B.”"), else it continues the previous attribution's speaker.
 
 Sources are resolved to a speaker: a name is expanded to its fullest form in the text ("Lavrov" →
-"Sergei Lavrov"); a pronoun or a description ("he", "the minister", "the ministry") goes to the
-nearest compatible named mention before it, preferring the previous attribution's speaker. With a
-metadata ``speaker`` (a speech, a signed op-ed), "I"/"we" resolve to them, and every sentence that
-no one else is credited with becomes that speaker's first-person content.
+"Sergei Lavrov"), the head's name first ("Acme spokesman John Doe" → John Doe, "Roe's aides" → Roe,
+a proper noun the NER missed too); "he"/"she" or a person's role ("the minister") go to the
+previous attribution's speaker if a person, else to the person introduced with that role or the
+nearest person named as a subject before; "it"/"they"/an organisation noun to the previous
+non-person speaker or the nearest organisation; a description that names no one ("officials",
+"the poll") is its own speaker. With a metadata ``speaker`` (a speech, a signed op-ed), "I"/"we"
+resolve to them, and every sentence that no one else is credited with becomes that speaker's
+first-person content; in news, "I" goes to the previous speaker (the person quoted).
 """
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -50,7 +65,7 @@ criticize criticise dismiss describe characterize characterise deny reject conde
 blame question frame portray label brand call defend accuse highlight underscore underline stress emphasize
 emphasise express reiterate reaffirm recall mention propose demand urge
 """.split())
-# News cue frames, learned from PolNeAR train: a (lemma, frame) pair is listed when at least 45% of
+# News cue frames, learned from PolNeAR train: a (lemma, frame) pair is listed when at least 35% of
 # its occurrences (and at least 5) were annotated as a cue there. Frames: a clause ("said that…"), an
 # infinitive ("vowed to…"), an object ("blasted the plan"), a prepositional object ("talked about…").
 NEWS_CLAUSE_CUES = CUE_VERBS | frozenset("""
@@ -58,11 +73,11 @@ acknowledge add admit agree allege announce appear argue ask assert assure boast
 complain concede conclude confirm contend continue convince declare demonstrate deny describe discuss emphasize
 endorse estimate explain fear find hope imply indicate insist joke learn maintain mention note order pledge point
 post predict promise propose question read recall recognize reiterate remark reply report respond reveal say
-share show signal state stress suggest suspect tell tweet warn wonder worry write
+share show signal state stress suggest suspect tell tweet warn wonder worry write consider remind
 """.split())
 NEWS_INFINITIVE_CUES = frozenset("""
 agree aim ask call claim decline hope look offer order pledge prefer promise propose refuse report say seek
-suggest support threaten urge vote vow
+suggest support threaten urge vote vow decide encourage push show tell
 """.split())
 NEWS_OBJECT_CUES = OBJECT_CUES | frozenset("""
 accuse acknowledge announce applaud articulate ask assail attribute blame blast call chant characterize chide cite
@@ -70,12 +85,33 @@ condemn confirm congratulate credit criticize declare decry deem defend denounce
 dismiss dispute distance echo emphasize endorse explain express fear hail highlight issue label lament liken list
 mention mock name note order outline point portray post praise prefer promise propose publish question quote
 rebuke rebut recall recite recount reference reiterate reject remind repeat report retweet reveal show slam
-state stress tell tout tweet urge voice warn
+state stress tell tout tweet urge voice warn approve attack claim compare contrast disavow email identify invoke
+offer oppose paint pledge predict release signal sound suggest talk thank write
 """.split())
 NEWS_PREPOSITION_CUES = frozenset("""
 accuse advocate apologize argue ask boast brag call comment complain criticize declare describe hint hope lash
-plead point press push rail refer say talk tweet vouch warn write
+plead point press push rail refer say talk tweet vouch warn write agree charge name pivot report respond side weigh
 """.split())
+# Prepositions that complete an object cue ("criticized X for Y", "described X as Y"); others ("on
+# Monday", "during a debate") only say when or where.
+OBJECT_PREPOSITIONS = frozenset({"for", "as", "of", "to", "over", "against", "into"})
+# Nominal cues, learned from PolNeAR train as the verbs were (at least 30% and 4 times a cue in that
+# frame): nouns with a that-clause ("the claim that…") and nouns with their preposition ("criticism of…").
+CLAUSE_NOUNS = frozenset("""
+claim statement suggestion assertion complaint belief hope doubt concern confidence
+""".split())
+PREPOSITION_NOUNS = {
+    "about": frozenset("question concern doubt comment message joke word talk detail".split()),
+    "of": frozenset("endorsement criticism mention defense chant rejection accusation embrace assessment opinion"
+                    .split()),
+    "for": frozenset("call criticism praise proposal word".split()),
+    "to": frozenset("opposition reference".split()),
+    "against": frozenset({"attack"}),
+    "on": frozenset({"criticism"}),
+}
+# The prepositions of prepositional cues ("talked about", "referred to", "railed against", "said of").
+CUE_PREPOSITIONS = frozenset({"about", "to", "for", "against", "of", "on", "over", "at"})
+LEMMA_FIXES = {"hop": "hope", "retweete": "retweet"}
 # Verbs whose subject and infinitive together are the content, with no source: "Y seems to be…", "Y is expected to…".
 RAISING_CUES = frozenset({"seem", "appear", "expect"})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "his", "her"})
@@ -103,6 +139,7 @@ signals estimates points answers replies welcomes blames counters hints praises 
 expresses tweets
 """.split())
 FIRST_PERSON_CONFIDENCE = 0.8
+_MARKUP = re.compile(r"<[^<>\n]{1,400}>")  # leftover tags ("<tweet author=…>"): not text
 _QUOTE = re.compile(r"“[^“”]{3,}?”|\"[^\"\n]{3,}?\"")
 
 
@@ -270,6 +307,8 @@ class _Finder:
         self.speaker = speaker.strip()
         self.lexicon = SPEECH_LEXICON if self.speaker else NEWS_LEXICON
         self.quotes = [(m.start(), m.end()) for m in _QUOTE.finditer(self.text)]
+        self.sentence_ends = [sent.end_char for sent in doc.sents]
+        self.markup = [(m.start(), m.end()) for m in _MARKUP.finditer(self.text)]
         self.people = [e for e in doc.ents if e.label_ == "PERSON"]
 
     def run(self, first_person: bool = True) -> list[Attribution]:
@@ -278,7 +317,8 @@ class _Finder:
         for token in self.doc:
             if token.i in used_cues:
                 continue
-            item = self._verb_cue(token) or self._according_to(token)
+            item = (self._verb_cue(token) or self._according_to(token) or self._colon_cue(token)
+                    or self._noun_cue(token))
             if item is not None:
                 found.append(item)
                 used_cues.add(token.i)
@@ -292,9 +332,11 @@ class _Finder:
 
     # -- finding -----------------------------------------------------------------------------
     def _verb_cue(self, verb: Token) -> _Found | None:
-        lemma = verb.lemma_.lower()
-        if verb.pos_ not in ("VERB", "AUX") or not self.lexicon.knows(lemma):
+        lemma = _lemma(verb)
+        if verb.pos_ not in ("VERB", "AUX") or not self.lexicon.knows(lemma) or self._in_markup(verb.idx):
             return None
+        if not self.speaker and self._in_quote(verb.idx):
+            return None  # "I have to thank…", "she told me…" inside a quote: part of the quote, not a report of its own
         cue = (verb.idx, verb.idx + len(verb.text))
         source: Span | None = None
         content_tokens = self._raised_content(verb, lemma)
@@ -313,7 +355,7 @@ class _Finder:
                 return None
             content = quote
         else:
-            content = self._snap_to_quote(_trim(self.text, content_tokens))
+            content = self._snap_to_quote(_trim(self.text, content_tokens), verb.idx)
         if content[1] - content[0] < 3:
             return None
         kind = "direct" if self._quoted(content) else "indirect"
@@ -324,17 +366,29 @@ class _Finder:
         tokens: list[Token] = []
         for child in verb.children:
             if child.dep_ == "ccomp" and lemma in self.lexicon.clauses:
-                tokens += list(child.subtree)
+                tokens += self._without_added_cues(child)
             elif child.dep_ == "xcomp" and child.i > verb.i and lemma in self.lexicon.infinitives:
-                tokens += list(child.subtree)
+                addressees = [c for c in verb.children if c.dep_ == "dobj" and verb.i < c.i < child.i]
+                tokens += [t for c in addressees for t in c.subtree] + self._without_added_cues(child)
         return tokens
+
+    def _without_added_cues(self, clause: Token) -> list[Token]:
+        """A clause's tokens without a trailing participle cue of the same speaker ("[Y], adding that Z"):
+        that is an attribution of its own."""
+        added = [t for t in clause.subtree if t.dep_ in ("advcl", "conj") and t.tag_ == "VBG" and t.i > clause.i
+                 and self.lexicon.knows(_lemma(t)) and not any(c.dep_ == "nsubj" for c in t.children)]
+        if not added:
+            return list(clause.subtree)
+        cut = min(t.left_edge.i for t in added)
+        return [t for t in clause.subtree if t.i < cut]
 
     def _object_content(self, verb: Token, lemma: str) -> list[Token]:
         """An object cue's object and what completes it ("criticized [X for Y]", "described [Y as Z]")."""
         if lemma not in self.lexicon.objects:
             return []
-        deps = ("dobj", "prep", "xcomp", "ccomp", "advcl", "attr", "oprd", "prt", "dative")
-        after = [c for c in verb.children if c.i > verb.i and c.dep_ in deps]
+        deps = ("dobj", "xcomp", "ccomp", "attr", "oprd", "prt")
+        after = [c for c in verb.children if c.i > verb.i and (c.dep_ in deps or c.dep_ == "prep" and
+                                                                c.lower_ in OBJECT_PREPOSITIONS)]
         if not any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in after):
             return []
         return [t for child in after for t in child.subtree]
@@ -344,9 +398,9 @@ class _Finder:
         if lemma not in self.lexicon.prepositions:
             return []
         for child in verb.children:
-            if child.dep_ == "prep" and child.i > verb.i and child.i - verb.i <= 3:
+            if child.dep_ == "prep" and child.lower_ in CUE_PREPOSITIONS and child.i > verb.i and child.i - verb.i <= 3:
                 objects = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
-                if objects:
+                if objects and objects[0].ent_type_ not in ("DATE", "TIME", "GPE", "LOC", "FAC", "CARDINAL"):
                     return list(objects[0].subtree)
         return []
 
@@ -381,6 +435,65 @@ class _Finder:
         cue = (token.idx, to.idx + len(to.text))
         return _Found(content, cue, source, "direct" if self._quoted(content) else "indirect")
 
+    def _noun_cue(self, noun: Token) -> _Found | None:
+        """A nominal cue in news: "her claim [that…]", "criticism of [X]" by whoever holds it ("his", "by
+        X", or the subject of the verb it is the object of: "X raised questions about…")."""
+        if noun.pos_ != "NOUN" or self.speaker or self._in_quote(noun.idx):
+            return None
+        lemma = _lemma(noun)
+        content: list[Token] = []
+        cue_end = noun
+        for child in noun.children:
+            if child.dep_ in ("acl", "ccomp") and lemma in CLAUSE_NOUNS and child.i > noun.i and any(
+                    c.dep_ == "mark" and c.lower_ == "that" for c in child.children):
+                content = list(child.subtree)
+            elif child.dep_ == "prep" and child.i == noun.i + 1 and lemma in PREPOSITION_NOUNS.get(child.lower_, ()):
+                objects = [c for c in child.children if c.dep_ in ("pobj", "pcomp")]
+                content, cue_end = (list(objects[0].subtree), child) if objects else ([], noun)
+            if content:
+                break
+        if not content:
+            return None
+        span = _trim(self.text, content)
+        if span[1] - span[0] < 3:
+            return None
+        cue = (noun.idx, cue_end.idx + len(cue_end.text))
+        return _Found(span, cue, self._holder(noun), "direct" if self._quoted(span) else "indirect")
+
+    def _holder(self, noun: Token) -> Span | None:
+        """Whose a nominal cue is: its possessive or "by"/"from" phrase, else the subject of its verb."""
+        for child in noun.children:
+            if child.dep_ == "poss":
+                return self.doc[child.left_edge.i : child.i + 1]
+            if child.dep_ == "prep" and child.lower_ in ("by", "from"):
+                objects = [c for c in child.children if c.dep_ == "pobj"]
+                if objects:
+                    return self.doc[objects[0].left_edge.i : objects[0].right_edge.i + 1]
+        verb = noun.head
+        while verb.dep_ in ("pobj", "prep") and verb.head.i != verb.i:
+            verb = verb.head
+        if noun.dep_ in ("dobj", "pobj") and verb.pos_ in ("VERB", "AUX"):
+            return self._subject(verb)
+        return None
+
+    def _colon_cue(self, colon: Token) -> _Found | None:
+        """A line opened by a name and a colon ("Jane Roe: The plan is dead", an interview's "Roe: …"):
+        the name is the source, the rest of the line the content. News only."""
+        if colon.text != ":" or self.speaker:
+            return None
+        head = self.doc[colon.sent.start : colon.i]
+        if not 1 <= len(head) <= 4 or not all(t.pos_ == "PROPN" or t.lower_ in TITLES for t in head):
+            return None
+        line_end = self.text.find("\n", colon.idx)
+        end = len(self.text) if line_end < 0 else line_end
+        rest = [t for t in self.doc[colon.i + 1 : colon.i + 400] if t.idx < end]
+        if not rest:
+            return None
+        content = _trim(self.text, rest)
+        if content[1] - content[0] < 10:
+            return None
+        return _Found(content, (colon.idx, colon.idx + 1), head, "direct" if self._quoted(content) else "indirect")
+
     def _subject(self, verb: Token) -> Span | None:
         """The source span of a cue verb: its subject or passive agent; for a cue without one ("…,
         suggesting that…", "…and warned"), that of the verb it is chained to (any verb for a
@@ -391,7 +504,9 @@ class _Finder:
         for _ in range(4):
             if current.i == verb.i or not reported or current.lemma_.lower() in CUE_VERBS:
                 source = self._own_subject(current)
-                if source is not None:
+                # an inherited subject must be able to speak: in "the turmoil has persisted, suggesting
+                # that…" (itself reported by "Lavrov argued that…") the source is Lavrov, not the turmoil
+                if source is not None and (current.i == verb.i or _can_speak(source)):
                     return source
             if current.dep_ == "acl" and current.head.pos_ in ("NOUN", "PROPN"):
                 return self._described(current.head)
@@ -435,31 +550,47 @@ class _Finder:
                 return start, end
         return None
 
-    def _snap_to_quote(self, span: tuple[int, int]) -> tuple[int, int]:
-        """A content span that is mostly one quote becomes that whole quote, quote marks included."""
+    def _snap_to_quote(self, span: tuple[int, int], cue: int) -> tuple[int, int]:
+        """A content span that is mostly one quote becomes that whole quote, quote marks included (not the
+        quote the cue is in: "“They keep showing videos of X”" does not make the quote the showing's)."""
         for start, end in self.quotes:
+            if start <= cue < end:
+                continue
+            if start <= span[0] <= start + 2 and span[1] < end:  # X said, “[first sentence] more…”
+                return start, end
+            if start < span[0] and end - 3 <= span[1] <= end:  # “More… [last sentence],” X said
+                return start, end
             overlap = min(end, span[1]) - max(start, span[0])
             if overlap > 0.6 * (span[1] - span[0]) and overlap > 0.6 * (end - start):
                 return start, end
         return span
+
+    def _in_quote(self, at: int) -> bool:
+        return any(start < at < end for start, end in self.quotes)
+
+    def _in_markup(self, at: int) -> bool:
+        return any(start <= at < end for start, end in self.markup)
 
     def _quoted(self, span: tuple[int, int]) -> bool:
         inside = sum(max(0, min(e, span[1]) - max(s, span[0])) for s, e in self.quotes)
         return inside >= 0.6 * (span[1] - span[0])
 
     def _with_quotes(self, found: list[_Found]) -> list[_Found]:
-        """Direct quotes whose content no verb cue covers: a cue next to them, or the previous quote's speaker."""
+        """Direct quotes no cue covers: the second part of the quote before them, or a quote of the previous
+        attribution's speaker (within 400 characters)."""
         out = list(found)
         for start, end in self.quotes:
             if any(f.content[0] <= start + 1 and end - 1 <= f.content[1] for f in out):
                 continue
             if len(self.text[start:end].split()) < 4:
                 continue  # a quoted phrase or title, not speech
-            previous = [f for f in out if f.content[1] <= start and f.kind == "direct"]
-            if not previous or start - previous[-1].content[1] >= 400:
+            previous = [f for f in out if f.content[1] <= start]
+            if not previous:
                 continue
             last = max(previous, key=lambda f: f.content[1])
-            if self._continues(last, start):
+            if start - last.content[1] >= 400:
+                continue
+            if last.kind == "direct" and self._continues(last, start):
                 out[out.index(last)] = replace(last, content=(last.content[0], end))  # “…,” she said. “…”
             else:
                 out.append(_Found((start, end), (start, start), None, "direct"))  # continues the previous quote
@@ -469,7 +600,13 @@ class _Finder:
         """A quote starting at ``start`` is the second part of ``quote``: only its cue lies between them
         ("“…,” she said. “…”") or nothing does (a quote running over paragraphs)."""
         gap = self.text[quote.content[1] : start]
-        return not gap.strip(" \n\t.,") or (quote.content[1] <= quote.cue[0] < start and len(gap.split()) <= 10)
+        if not gap.strip(" \n\t.,"):
+            return True
+        if not quote.content[1] <= quote.cue[0] < start or len(gap.split()) > 25:
+            return False
+        i = bisect_right(self.sentence_ends, quote.cue[0])
+        cue_sentence_end = self.sentence_ends[i] if i < len(self.sentence_ends) else start
+        return not self.text[cue_sentence_end:start].strip()
 
     # -- resolving ---------------------------------------------------------------------------
     def _resolve(self, found: Sequence[_Found]) -> list[Attribution]:
@@ -477,9 +614,8 @@ class _Finder:
         previous_speaker = ""
         for f in found:
             speaker, confidence = self._speaker_of(f.source, f.cue[0], previous_speaker)
-            quoted_before = [a for a in out if a.kind == "direct"]
-            if f.source is None and f.cue[0] == f.cue[1] and quoted_before:
-                speaker, confidence = quoted_before[-1].speaker, 0.6  # a quote continuing the previous one
+            if f.source is None and f.cue[0] == f.cue[1] and out:
+                speaker, confidence = previous_speaker, 0.6  # a quote continuing the previous attribution
             src = (f.source.start_char, f.source.end_char) if f.source is not None else (None, None)
             out.append(
                 Attribution(
@@ -510,7 +646,7 @@ class _Finder:
             if titled:
                 return titled, 0.7
         if head in PERSON_PRONOUNS or head in PERSON_NOUNS:
-            return (previous, 0.7) if previous and self._is_person(previous) else self._last_named(at, ("PERSON",))
+            return self._person_before(at, previous)
         if head in GROUP_PRONOUNS or head in ORGANISATION_NOUNS:
             if previous and not self._is_person(previous):
                 return previous, 0.6
@@ -524,15 +660,32 @@ class _Finder:
         ("Trump campaign manager X" → X, "Sanders' aides" → Sanders); a proper noun the NER missed."""
         root = source.root
         names = [e for e in source.ents if e.label_ in NAMED]
-        if names:
-            at_head = [e for e in names if e.start <= root.i < e.end]
-            name = at_head[0] if at_head else max(names, key=lambda e: (e.label_ == "PERSON", e.end, len(e.text)))
+        at_head = [e for e in names if e.start <= root.i < e.end]
+        if at_head:
+            return self._full_name(_strip_titles(at_head[0].text))
+        if root.pos_ == "PROPN" and root.lower_ not in TITLES:  # a name the NER missed or cut short
+            return self._full_name(_strip_titles(self.doc[_name_start(root) : root.i + 1].text))
+        if names:  # "CITY (Agency) — Jane Roe", "Roe's aides": a person first, the nearest to the head
+            name = max(names, key=lambda e: (e.label_ == "PERSON", e.end))
             return self._full_name(_strip_titles(name.text))
         proper = [t for t in source if t.pos_ == "PROPN" and t.lower_ not in TITLES and not t.is_sent_start]
         if proper:
             last = max(proper, key=lambda t: (t.i == root.i, t.i))
             return self._full_name(_strip_titles(self.doc[_name_start(last) : last.i + 1].text))
         return ""
+
+    def _person_before(self, at: int, previous: str) -> tuple[str, float]:
+        """The person a "he"/"she"/"the senator" before ``at`` stands for: the previous attribution's
+        speaker, else the nearest person named as a subject before, else the nearest person named."""
+        if previous and self._is_person(previous):
+            return previous, 0.7
+        before = [e for e in self.people if e.end_char <= at]
+        subjects = [e for e in before if e.root.dep_ in ("nsubj", "nsubjpass")]
+        if subjects:
+            return self._full_name(_strip_titles(subjects[-1].text)), 0.5
+        if before:
+            return self._full_name(_strip_titles(before[-1].text)), 0.5
+        return "", 0.3
 
     def _last_named(self, at: int, labels: tuple[str, ...], hint: str = "") -> tuple[str, float]:
         """The nearest named mention of these kinds before ``at`` (one containing ``hint`` first)."""
@@ -556,8 +709,12 @@ class _Finder:
         return ""
 
     def _is_person(self, name: str) -> bool:
+        """A person's name: one the NER calls a person, or a capitalised name it calls nothing at all."""
         last = name.split()[-1] if name.split() else ""
-        return any(e.text.split()[-1] == last for e in self.people if e.text.split())
+        if any(e.text.split()[-1] == last for e in self.people if e.text.split()):
+            return True
+        others = [e for e in self.doc.ents if e.label_ in NAMED and e.label_ != "PERSON"]
+        return last[:1].isupper() and not any(last in e.text.split() for e in others)
 
     def _full_name(self, name: str) -> str:
         """The longest PERSON mention in the text that ends with this name's last word."""
@@ -573,11 +730,25 @@ class _Finder:
         return best.removesuffix("’s").removesuffix("'s")
 
 
+def _lemma(token: Token) -> str:
+    """A token's lower-case lemma, with the small model's slips mended ("hoping" → hop → hope)."""
+    lemma = token.lemma_.lower()
+    return LEMMA_FIXES.get(lemma, lemma)
+
+
 def _preposition_end(verb: Token, content: Sequence[Token]) -> int:
     """The end of a prepositional cue: the preposition before its object ("talked about")."""
     first = min(t.i for t in content)
     prep = verb.doc[first - 1] if first > verb.i + 1 else verb
     return prep.idx + len(prep.text)
+
+
+def _can_speak(source: Span) -> bool:
+    """Whether a phrase can be a source: a pronoun, a name, a person or an organisation."""
+    root = source.root
+    if root.pos_ in ("PRON", "PROPN") or root.lower_ in PERSON_NOUNS | ORGANISATION_NOUNS:
+        return True
+    return any(e.start <= root.i < e.end and e.label_ in NAMED for e in source.ents)
 
 
 def _inside(token: Token, ancestor: Token) -> bool:

@@ -95,10 +95,24 @@ def test_more_cue_frames_in_news() -> None:
         "The levy seems to have few friends. Marrow's aides say the vote will be close."
     )
     found = rows(text, attribute(text))
-    assert ("indirect", "Ilse Marrow", "Senator Ilse Marrow", "blasted", "the harbour levy on Monday") in found, found
+    assert ("indirect", "Ilse Marrow", "Senator Ilse Marrow", "blasted", "the harbour levy") in found, found
     assert ("indirect", "Ilse Marrow", "She", "talked about", "the cost of diesel") in found, found
     assert ("indirect", "", "", "seems", "The levy seems to have few friends") in found, found
     assert ("indirect", "Ilse Marrow", "Marrow's aides", "say", "the vote will be close") in found, found
+
+
+def test_colon_lines_nominal_cues_and_a_name_the_ner_does_not_know() -> None:
+    text = (
+        "Ilse Marrow: The levy is dead\n\n"
+        "Okafor voiced criticism of the ferry timetable.\n\n"
+        "“We will not pay,” Okafor said on Tuesday. “Not now, not ever.”\n\n"
+        "He added that the board was “out of touch”."
+    )
+    found = rows(text, attribute(text))
+    assert ("indirect", "Ilse Marrow", "Ilse Marrow", ":", "The levy is dead") in found, found
+    assert ("indirect", "Okafor", "Okafor", "criticism of", "the ferry timetable") in found, found
+    # "Okafor" is no PERSON entity for the small model, yet "He" is still taken as him
+    assert ("indirect", "Okafor", "He", "added", "that the board was “out of touch”") in found, found
 
 
 def test_offsets_point_into_the_text() -> None:
