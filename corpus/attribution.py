@@ -501,20 +501,22 @@ class _Finder:
         ("statements by X, which characterized…") or a participle of a noun ("a statement saying…"),
         what the relative pronoun or the noun stands for."""
         current, reported = verb, False
+        fallback: Span | None = None  # an inherited subject that cannot speak, if nothing better is found
         for _ in range(4):
             if current.i == verb.i or not reported or current.lemma_.lower() in CUE_VERBS:
                 source = self._own_subject(current)
-                # an inherited subject must be able to speak: in "the turmoil has persisted, suggesting
+                # an inherited subject should be able to speak: in "the turmoil has persisted, suggesting
                 # that…" (itself reported by "Lavrov argued that…") the source is Lavrov, not the turmoil
                 if source is not None and (current.i == verb.i or _can_speak(source)):
                     return source
+                fallback = fallback or source
             if current.dep_ == "acl" and current.head.pos_ in ("NOUN", "PROPN"):
                 return self._described(current.head)
             if current.dep_ not in ("conj", "xcomp", "advcl", "ccomp") or current.head.i == current.i:
-                return None
+                return fallback
             reported = reported or current.dep_ == "ccomp"
             current = current.head
-        return None
+        return fallback
 
     def _own_subject(self, verb: Token) -> Span | None:
         for child in verb.children:
