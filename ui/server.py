@@ -53,7 +53,11 @@ def open_assistant(index_dir: PathArg | None) -> Assistant:
     from corpus.load import bundled_sample_path
 
     print(f"Indexing the bundled sample into {DEFAULT_SAMPLE_INDEX} (only the first time takes long)…", flush=True)
-    return Assistant.build([bundled_sample_path()], Path(DEFAULT_SAMPLE_INDEX), progress=True)
+    qa = Assistant.build([bundled_sample_path()], Path(DEFAULT_SAMPLE_INDEX), progress=True)
+    if not qa.stats().attributions:  # a sample index made by an earlier version: it is ours to rebuild
+        qa.close()
+        qa = Assistant.build([bundled_sample_path()], Path(DEFAULT_SAMPLE_INDEX), progress=True, rebuild=True)
+    return qa
 
 
 def serve(
