@@ -90,7 +90,8 @@ def _card(number: int, quote: Quote, statement: Statement | None) -> str:
     rows = []
     who = quote.speaker or quote.reported_speaker
     if who:
-        reported = " <span class='sqa-dim'>(reported speech)</span>" if not quote.speaker else ""
+        how = {"direct": "quoted", "indirect": "reported speech"}.get(quote.speaker_kind, "reported speech")
+        reported = f" <span class='sqa-dim'>({how})</span>" if quote.reported or not quote.speaker else ""
         rows.append(("Speaker", esc(who) + reported))
     for label, value in (("Source", quote.source), ("Date", quote.date)):
         if value:
