@@ -30,16 +30,19 @@ class Quote:
     speaker_kind: str = ""  # direct | indirect | first_person (attributions found at index time); "" otherwise
     reported: bool = False  # the statement reports the words of ``speaker`` (found in its text)
     speaker_confidence: float = 0.0  # how surely ``speaker`` said it (0 when known from metadata alone)
+    reported_by: str = ""  # the statement's own speaker, when they report ``speaker``'s words (a speech quoting)
 
     def attribution(self) -> str:
         """One line, as a journalist would cite it: who said it, where, when, in which document (and page).
 
         "Sergei Lavrov (reported by Ministry of Foreign Affairs…), 2021-07-13, “title”" for reported
-        words; "Elara Voss — Ministry of…, 2018-03-02, “title”" for a statement's own speaker.
+        words ("Tomas Quill (reported by Elara Voss, Ministry of…)" when a speech quotes him);
+        "Elara Voss — Ministry of…, 2018-03-02, “title”" for a statement's own speaker.
         """
         doc = f"“{self.title or self.statement_id}”" + (f", p. {self.page}" if self.page is not None else "")
         if self.reported and self.speaker:
-            who = f"{self.speaker} (reported by {self.source})" if self.source else f"{self.speaker} (reported speech)"
+            by = ", ".join(x for x in (self.reported_by, self.source) if x)
+            who = f"{self.speaker} (reported by {by})" if by else f"{self.speaker} (reported speech)"
             return ", ".join(x for x in (who, self.date, doc) if x)
         who = self.speaker or (f"{self.reported_speaker} (reported speech)" if self.reported_speaker else "")
         where = ", ".join(x for x in (self.source, self.date, doc) if x)

@@ -220,7 +220,7 @@ class Assistant:
     def statement_headers(self, limit: int | None = None) -> list[Statement]:
         """Statements without their text (id, title, speaker, source, date, metadata), in id order."""
         with self._pipeline() as pipeline:
-            headers = pipeline.retriever.index.store.attributions()
+            headers = pipeline.retriever.index.store.headers()
             return [st for _, st in zip(range(limit), headers, strict=False)] if limit is not None else list(headers)
 
     def facet_values(self, key: str, limit: int = 500) -> list[str]:

@@ -11,8 +11,8 @@ from assistant.answer import Answer, Quote
 from assistant.question_frame import QuestionFrame, parse_question, resolve_follow_up
 from assistant.quote_building import QuoteBuilder
 from assistant.retrieval import HybridRetriever
-from assistant.sentence_scoring import SentenceScorer, Speaker, question_texts
-from assistant.sentence_speakers import SpeakerQuery
+from assistant.sentence_scoring import SentenceScorer, question_texts
+from assistant.sentence_speakers import Speaker, SpeakerQuery
 from assistant.settings import ExtractionSettings
 from assistant.speakers import SpeakerDirectory
 
@@ -37,7 +37,7 @@ class AnswerPipeline:
         self.builder = QuoteBuilder(settings)
         self.attributed = index.has_attributions  # who said each sentence is known (corpus.attribution)
         found = index.store.attributed_speakers() if self.attributed else []
-        self.speakers = SpeakerDirectory(index.store.attributions(), found)
+        self.speakers = SpeakerDirectory(index.store.headers(), found)
         self.has_dates = index.store.has_dates()
 
     def frame(self, question: str, history: Sequence[HistoryItem] = ()) -> QuestionFrame:
@@ -95,13 +95,13 @@ class AnswerPipeline:
         if frame.speaker:
             match = self.speakers.match(frame.speaker)
             if match is not None:
-                out["statement_ids"] = sorted(match.statement_ids)
+                out["statement_ids"] = sorted(match.metadata_ids)
             else:
                 speaker = frame.speaker
         if frame.exclude_speaker:
             match = self.speakers.match(frame.exclude_speaker)
             if match is not None:
-                out["exclude_statement_ids"] = sorted(match.statement_ids)
+                out["exclude_statement_ids"] = sorted(match.metadata_ids)
             else:
                 excluded = frame.exclude_speaker
         return out, speaker, excluded
@@ -109,19 +109,31 @@ class AnswerPipeline:
     def _attributed_filters(
         self, frame: QuestionFrame, out: dict[str, object]
     ) -> tuple[dict[str, object], Speaker, Speaker]:
-        speaker: Speaker = ""
-        excluded: Speaker = ""
-        if frame.speaker:
-            match = self.speakers.match(frame.speaker)
-            out["statement_ids"] = sorted(match.all_ids) if match is not None else []
-            speaker = SpeakerQuery(frame.speaker, match.statement_ids if match is not None else frozenset())
+        """Filters and speakers when who said each sentence is known.
+
+        A speaker the directory knows (metadata or text) restricts retrieval to their statements and
+        each sentence is checked against who said it. A phrase it does not know ("the president")
+        falls back to the speech-verb heuristics over all statements, as on an index without
+        attributions. A Speaker filter (the chat's menu) with no speaker in the question acts as one.
+        """
+        chosen = "" if frame.speaker else str(out.pop("speaker", "") or "")
+        asked = frame.speaker or chosen
+        speaker: Speaker = frame.speaker
+        if asked:
+            match = self.speakers.match(asked)
+            if match is not None:
+                out["statement_ids"] = sorted(match.all_ids)
+                speaker = SpeakerQuery(asked, match.metadata_ids, frozenset(match.names))
+            elif chosen:
+                out["speaker"] = chosen  # a filter naming no one known finds nothing, as a filter should
+        excluded: Speaker = frame.exclude_speaker
         if frame.exclude_speaker:
             match = self.speakers.match(frame.exclude_speaker)
-            if match is not None and match.statement_ids:
-                out["exclude_statement_ids"] = sorted(match.statement_ids)
-            excluded = SpeakerQuery(frame.exclude_speaker, match.statement_ids if match is not None else frozenset())
+            if match is not None:
+                if match.metadata_ids:
+                    out["exclude_statement_ids"] = sorted(match.metadata_ids)
+                excluded = SpeakerQuery(frame.exclude_speaker, match.metadata_ids, frozenset(match.names))
         return out, speaker, excluded
-
 
 def _quoted_ranges(history: Sequence[HistoryItem]) -> list[tuple[str, int, int]]:
     ranges = []

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer import Quote
-from assistant.sentence_scoring import ScoredSentence, Speaker
-from assistant.sentence_speakers import SpeakerQuery, main_attribution
+from assistant.sentence_scoring import ScoredSentence
+from assistant.sentence_speakers import Speaker, SpeakerQuery, main_attribution, phrase_of
 from assistant.settings import ExtractionSettings
 from assistant.speakers import ROLE_WORDS, name_tokens
 from corpus.statement import Statement
@@ -95,7 +95,7 @@ class QuoteBuilder:
             other = by_key.get((c.statement.id, nxt))
             continues = bool(_CONTINUATION.match(c.sentence(nxt))) or (
                 bool(speaker) and other is not None and other.speaker_score > 0
-                and _mentions(c.sentence(nxt), _phrase(speaker))
+                and _mentions(c.sentence(nxt), phrase_of(speaker))
             )
             if continues or (other is not None and other.score >= s.join_ratio * c.score):
                 options.append((other.score if other else 0.0, c.position, nxt))
@@ -125,6 +125,7 @@ class QuoteBuilder:
             page=st.page_at(start), score=round(c.score, 4),
             reported_speaker=said_by.speaker if said_by.reported else _guessed_speaker(st, speaker),
             path=st.path, speaker_kind=said_by.kind, reported=said_by.reported, speaker_confidence=said_by.confidence,
+            reported_by=st.speaker if said_by.reported else "",
         )
 
 
@@ -200,10 +201,6 @@ def _said_by(c: ScoredSentence, span: tuple[int, int], speaker: Speaker) -> _Sai
 def _guessed_speaker(st: Statement, speaker: Speaker) -> str:
     """Older indexes (no attributions): the asked-about name in its fullest form in the statement."""
     return full_name(st.text, speaker) if isinstance(speaker, str) and speaker and not st.speaker else ""
-
-
-def _phrase(speaker: Speaker) -> str:
-    return speaker.phrase if isinstance(speaker, SpeakerQuery) else speaker
 
 
 def _is_verbatim(quote: Quote, by_key: dict[Key, ScoredSentence]) -> bool:

@@ -11,7 +11,7 @@ import numpy as np
 from assistant.question_frame import QuestionFrame
 from assistant.reported_speech import speaker_evidence
 from assistant.retrieval import Passage
-from assistant.sentence_speakers import SpeakerQuery
+from assistant.sentence_speakers import Speaker, SpeakerQuery, phrase_of
 from assistant.settings import ExtractionSettings
 from corpus.attribution import Attribution
 from corpus.statement import Statement
@@ -20,7 +20,6 @@ from embeddings.index import StatementIndex
 from embeddings.lexical_index import tokenize
 
 Span = tuple[int, int]
-Speaker = str | SpeakerQuery  # a name (older indexes), or a speaker looked up in the attributions
 
 # Words of a question that say nothing about its topic.
 QUESTION_WORDS = {
@@ -145,7 +144,7 @@ class SentenceScorer:
         if not slots:
             return []
         s = self.settings
-        lexical = self._lexical_scores(frame, slots, _phrase(speaker))
+        lexical = self._lexical_scores(frame, slots, phrase_of(speaker))
         speakers = _speaker_scores(slots, speaker) if speaker else [1.0] * len(slots)
         dense, topic = self._dense_scores(slots, question_vectors, lexical, speakers)
         sentences = []
@@ -261,6 +260,3 @@ def _speaker_scores(sentences: Sequence[_Slot | ScoredSentence], speaker: Speake
         scores.append(speaker_evidence(texts, c.position, speaker))
     return scores
 
-
-def _phrase(speaker: Speaker) -> str:
-    return speaker.phrase if isinstance(speaker, SpeakerQuery) else speaker

@@ -5,9 +5,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.speakers import ROLE_WORDS, name_tokens
-from corpus.attribution import Attribution
+from corpus.attribution import SPEAKER_CONFIDENCE, Attribution
 from corpus.statement import Statement
-from embeddings.store import SPEAKER_CONFIDENCE
 
 Span = tuple[int, int]
 MIN_SHARE = 0.3  # an attribution speaks a sentence when it covers this share of it (or half of its own content)
@@ -49,18 +48,26 @@ def main_attribution(span: Span, attributions: Sequence[Attribution]) -> Attribu
 
 @dataclass(frozen=True)
 class SpeakerQuery:
-    """A speaker a question asks about, and the statements whose metadata names them.
+    """A speaker a question asks about: the phrase, the names it matched, and the statements whose metadata names them.
 
-    A sentence is theirs when an attribution credits it to them, or when it is in one of their own
-    statements and no one else is credited with it (a speech quoting someone else is not).
+    A sentence is theirs when an attribution credits it to one of ``names`` (or, without names, to a
+    name matching the phrase), or when it is in one of their own statements and, if that statement
+    has a speaker of its own, no one else is credited with it (a speech quoting someone else is
+    not). A statement with no metadata speaker (a ministry readout, a press release matched by its
+    source or country) is its source's to report: every sentence in it counts.
     """
 
     phrase: str
     own_statements: frozenset[str]
+    names: frozenset[str] = frozenset()  # speaker names the directory matched (exactly these, when given)
+
+    def names_it(self, name: str) -> bool:
+        """Whether a resolved speaker name is this speaker."""
+        return name in self.names if self.names else names_match(name, self.phrase)
 
     def attribution(self, span: Span, attributions: Sequence[Attribution]) -> Attribution | None:
         """The attribution crediting the sentence to this speaker, if any."""
-        return next((x for x in attributions_in(span, attributions) if names_match(x.speaker, self.phrase)), None)
+        return next((x for x in attributions_in(span, attributions) if self.names_it(x.speaker)), None)
 
     def evidence(self, statement: Statement, span: Span, attributions: Sequence[Attribution]) -> float:
         """1.0 when the sentence is this speaker's words, else 0.0."""
@@ -68,8 +75,16 @@ class SpeakerQuery:
             return 1.0
         if statement.id not in self.own_statements:
             return 0.0
-        others = [x for x in attributions_in(span, attributions) if x.kind != "first_person"]
         if not statement.speaker:
-            return 1.0  # a statement by an organisation, a publisher: everything in it is theirs to report
+            return 1.0
+        others = [x for x in attributions_in(span, attributions) if x.kind != "first_person"]
         # a source left unresolved in the speaker's own statement ("she said", "officials said") is no one else
         return 1.0 if all(x.speaker in ("", statement.speaker) for x in others) else 0.0
+
+
+Speaker = str | SpeakerQuery  # a name (older indexes), or a speaker looked up in the attributions
+
+
+def phrase_of(speaker: Speaker) -> str:
+    """The speaker as the question wrote it."""
+    return speaker.phrase if isinstance(speaker, SpeakerQuery) else speaker

@@ -29,13 +29,13 @@ def name_tokens(text: str) -> list[str]:
 class SpeakerMatch:
     """Statements whose metadata names the speaker, those whose text credits words to them, and the names."""
 
-    statement_ids: frozenset[str]  # by metadata
+    metadata_ids: frozenset[str]  # statements whose metadata names them
     names: tuple[str, ...]
     attributed_ids: frozenset[str] = frozenset()  # by attributions found in the text
 
     @property
     def all_ids(self) -> frozenset[str]:
-        return self.statement_ids | self.attributed_ids
+        return self.metadata_ids | self.attributed_ids
 
 
 class SpeakerDirectory:

@@ -139,6 +139,9 @@ signals estimates points answers replies welcomes blames counters hints praises 
 expresses tweets
 """.split())
 FIRST_PERSON_CONFIDENCE = 0.8
+# At or above this confidence a resolved speaker counts (menus, speaker look-ups, who said a sentence):
+# a name, or a role or pronoun tied to a named person; below it, a guess from the nearest name.
+SPEAKER_CONFIDENCE = 0.6
 _MARKUP = re.compile(r"<[^<>\n]{1,400}>")  # leftover tags ("<tweet author=…>"): not text
 _QUOTE = re.compile(r"“[^“”]{3,}?”|\"[^\"\n]{3,}?\"")
 

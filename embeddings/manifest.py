@@ -56,7 +56,8 @@ class Manifest:
                 )
             manifest = cls(**data)
             if not (isinstance(manifest.generation, int) and isinstance(manifest.model, str)
-                    and isinstance(manifest.checksums, dict) and isinstance(manifest.chunker, dict)):
+                    and isinstance(manifest.checksums, dict) and isinstance(manifest.chunker, dict)
+                    and isinstance(manifest.attributions, bool)):
                 raise ValueError("a field has the wrong type")
             return manifest
         except (ValueError, TypeError) as exc:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from corpus.attribution import Attribution
+from corpus.attribution import SPEAKER_CONFIDENCE, Attribution
 from corpus.chunk import Chunk
 from corpus.statement import PageSpan, Statement
 
@@ -46,8 +46,6 @@ CREATE TABLE IF NOT EXISTS attributions (
 CREATE INDEX IF NOT EXISTS attributions_by_statement ON attributions(statement_id, content_start);
 """
 
-# Attributions resolved at least this surely name a speaker in menus and speaker look-ups.
-SPEAKER_CONFIDENCE = 0.6
 # Filter keys that are columns; any other key is looked up in the metadata JSON.
 COLUMN_KEYS = ("id", "title", "speaker", "source", "date", "url", "path")
 
@@ -218,8 +216,8 @@ class StatementStore:
         for r in self._db.execute("SELECT * FROM statements ORDER BY id"):
             yield _statement(r)
 
-    def attributions(self) -> Iterator[Statement]:
-        """Every statement without its text: id, attribution fields and metadata."""
+    def headers(self) -> Iterator[Statement]:
+        """Every statement without its text: id, title, speaker, source, date, url, path and metadata."""
         for r in self._db.execute(
             "SELECT id, '', title, speaker, source, date, url, path, metadata, '[]' FROM statements ORDER BY id"
         ):
@@ -247,7 +245,9 @@ class StatementStore:
         """Ids of chunks whose statement matches every filter.
 
         Text values match case-insensitively as substrings (a surname matches a full name);
-        ``date_from`` / ``date_to`` bound the ISO date (a year bound covers the whole year).
+        ``speaker`` also matches speakers found in the statement's text (attributions resolved at
+        least ``SPEAKER_CONFIDENCE``); ``date_from`` / ``date_to`` bound the ISO date (a year bound
+        covers the whole year).
         """
         where: list[str] = []
         args: list[object] = []
@@ -271,9 +271,9 @@ class StatementStore:
                 pattern = "%" + _escape_like(str(value).lower()) + "%"
                 where.append(
                     "(LOWER(s.speaker) LIKE ? ESCAPE '\\' OR s.id IN (SELECT statement_id FROM attributions "
-                    "WHERE LOWER(speaker) LIKE ? ESCAPE '\\'))"
+                    "WHERE LOWER(speaker) LIKE ? ESCAPE '\\' AND confidence >= ?))"
                 )
-                args += [pattern, pattern]
+                args += [pattern, pattern, SPEAKER_CONFIDENCE]
             else:
                 column = f"s.{key}" if key in COLUMN_KEYS else "json_extract(s.metadata, ?)"
                 if key not in COLUMN_KEYS:

@@ -83,7 +83,9 @@ def test_a_speech_quoting_someone_else(speeches: Assistant) -> None:
     quill = speeches.ask("what did Quill say about the sea?")
     quote = next(q for q in quill.quotes if "does not negotiate" in q.text)
     assert (quote.speaker, quote.reported, quote.speaker_kind) == ("Tomas Quill", True, "direct")
-    assert quote.attribution().startswith("Tomas Quill (reported by Ministry of Foreign Affairs of Norvania)")
+    assert quote.reported_by == "Elara Voss"  # who quoted him, beside the statement's source
+    cited = "Tomas Quill (reported by Elara Voss, Ministry of Foreign Affairs of Norvania)"
+    assert quote.attribution().startswith(cited)
     voss = speeches.ask("what did Voss say about the sea?")
     assert voss.quotes and all(q.speaker == "Elara Voss" for q in voss.quotes)
     assert not any("does not negotiate" in q.text for q in voss.quotes)  # Quill's words are not hers

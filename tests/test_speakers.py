@@ -103,7 +103,7 @@ def test_match(directory: SpeakerDirectory, phrase: str, ids: set[str] | None, n
         assert match is None
         return
     assert match is not None
-    assert (set(match.statement_ids), match.names) == (ids, names)
+    assert (set(match.metadata_ids), match.names) == (ids, names)
 
 
 AMBIGUOUS_CASES = [
@@ -123,5 +123,5 @@ def test_match_with_two_speakers_of_one_surname(
 ) -> None:
     match = two_vosses.match(phrase)
     assert match is not None
-    assert (set(match.statement_ids), match.names) == (ids, names)
+    assert (set(match.metadata_ids), match.names) == (ids, names)
 

@@ -266,7 +266,8 @@ def _note_missing_attributions(qa: Assistant, index_dir: str) -> None:
     """One line on stderr when the index was built before attribution (who said each sentence)."""
     if not qa.stats().attributions:
         print(
-            f"note: {index_dir} was built without attributions, so speakers are only known from metadata; "
+            f"note: {index_dir} was built without attributions, so speakers are known from metadata and "
+            "guessed near speech verbs only; "
             f"`statements-qa index PATH... --index-dir {index_dir} --rebuild` adds them",
             file=sys.stderr,
         )
