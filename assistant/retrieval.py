@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ class Passage:
     sentences: tuple[tuple[int, int], ...]
     dense_score: float = 0.0
     lexical_score: float = 0.0
-    # Who said what in the whole statement (empty for an index built without attributions).
+    # Who said what in and around the passage (empty for an index built without attributions).
     attributions: tuple[Attribution, ...] = field(default=(), repr=False, compare=False)
 
     @property
@@ -186,7 +186,8 @@ class HybridRetriever:
                 Passage(
                     chunk_id=cid, statement=st, text=chunk.text, start=chunk.start, end=chunk.end,
                     score=float(scored.scores[i]), sentences=chunk.sentences, dense_score=float(scored.dense[i]),
-                    lexical_score=float(scored.lexical[i]), attributions=tuple(attributions.get(st.id, ())),
+                    lexical_score=float(scored.lexical[i]),
+                    attributions=_around(attributions.get(st.id, ()), chunk.start, chunk.end),
                 )
             )
         return out
@@ -242,6 +243,15 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     ranks = np.empty(len(scores), dtype=np.float64)
     ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
     return ranks
+
+
+ATTRIBUTION_MARGIN = 2000  # characters around a passage whose attributions it keeps (quotes may join a neighbour)
+
+
+def _around(attributions: Sequence[Attribution], start: int, end: int) -> tuple[Attribution, ...]:
+    """The attributions whose content lies within ``ATTRIBUTION_MARGIN`` of a passage."""
+    lo, hi = start - ATTRIBUTION_MARGIN, end + ATTRIBUTION_MARGIN
+    return tuple(a for a in attributions if a.content_start < hi and lo < a.content_end)
 
 
 def attribution_dict(a: Attribution, text: str) -> dict[str, Any]:

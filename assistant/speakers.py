@@ -56,6 +56,7 @@ class SpeakerDirectory:
             code = st.metadata.get("country")
             if isinstance(code, str) and 2 <= len(code) <= 3 and code.isupper():
                 self._codes.setdefault(code, set()).add(st.id)
+        self._tokens = {name: frozenset(name_tokens(name)) for name in (*self._names, *self._attributed)}
 
     @staticmethod
     def _statement_names(st: Statement) -> set[str]:
@@ -82,24 +83,26 @@ class SpeakerDirectory:
             if len(words) == 1 and phrase.strip().upper() == code:
                 ids |= sids
                 matched.append(code)
-        by_name, names = _matching(self._names, words)
+        by_name, names = _matching(self._names, self._tokens, words)
         ids |= by_name
-        attributed, attributed_names = _matching(self._attributed, words)
+        attributed, attributed_names = _matching(self._attributed, self._tokens, words)
         if not ids and not attributed:
             return None
         return SpeakerMatch(frozenset(ids), tuple(sorted({*matched, *names, *attributed_names})), frozenset(attributed))
 
 
-def _matching(names: dict[str, set[str]], words: list[str]) -> tuple[set[str], list[str]]:
+def _matching(
+    names: dict[str, set[str]], tokens: dict[str, frozenset[str]], words: list[str]
+) -> tuple[set[str], list[str]]:
     """Statement ids of the names that hold every word; failing that, of those holding the last word (a surname)."""
-    rules: tuple[Callable[[set[str]], bool], ...] = (
+    rules: tuple[Callable[[frozenset[str]], bool], ...] = (
         lambda toks: all(w in toks for w in words), lambda toks: words[-1] in toks,
     )
     for rule in rules:
         ids: set[str] = set()
         matched: list[str] = []
         for name, sids in names.items():
-            if rule(set(name_tokens(name))):
+            if rule(tokens[name]):
                 ids |= sids
                 matched.append(name)
         if ids:
