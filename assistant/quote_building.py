@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from assistant.answer import Quote
 from assistant.sentence_scoring import ScoredSentence
-from assistant.sentence_speakers import Speaker, SpeakerQuery, main_attribution, phrase_of
+from assistant.sentence_speakers import Speaker, SpeakerQuery, is_own_speaker, main_attribution, phrase_of
 from assistant.settings import ExtractionSettings
 from assistant.speakers import ROLE_WORDS, name_tokens
 from corpus.statement import Statement
@@ -193,8 +193,8 @@ def _said_by(c: ScoredSentence, span: tuple[int, int], speaker: Speaker) -> _Sai
     found = found or main_attribution(span, c.attributions)
     if found is None:
         return _SaidBy(st.speaker)
-    if found.kind == "first_person" or found.speaker in ("", st.speaker):  # the statement's own speaker's words
-        return _SaidBy(found.speaker or st.speaker, found.kind, False, found.confidence)
+    if found.kind == "first_person" or is_own_speaker(found.speaker, st):  # the statement's own speaker's words
+        return _SaidBy(st.speaker or found.speaker, found.kind, False, found.confidence)
     return _SaidBy(found.speaker, found.kind, bool(found.speaker), found.confidence)
 
 

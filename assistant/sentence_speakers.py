@@ -19,6 +19,12 @@ def names_match(name: str, phrase: str) -> bool:
     return bool(words) and (all(w in tokens for w in words) or words[-1] in tokens)
 
 
+def is_own_speaker(name: str, statement: Statement) -> bool:
+    """Whether a resolved name is the statement's own speaker ("Vantorp" in a statement by Ines Vantorp),
+    or unresolved ("she said", "officials said": no one else)."""
+    return name in ("", statement.speaker) or (bool(statement.speaker) and names_match(statement.speaker, name))
+
+
 def attributions_in(span: Span, attributions: Sequence[Attribution]) -> list[Attribution]:
     """The resolved attributions whose content is a real part of the sentence ``span``, largest share first.
 
@@ -79,7 +85,7 @@ class SpeakerQuery:
             return 1.0
         others = [x for x in attributions_in(span, attributions) if x.kind != "first_person"]
         # a source left unresolved in the speaker's own statement ("she said", "officials said") is no one else
-        return 1.0 if all(x.speaker in ("", statement.speaker) for x in others) else 0.0
+        return 1.0 if all(is_own_speaker(x.speaker, statement) for x in others) else 0.0
 
 
 Speaker = str | SpeakerQuery  # a name (older indexes), or a speaker looked up in the attributions

@@ -722,13 +722,12 @@ class _Finder:
         return last[:1].isupper() and not any(last in e.text.split() for e in others)
 
     def _full_name(self, name: str) -> str:
-        """The longest PERSON mention in the text that ends with this name's last word."""
+        """The longest PERSON mention in the text (or the metadata speaker) that ends with this name's last word."""
         words = name.split()
         if not words:
             return name
         best = name
-        for person in self.people:
-            candidate = _strip_titles(person.text)
+        for candidate in [_strip_titles(person.text) for person in self.people] + [self.speaker]:
             parts = candidate.split()
             if parts and parts[-1] == words[-1].removesuffix("’s").removesuffix("'s") and len(candidate) > len(best):
                 best = candidate

@@ -93,6 +93,8 @@ def _card(number: int, quote: Quote, statement: Statement | None) -> str:
         how = {"direct": "quoted", "indirect": "reported speech"}.get(quote.speaker_kind, "reported speech")
         reported = f" <span class='sqa-dim'>({how})</span>" if quote.reported or not quote.speaker else ""
         rows.append(("Speaker", esc(who) + reported))
+    if quote.reported_by:  # the statement's own speaker, who quotes or reports ``who``
+        rows.append(("Reported by", esc(quote.reported_by)))
     for label, value in (("Source", quote.source), ("Date", quote.date)):
         if value:
             rows.append((label, esc(value)))
