@@ -110,6 +110,7 @@ from typing import Any
 import common
 from common import log, median, write_result
 
+from corpus.attribution import Attribution
 from corpus.sentences import split_sentences
 
 Span = tuple[int, int]
@@ -342,20 +343,6 @@ def resolve_gold_entities(art: Article, common_words: set[str]) -> None:
 
 
 # -- predictions ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Pred:
-    """The fields of ``corpus.attribution.Attribution`` that are scored (the baseline's output)."""
-
-    content_start: int
-    content_end: int
-    cue_start: int
-    cue_end: int
-    source_start: int | None
-    source_end: int | None
-    source_text: str
-    speaker: str
-    kind: str
-    confidence: float
 
 
 BASELINE_CUES = (
@@ -397,7 +384,7 @@ def _edge_trim(text: str, start: int, end: int) -> Span:
     return start, end
 
 
-def baseline_attribute(text: str, speaker: str | None = None) -> list[Pred]:
+def baseline_attribute(text: str, speaker: str | None = None) -> list[Attribution]:
     """The lexicon baseline (see the module docstring)."""
     out = []
     for s, e in split_sentences(text):
@@ -423,7 +410,7 @@ def baseline_attribute(text: str, speaker: str | None = None) -> list[Pred]:
             continue
         src_text = text[source[0]:source[1]] if source else ""
         kind = "direct" if text[content[0]] in "\"“‘" else "indirect"
-        out.append(Pred(content[0], content[1], cs, ce, source[0] if source else None,
+        out.append(Attribution(content[0], content[1], cs, ce, source[0] if source else None,
                         source[1] if source else None, src_text, src_text, kind, 0.5))
     return out
 
