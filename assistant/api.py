@@ -1,6 +1,7 @@
 """The Python API: build or open an index, retrieve passages, ask questions, read what is indexed."""
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -221,7 +222,7 @@ class Assistant:
         """Statements without their text (id, title, speaker, source, date, metadata), in id order."""
         with self._pipeline() as pipeline:
             headers = pipeline.retriever.index.store.headers()
-            return [st for _, st in zip(range(limit), headers, strict=False)] if limit is not None else list(headers)
+            return list(itertools.islice(headers, limit))
 
     def facet_values(self, key: str, limit: int = 500) -> list[str]:
         """Distinct values of a statement field (``speaker``, ``source``, ``title``…), sorted, for filter menus.
