@@ -5,19 +5,39 @@ question → frame (``question_frame``) → retrieval (``retrieval``: passages c
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
 
 from assistant.answer import Answer, Quote
-from assistant.question_frame import QuestionFrame, parse_question, resolve_follow_up
+from assistant.question_frame import QuestionFrame, parse_question, resolve_follow_up, without_year
+from assistant.question_linking import find_mention, topic_without
 from assistant.quote_building import QuoteBuilder
-from assistant.retrieval import HybridRetriever
-from assistant.sentence_scoring import SentenceScorer, question_texts
+from assistant.retrieval import HybridRetriever, Passage
+from assistant.sentence_scoring import ScoredSentence, SentenceScorer, question_texts
 from assistant.sentence_speakers import Speaker, SpeakerQuery
 from assistant.settings import ExtractionSettings
 from assistant.speakers import SpeakerDirectory
 
 HistoryItem = Answer | QuestionFrame | str
 ANSWER_PASSAGES = 6  # retrieved passages whose sentences are scored for an answer
+# "in that speech", "the same statement", "there": the statements of the previous answer.
+_SAME_STATEMENT = re.compile(
+    r"\s*,?\s*\b(?:(?:in|from|of)\s+)?(?:that|this|the\s+same|the\s+previous|the\s+last|her|his|their|its)\s+"
+    r"(?:speech|statement|address|document|report|article|text|interview|remarks|one)\b|\s+(?:in\s+)?there\b",
+    re.IGNORECASE,
+)
+# Words around a follow-up's one new thing: "and in 2019?", "what about Valdoria?", "how about the king?".
+_FOLLOW_UP_FILLER = re.compile(
+    r"^\s*(?:and|but|so|ok|okay|also|then)?\s*(?:(?:what|how)\s+about|what\s+of|and)?\s*(?:in|for|from|during)?\s*",
+    re.IGNORECASE,
+)
+_ABOUT_FOLLOW_UP = re.compile(r"^\s*(?:and|also|then|so)?\s*(?:about|on|regarding|concerning|of)\b", re.IGNORECASE)
+WIDE_DEPTH = 5  # quoted words, "who spoke about…" and timelines look in this many times more passages
+WHO_SPOKE_SHOWN = 5  # speakers quoted for "who spoke about…?"
+TIMELINE_SHOWN = 12  # dated statements quoted for a timeline
 
 
 class AnswerPipeline:
@@ -39,18 +59,68 @@ class AnswerPipeline:
         found = index.store.attributed_speakers() if self.attributed else []
         self.speakers = SpeakerDirectory(index.store.headers(), found)
         self.has_dates = index.store.has_dates()
+        self.date_range = index.store.date_range()
 
     def frame(self, question: str, history: Sequence[HistoryItem] = ()) -> QuestionFrame:
         """The question with speaker, topic and year filled in from the conversation."""
         frames: list[QuestionFrame] = []
+        answered: tuple[str, ...] = ()  # the statements the last answer quoted
         for item in history:
             if isinstance(item, Answer) and item.frame is not None:
                 frames.append(item.frame)
+                answered = tuple(dict.fromkeys(q.statement_id for q in item.quotes)) or answered
             elif isinstance(item, QuestionFrame):
                 frames.append(item)
             elif isinstance(item, str) and item.strip():
-                frames.append(resolve_follow_up(parse_question(item), frames))
-        return resolve_follow_up(parse_question(question), frames)
+                frames.append(self._read(item, frames, ()))
+        return self._read(question, frames, answered)
+
+    def _read(self, text: str, frames: Sequence[QuestionFrame], answered: tuple[str, ...]) -> QuestionFrame:
+        """One question in its conversation: parsed, its follow-up filled in, linked to the index's speakers."""
+        frame = parse_question(text)
+        within: tuple[str, ...] = ()
+        same = _SAME_STATEMENT.search(frame.topic)
+        if same and answered:
+            within = answered
+            frame = replace(frame, topic=(frame.topic[: same.start()] + frame.topic[same.end() :]).strip(" ,?"))
+        previous = next((f for f in reversed(frames) if f.speaker or f.topic), None)
+        changed = self._changed_one_thing(frame, previous) if previous is not None else None
+        frame = changed or self._linked(resolve_follow_up(frame, frames))
+        return replace(frame, within=within) if within else frame
+
+    def _changed_one_thing(self, frame: QuestionFrame, previous: QuestionFrame) -> QuestionFrame | None:
+        """A follow-up that names only a year ("and in 2019?") or only a speaker ("and Valdoria?", "what about
+        the Peruvian PM?"): the previous question with that one thing changed."""
+        if frame.kind not in ("ask", "topic") or frame.speaker or frame.phrase:
+            return None
+        rest = _FOLLOW_UP_FILLER.sub(" ", without_year(frame.topic)).strip(" ,?!.")
+        kind = previous.kind if previous.kind in ("ask", "who", "timeline") else "ask"
+        if not rest and frame.year:
+            return replace(previous, text=frame.text, year=frame.year, kind=kind, follow_up=True, phrase="",
+                           within=())
+        if _ABOUT_FOLLOW_UP.match(frame.text):
+            return None  # "and about Micaller?": a new topic, not a new speaker
+        if rest and len(rest.split()) <= 6 and self.speakers.match(rest, strict=True) is not None and (
+                rest[:1].isupper() or self.speakers.is_whole_name(rest)):
+            return replace(previous, text=frame.text, speaker=rest, year=frame.year or previous.year,
+                           kind="ask" if kind == "who" else kind, follow_up=True, phrase="", within=(),
+                           exclude_speaker="")
+        return None
+
+    def _linked(self, frame: QuestionFrame) -> QuestionFrame:
+        """The frame with its speaker found among the names the index knows (``question_linking``) when the
+        question's grammar found none the index knows, and its year kept only when the index has that year."""
+        if frame.year and self.date_range[0] and not self.date_range[0][:4] <= frame.year <= self.date_range[1][:4]:
+            frame = replace(frame, year="", topic=f"{frame.topic} {frame.year}".strip())  # "the 2030 goals"
+        if frame.kind in ("quote", "who") or frame.follow_up and frame.speaker:
+            return frame
+        if frame.speaker and self.speakers.match(frame.speaker) is not None:
+            return frame
+        mention = find_mention(without_year(frame.text), self.speakers)
+        if mention is None:
+            return frame
+        topic = topic_without(without_year(frame.text), mention)
+        return replace(frame, speaker=mention.text, topic=topic or frame.topic)
 
     def answer(
         self,
@@ -65,15 +135,75 @@ class AnswerPipeline:
         query_filters, speaker, excluded = self._filters(frame, filters)
         texts = [frame.search_text, *question_texts(frame)]  # one forward pass for the query and the question
         vectors = self.retriever.index.encoder.encode_texts(texts)
-        passages = self.retriever.retrieve(
-            frame.search_text, k=self.passages, filters=query_filters, query_vector=vectors[0]
-        )
+        wide = frame.phrase or frame.kind in ("who", "timeline")
+        passages = self._retrieve(frame, self.passages * (WIDE_DEPTH if wide else 1), query_filters, speaker,
+                                  vectors[0])
         sentences = self.scorer.score(frame, passages, vectors[1:], speaker=speaker, exclude_speaker=excluded)
+        if frame.phrase:
+            found = self.builder.containing(frame.phrase, sentences, speaker)
+            if found:
+                return Answer(question, found, False, _phrase_message(frame, found), frame)
+        if frame.kind in ("who", "timeline"):
+            grouped = self._grouped(frame, sentences, speaker)
+            if grouped is not None:
+                return grouped
         shown = _quoted_ranges(history) if frame.kind == "more" else []
         selection = self.builder.select(sentences, shown, speaker, require_topic=bool(frame.topic))
         if selection.quotes:
             return Answer(question, selection.quotes, False, _found_message(frame, selection.quotes), frame)
-        return Answer(question, (), True, _abstain_message(frame), frame, selection.closest)
+        message = _abstain_message(frame)
+        if frame.speaker and frame.topic and not frame.exclude_speaker:
+            others = self._others_on_topic(frame, filters, vectors)
+            if others:
+                when = f" in {frame.year}" if frame.year else ""
+                message = (f"No statement by {frame.speaker} on {frame.topic}{when}; {others} statement"
+                           f"{'s' if others != 1 else ''} by others do — ask “Who spoke about {frame.topic}?”")
+        return Answer(question, (), True, message, frame, selection.closest)
+
+    def _others_on_topic(self, frame: QuestionFrame, filters: Mapping[str, object] | None, vectors: np.ndarray) -> int:
+        """How many statements by anyone answer the frame's topic (for an abstention that says where to look)."""
+        topic_frame = replace(frame, speaker="", kind="who")
+        out = dict(filters or {})
+        if frame.year and self.has_dates:
+            out.setdefault("date_from", frame.year)
+            out.setdefault("date_to", frame.year)
+        topic_vectors = self.retriever.index.encoder.encode_texts([frame.topic, *question_texts(topic_frame)])
+        passages = self.retriever.retrieve(frame.topic, k=self.passages * WIDE_DEPTH, filters=out,
+                                           query_vector=topic_vectors[0])
+        sentences = self.scorer.score(topic_frame, passages, topic_vectors[1:])
+        quotes, more = self.builder.one_per(sentences, lambda q: q.statement_id, WHO_SPOKE_SHOWN)
+        return len(quotes) + more
+
+    def _retrieve(
+        self, frame: QuestionFrame, k: int, filters: dict[str, object], speaker: Speaker, vector: np.ndarray
+    ) -> list[Passage]:
+        """The passages to score. A speaker with statements of their own and statements that only report them
+        gets ``k`` of each, so that reports never crowd out their own words (or the reverse)."""
+        ids = filters.get("statement_ids")
+        if not isinstance(speaker, SpeakerQuery) or not speaker.own_statements or not isinstance(ids, list):
+            return self.retriever.retrieve(frame.search_text, k=k, filters=filters, query_vector=vector)
+        own = [i for i in ids if i in speaker.own_statements]
+        others = [i for i in ids if i not in speaker.own_statements]
+        found: dict[int, Passage] = {}
+        for part in (own, others):
+            if part:
+                for p in self.retriever.retrieve(frame.search_text, k=k, filters={**filters, "statement_ids": part},
+                                                 query_vector=vector):
+                    found.setdefault(p.chunk_id, p)
+        return sorted(found.values(), key=lambda p: -p.score)
+
+    def _grouped(self, frame: QuestionFrame, sentences: Sequence[ScoredSentence], speaker: Speaker) -> Answer | None:
+        """"Who spoke about X?": one quote per speaker. A timeline: one per dated statement, in date order."""
+        if frame.kind == "who":
+            quotes, more = self.builder.one_per(sentences, _speaker_key, WHO_SPOKE_SHOWN, speaker)
+            if not quotes:
+                return None
+            return Answer(frame.text, quotes, False, _who_message(frame, quotes, more), frame)
+        quotes, more = self.builder.one_per(sentences, lambda q: q.statement_id, TIMELINE_SHOWN, speaker)
+        dated = sorted((q for q in quotes if q.date), key=lambda q: q.date)
+        if not dated:
+            return None
+        return Answer(frame.text, tuple(dated), False, _timeline_message(frame, dated), frame)
 
     def _filters(
         self, frame: QuestionFrame, filters: Mapping[str, object] | None
@@ -86,6 +216,12 @@ class AnswerPipeline:
         "Lavrov argued that…") is looked for near a speech verb instead.
         """
         out = dict(filters or {})
+        if frame.within:
+            current = out.get("statement_ids")
+            allowed = set(frame.within)
+            if isinstance(current, (list, tuple, set)):
+                allowed &= set(current)
+            out["statement_ids"] = sorted(allowed)
         if frame.year and self.has_dates:
             out.setdefault("date_from", frame.year)
             out.setdefault("date_to", frame.year)
@@ -122,7 +258,8 @@ class AnswerPipeline:
         if asked:
             match = self.speakers.match(asked)
             if match is not None:
-                out["statement_ids"] = sorted(match.all_ids)
+                ids = match.all_ids & set(frame.within) if frame.within else match.all_ids
+                out["statement_ids"] = sorted(ids)
                 speaker = SpeakerQuery(asked, match.metadata_ids, frozenset(match.names))
             elif chosen:
                 out["speaker"] = chosen  # a filter naming no one known finds nothing, as a filter should
@@ -154,6 +291,35 @@ def _found_message(frame: QuestionFrame, quotes: Sequence[Quote]) -> str:
     if frame.speaker:
         return f"What {frame.speaker} said{when} ({where}):"
     return f"From {where}:"
+
+
+def _speaker_key(quote: Quote) -> str:
+    """Who a quote is by, for "who spoke about…": the statement's own speaker when it reports words in its text
+    (a speech's "San Marino believes…" is the speech's), else the speaker, the source or the statement."""
+    return (quote.reported_by or quote.speaker or quote.source or quote.statement_id).lower()
+
+
+def _who_message(frame: QuestionFrame, quotes: Sequence[Quote], more: int) -> str:
+    n = len(quotes)
+    rest = f"; {more} more also did" if more else ""
+    when = f" in {frame.year}" if frame.year else ""
+    return f"{n} speaker{'s' if n != 1 else ''} on {frame.topic}{when}, most relevant first{rest}:"
+
+
+def _timeline_message(frame: QuestionFrame, quotes: Sequence[Quote]) -> str:
+    who = frame.speaker or "The statements"
+    first = quotes[0].date[:4]
+    span = f"{first}–{quotes[-1].date[:4]}" if quotes[-1].date[:4] != first else first
+    if frame.first:
+        return f"{who} first spoke about {frame.topic} in {first}; every statement on it, in date order ({span}):"
+    return f"{who} on {frame.topic} over time, one quote per statement in date order ({span}):"
+
+
+def _phrase_message(frame: QuestionFrame, quotes: Sequence[Quote]) -> str:
+    n = len({q.statement_id for q in quotes})
+    who = sorted({q.speaker for q in quotes if q.speaker})
+    by = f", said by {', '.join(who)}" if who and len(who) <= 3 else ""
+    return f"The words “{frame.phrase}” occur in {n} statement{'s' if n != 1 else ''}{by}:"
 
 
 def _abstain_message(frame: QuestionFrame) -> str:

@@ -5,13 +5,24 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from assistant.cue_words import is_cue_word
+from assistant.phrase_lookup import quoted_phrase
+
 PRONOUNS = {"he", "she", "they", "him", "her", "them", "it", "his", "hers", "their"}
 _SAY = (
     r"(?:say|said|says|saying|think|thinks|thought|state|stated|claim|claimed|argue|argued|tell|told|mention|"
     r"mentioned|write|wrote|note|noted|declare|declared)"
 )
 _ABOUT = r"(?:about|on|regarding|concerning|of|in relation to|with regard to|in regard to|re)"
-_YEAR = re.compile(r"\s*,?\s*\b(?:in|during|from|of)?\s*(?:the\s+year\s+)?((?:1[89]|20)\d{2})\b", re.IGNORECASE)
+# A year is a time expression ("in 2019", "during 2018", "the 2019 speech"), not any four digits ("the 2030 Agenda",
+# "Resolution 2254"): those stay in the topic.
+_YEAR = re.compile(
+    r"\s*,?\s*\b(?:(?:in|during|since|from|for)\s+(?:the\s+year\s+)?(?P<a>(?:1[89]|20)\d{2})\b"
+    r"(?!\s*(?:agenda|goals?|targets?|vision|plan|summit|conference|framework)\b)"
+    r"|(?:in\s+)?(?:(?:the|its|his|her|their)\s+)?(?P<b>(?:1[89]|20)\d{2})(?:['’]s)?\s+"
+    r"(?:speech|statement|session|address|general\s+debate|debate|remarks)\b)",
+    re.IGNORECASE,
+)
 _AND = r"^(?:and\s+)?"
 _ANYONE = r"(?:anyone|anybody|someone|somebody|any\s+one|others?|other\s+\w+)"
 _POSITION = r"(?:position|view|views|stance|opinion|statement|statements|remarks|comments|line|take)"
@@ -23,6 +34,30 @@ _OPTIONAL_TOPIC = rf"(?:\s+{_ABOUT}\s+(?P<topic>.+))?$"
 
 # (pattern, kind): kind is "ask" (speaker and/or topic), "topic" (a follow-up on a new topic),
 # "more" (what else did the same speaker say) or "others" (who else said the same).
+# "Who spoke about X?", "Which countries mentioned X?", "Who has warned of X?": one quote per speaker. The verb
+# is checked against the cue lexicon (``cue_words``), not listed here.
+_WHO = re.compile(
+    r"^(?:and\s+)?(?:who|which\s+(?:\w+\s+){0,2}?(?:countries|country|speakers?|leaders?|states?|delegations?|"
+    r"governments?|officials?|people|nations?|ministers?|presidents?|organi[sz]ations?|groups?|parties))\s+"
+    r"(?:(?:has|have|had|did|does|do|ever|also|else|actually|already)\s+)*(?P<verb>[a-z]+)"
+    r"(?P<rest>(?:\s+(?:up|to|for|on|about|of|over|regarding|against|that))*\s+.+)$",
+    re.IGNORECASE,
+)
+# Markers of a timeline question: "…changed over the years", "when did X first mention…", "timeline of…".
+_TIMELINE = re.compile(
+    r"\b(?:over\s+(?:the\s+)?(?:years|time|decades?|sessions)|through\s+the\s+years|across\s+(?:the\s+)?years|"
+    r"year\s+(?:by|after)\s+year|timeline|(?:has|have)\b[^?]{1,80}?\b(?:changed|evolved|shifted|developed)|"
+    r"did\b[^?]{1,80}?\b(?:position|view|views|stance|line|policy|approach|tone|rhetoric)\b[^?]{0,60}?"
+    r"\b(?:change|evolve|shift)\b|(?P<first>first)(?=\s+\w+))",
+    re.IGNORECASE,
+)
+_TIMELINE_WORDS = re.compile(
+    r"\b(?:over\s+(?:the\s+)?(?:years|time|decades?|sessions)|through\s+the\s+years|across\s+(?:the\s+)?years|"
+    r"year\s+(?:by|after)\s+year|timeline(?:\s+of)?|changed|evolved|shifted|developed|change|evolve|shift|first)\b",
+    re.IGNORECASE,
+)
+_FIRST_VERB = re.compile(r"\bfirst\s+(\w+)", re.IGNORECASE)
+
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:and\s+|so\s+|ok\s+|okay\s+)?(?:what|how)\s+about\s+(?P<topic>.+)$", re.I), "topic"),
     (re.compile(rf"^(?:and|also|then)\s+(?:{_ABOUT}|what\s+of)\s+(?P<topic>.+)$", re.I), "topic"),
@@ -57,9 +92,12 @@ class QuestionFrame:
     topic: str
     speaker: str = ""
     year: str = ""
-    kind: str = "ask"  # ask | topic | more | others
+    kind: str = "ask"  # ask | topic | more | others | quote (who said these exact words?)
     exclude_speaker: str = ""  # for "did anyone else say that?"
     follow_up: bool = False
+    phrase: str = ""  # words the question quotes, looked up word for word
+    first: bool = False  # a timeline that asks when something was first said
+    within: tuple[str, ...] = ()  # statements a follow-up is restricted to ("in that speech")
 
     @property
     def search_text(self) -> str:
@@ -70,21 +108,66 @@ class QuestionFrame:
 def parse_question(text: str) -> QuestionFrame:
     """Split a question into speaker, topic and year, without looking at any history."""
     raw = " ".join(text.split())
+    if not quoted_phrase(raw):
+        timeline = _timeline(raw)
+        if timeline is not None:
+            return timeline
+        who = _WHO.match(raw.rstrip(" ?!."))
+        if who and is_cue_word(who.group("verb")):
+            inner = _parse(raw)
+            topic = _clean(re.sub(r"^(?:(?:up|to|for|on|about|of|over|regarding|against|that|so|the\s+same)\s+)+", "",
+                                  without_year(who.group("rest")).strip(" ?!.") + " ", flags=re.I))
+            if re.search(r"\belse\b", raw, re.I):  # "who else spoke about it?": the previous topic, others
+                topic = "" if topic.lower() in ("it", "that", "this", "so", "the same", "the same thing") else topic
+                return QuestionFrame(raw, topic, "", inner.year, "others")
+            return QuestionFrame(raw, topic or inner.topic, "", inner.year, "who")
+    return _parse(raw)
+
+
+def _timeline(raw: str) -> QuestionFrame | None:
+    """A timeline question read as the plain question without its timeline words, or None if it is not one."""
+    m = _TIMELINE.search(raw)
+    if m is None:
+        return None
+    first = bool(m.group("first")) and bool(_FIRST_VERB.search(raw)) and raw.lower().startswith(("when", "in which"))
+    if m.group("first") and not first:
+        return None  # "first" outside "when did X first …" is a word of the topic
+    plain = " ".join(_TIMELINE_WORDS.sub(" ", raw).split())
+    plain = re.sub(r"^\s*(?:when|in\s+which\s+year)\s+(did|has|have)\b", r"what \1", plain, flags=re.I)
+    plain = re.sub(r"['’]s\s+(?:position|view|views|stance|line|policy|approach)\s+(?:on|of|about|towards?)\s+",
+                   " say about ", plain, flags=re.I)
+    plain = re.sub(r"^\s*how\s+(?:has|have|did)\s+", "what did ", plain, flags=re.I)
+    inner = _parse(plain)
+    return replace(inner, text=raw, kind="timeline", first=first, year="")
+
+
+def _parse(raw: str) -> QuestionFrame:
     body = raw.rstrip(" ?!.")
     year = ""
     full = body
     m = _YEAR.search(body)
     if m:
-        year = m.group(1)
+        year = m.group("a") or m.group("b")
         body = (body[: m.start()] + body[m.end():]).strip(" ,")
+    phrase = quoted_phrase(raw)
     for pattern, kind in _PATTERNS:
         m = pattern.match(body)
         if m:
             groups = m.groupdict()
             speaker = _clean(groups.get("speaker") or "")
             topic = _clean(groups.get("topic") or "")
-            return QuestionFrame(raw, topic, speaker, year, kind)
+            if phrase and not speaker:
+                break
+            return QuestionFrame(raw, topic, speaker, year, kind, phrase=phrase)
+    if phrase:  # "who said '…'?": the words themselves, whatever year they contain
+        return QuestionFrame(raw, phrase, "", "", "quote", phrase=phrase)
     return QuestionFrame(raw, _clean(full), "", year, "ask")  # a plain question keeps its year as words
+
+
+def without_year(text: str) -> str:
+    """The question without its year expression ("in 2019", "the 2018 speech")."""
+    m = _YEAR.search(text)
+    return (text[: m.start()] + " " + text[m.end():]).strip() if m else text
 
 
 def resolve_follow_up(question: QuestionFrame, history: Sequence[QuestionFrame]) -> QuestionFrame:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer import Quote
+from assistant.phrase_lookup import find_phrase
 from assistant.sentence_scoring import ScoredSentence
 from assistant.sentence_speakers import Speaker, SpeakerQuery, is_own_speaker, main_attribution, phrase_of
 from assistant.settings import ExtractionSettings
@@ -14,6 +15,7 @@ from corpus.statement import Statement
 
 CLOSEST_SHOWN = 2  # passages shown, when nothing answers, as the closest (not an answer)
 NEAR_DUPLICATE = 0.8  # word-set overlap above which a quote repeats one already chosen
+MORE_GROUPS_COUNTED = 20  # "N more speakers": groups counted beyond those shown
 _CONTINUATION = re.compile(
     r"^\W*(?:he|she|they|it|this|these|those|such|that|the\s+(?:minister|president|official|ambassador|"
     r"spokesperson|spokesman|spokeswoman|secretary|statement|remarks?)|instead|moreover|furthermore|however|"
@@ -69,6 +71,43 @@ class QuoteBuilder:
         quotes = tuple(q for q in answer.quotes if _is_verbatim(q, by_key))
         return QuoteSelection(quotes, () if quotes else tuple(closest.quotes))
 
+    def one_per(
+        self,
+        sentences: Sequence[ScoredSentence],
+        group: Callable[[Quote], str],
+        limit: int,
+        speaker: Speaker = "",
+    ) -> tuple[tuple[Quote, ...], int]:
+        """The best quote of each group (``group``: a quote's speaker, statement or year), most relevant first,
+        up to ``limit``; and how many further groups also have one. Quotes must match the topic as answers do."""
+        by_key = {c.key: c for c in sentences}
+        picker = _Picker(self, by_key, set(), limit + MORE_GROUPS_COUNTED, speaker, True, group=group)
+        for c in sentences:
+            if picker.done:
+                break
+            picker.offer(c)
+        quotes = [q for q in picker.quotes if _is_verbatim(q, by_key)]
+        return tuple(quotes[:limit]), max(0, len(quotes) - limit)
+
+    def containing(self, phrase: str, sentences: Sequence[ScoredSentence], speaker: Speaker = "") -> tuple[Quote, ...]:
+        """Quotes of the sentences that hold ``phrase`` word for word (``phrase_lookup``), in ranking order:
+        one per occurrence, the sentences it runs over, up to ``max_quotes``."""
+        quotes: list[Quote] = []
+        seen: set[tuple[str, int]] = set()
+        for c in sentences:
+            if len(quotes) >= self.settings.max_quotes:
+                break
+            if c.statement.id in {sid for sid, _ in seen} or (speaker and c.speaker_score <= 0):
+                continue
+            for start, end in find_phrase(c.statement.text, phrase):
+                if (c.statement.id, start) in seen:
+                    continue
+                seen.add((c.statement.id, start))
+                lo = next(i for i, (a, b) in enumerate(c.spans) if b > start)
+                hi = next((i for i, (a, b) in enumerate(c.spans) if b >= end), len(c.spans) - 1)
+                quotes.append(self.quote(c, lo, hi, speaker, (start, end)))
+        return tuple(quotes)
+
     def topic_match(self, c: ScoredSentence, by_key: dict[Key, ScoredSentence], same_speaker: bool = False) -> float:
         """How well the sentence or its neighbours match the topic, by words or meaning.
 
@@ -112,11 +151,14 @@ class QuoteBuilder:
         _, lo, hi = max(options)
         return lo, hi
 
-    def quote(self, c: ScoredSentence, lo: int, hi: int, speaker: Speaker) -> Quote:
-        """Sentences ``lo``..``hi`` of ``c``'s statement as a Quote, with context and who said it."""
+    def quote(
+        self, c: ScoredSentence, lo: int, hi: int, speaker: Speaker, words: tuple[int, int] | None = None
+    ) -> Quote:
+        """Sentences ``lo``..``hi`` of ``c``'s statement as a Quote, with context and who said it
+        (``words``: the span whose speaker counts, when it is narrower than the sentences)."""
         st = c.statement
         start, end = c.spans[lo][0], c.spans[hi][1]
-        said_by = _said_by(c, (start, end), speaker)
+        said_by = _said_by(c, words or (start, end), speaker, innermost=words is not None)
         return Quote(
             text=st.text[start:end], statement_id=st.id, start=start, end=end,
             context_before=c.sentence(lo - 1) if lo > 0 else "",
@@ -144,6 +186,8 @@ class _Picker:
     words: list[set[str]] = field(default_factory=list)
     first_score: float | None = None
     done: bool = False
+    group: Callable[[Quote], str] | None = None  # one quote per group (speaker, statement, year) when given
+    groups: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # who said each sentence is known: a neighbour by someone else says nothing about the speaker's topic
@@ -159,7 +203,7 @@ class _Picker:
             return
         if c.key in self.used or (self.speaker and c.speaker_score <= 0):
             return
-        if self.first_score is not None and c.score < s.keep_ratio * self.first_score:
+        if self.first_score is not None and c.score < s.keep_ratio * self.first_score and self.group is None:
             self.done = True
             return
         if self.require_topic and self.builder.topic_match(c, self.by_key, self.attributed) < s.abstain_below:
@@ -169,6 +213,11 @@ class _Picker:
         words = set(quote.text.lower().split())
         if any(len(words & seen) / max(1, len(words | seen)) > NEAR_DUPLICATE for seen in self.words):
             return
+        if self.group is not None:
+            key = self.group(quote)
+            if key in self.groups:
+                return
+            self.groups.add(key)
         self.used.update((c.statement.id, p) for p in range(lo, hi + 1))
         self.words.append(words)
         self.quotes.append(quote)
@@ -186,10 +235,15 @@ class _SaidBy:
     confidence: float = 0.0
 
 
-def _said_by(c: ScoredSentence, span: tuple[int, int], speaker: Speaker) -> _SaidBy:
-    """The asked-about speaker's attribution in the quote, else the one covering most of it, else the metadata."""
+def _said_by(c: ScoredSentence, span: tuple[int, int], speaker: Speaker, innermost: bool = False) -> _SaidBy:
+    """The asked-about speaker's attribution in the quote, else the one covering most of it (``innermost``:
+    the narrowest one holding all of ``span``, so that words nested in a report are their speaker's), else
+    the metadata."""
     st = c.statement
     found = speaker.attribution(span, c.attributions) if isinstance(speaker, SpeakerQuery) else None
+    if found is None and innermost:
+        holding = [a for a in c.attributions if a.content_start <= span[0] and span[1] <= a.content_end]
+        found = min(holding, key=lambda a: a.content_end - a.content_start, default=None)
     found = found or main_attribution(span, c.attributions)
     if found is None:
         return _SaidBy(st.speaker)

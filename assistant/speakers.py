@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
+from rapidfuzz import fuzz, process
+
+from assistant.aliases import COUNTRY_ALIASES, DEMONYM_SUFFIXES, DEMONYMS, ROLE_ALIASES
+from assistant.aliases import ROLE_WORDS as ROLE_PHRASES
 from corpus.statement import Statement
 
 # Metadata keys whose values name who is speaking (besides the speaker and source columns).
@@ -18,6 +23,8 @@ ROLE_WORDS = {
     "officials", "office", "chancellor", "leader", "sir", "madam", "republic", "kingdom",
 }
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+FUZZY_MIN_LENGTH = 5  # shorter words are matched exactly only
+FUZZY_SCORE = 85  # rapidfuzz ratio (0-100) at which a misspelt word is read as a known name word
 
 
 def name_tokens(text: str) -> list[str]:
@@ -42,21 +49,43 @@ class SpeakerDirectory:
     """Who speaks in which statement: from the statements' metadata, and from the speakers found in their text.
 
     ``attributed``: (speaker, statement id, count) rows, as ``StatementStore.attributed_speakers`` gives them.
+    ``aliases``: other name (lower case) → names as in the statements (``aliases.load_alias_file``), on top of
+    the built-in country aliases and demonyms.
     """
 
-    def __init__(self, statements: Iterable[Statement], attributed: Iterable[tuple[str, str, int]] = ()) -> None:
+    def __init__(
+        self,
+        statements: Iterable[Statement],
+        attributed: Iterable[tuple[str, str, int]] = (),
+        aliases: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self._names: dict[str, set[str]] = {}  # a name → statement ids
         self._codes: dict[str, set[str]] = {}  # country codes (upper case) → statement ids
         self._attributed: dict[str, set[str]] = {}  # a speaker found in the text → statement ids
+        self._posts: dict[str, str] = {}  # statement id → its speaker's post (lower case), when the metadata has one
+        self._country_codes: dict[str, str] = {}  # a country's name as metadata gives it → its code
+        self._aliases = {**COUNTRY_ALIASES, **(aliases or {})}
         for name, statement_id, _ in attributed:
             self._attributed.setdefault(name, set()).add(statement_id)
+        countries: set[str] = set()
         for st in statements:
             for name in self._statement_names(st):
                 self._names.setdefault(name, set()).add(st.id)
             code = st.metadata.get("country")
             if isinstance(code, str) and 2 <= len(code) <= 3 and code.isupper():
                 self._codes.setdefault(code, set()).add(st.id)
+            post = st.metadata.get("post")
+            if isinstance(post, str) and post.strip():
+                self._posts[st.id] = post.lower()
+            country = st.metadata.get("country_name") or (st.source if code else "")  # a country's own statement
+            if isinstance(country, str) and country:
+                countries.add(country.lower())
+                if isinstance(code, str) and code in self._codes:
+                    self._country_codes[country] = code
         self._tokens = {name: frozenset(name_tokens(name)) for name in (*self._names, *self._attributed)}
+        self._vocabulary = sorted({t for toks in self._tokens.values() for t in toks if len(t) >= FUZZY_MIN_LENGTH})
+        known = {*countries, *(c for forms in COUNTRY_ALIASES.values() for c in forms), *COUNTRY_ALIASES}
+        self._countries = sorted(known, key=len, reverse=True)  # longest first: "indonesian" is not India's
 
     @staticmethod
     def _statement_names(st: Statement) -> set[str]:
@@ -67,14 +96,90 @@ class SpeakerDirectory:
                 names.add(value)
         return names
 
-    def match(self, phrase: str) -> SpeakerMatch | None:
+    def aliased(self, phrase: str) -> tuple[str, ...]:
+        """The names an alias stands for ("north korea" → the official name), read as written or without "the"."""
+        written = " ".join(name_tokens(phrase))
+        for key in (written, written.removeprefix("the ")):
+            if key in self._aliases:
+                return self._aliases[key]
+        return ()
+
+    def match(self, phrase: str, strict: bool = False) -> SpeakerMatch | None:
         """Statements by the speaker the phrase names, or None if neither metadata nor text names them.
 
         A name matches when every distinctive word of the phrase is in it ("Lavrov",
-        "Sergey Lavrov", "the foreign minister of Norway" → "Norway"); failing that, when the
-        phrase's last distinctive word (a surname) is.
+        "Sergey Lavrov", "the foreign minister of Norway" → "Norway"); failing that (unless ``strict``),
+        when the phrase's last distinctive word (a surname) is. The phrase is also read through aliases
+        ("North Korea", "DPRK"), demonyms ("the Peruvian PM" → Peru) and, for a word no name holds, the
+        closest spelling of one ("Lavrv" → Lavrov). A role ("prime minister", "PM", "the king") narrows a
+        country's statements to those whose ``post`` holds it, when any does.
         """
+        for name in self.aliased(phrase):  # a whole alias first: "the Coastal Kingdom" is not a king
+            found = self._match_words(name, [w for w in name_tokens(name) if w not in ROLE_WORDS], strict)
+            if found is not None:
+                return found
+        roles, rest = _role_of(phrase)
+        for words in self._readings(rest):
+            found = self._match_words(phrase, words, strict)
+            if found is not None:
+                return self._with_role(found, roles)
+        return None
+
+    def is_whole_name(self, phrase: str) -> bool:
+        """Whether the phrase, role words aside, is a whole known name, alias, country or demonym (not part of one)."""
+        _, rest = _role_of(phrase)
+        key = " ".join(w for w in name_tokens(rest) if w not in ("the", "of"))
+        if not key:
+            return False
+        return (bool(self.aliased(phrase)) or key in self._aliases or key in DEMONYMS or bool(self._demonym(key))
+                or key in self._countries or any(key == " ".join(toks) for toks in self._name_keys))
+
+    @cached_property
+    def _name_keys(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(w for w in name_tokens(name) if w not in ("the", "of")) for name in self._tokens)
+
+    def _readings(self, phrase: str) -> Iterator[list[str]]:
+        """The phrase's distinctive words as written, through an alias or demonym, then with spellings corrected."""
         words = [w for w in name_tokens(phrase) if w not in ROLE_WORDS]
+        if not words:
+            return
+        yield words
+        key = " ".join(words)
+        for name in self._aliases.get(key, ()):
+            yield [w for w in name_tokens(name) if w not in ROLE_WORDS]
+        country = self._demonym(key)
+        if country:
+            yield [w for w in name_tokens(country) if w not in ROLE_WORDS]
+            for name in self._aliases.get(country, ()):
+                yield [w for w in name_tokens(name) if w not in ROLE_WORDS]
+        corrected = [self._closest(w) for w in words]
+        if corrected != words:
+            yield corrected
+
+    def _demonym(self, word: str) -> str:
+        """The country a demonym names ("peruvian" → "peru"), or ""."""
+        if word in DEMONYMS:
+            return DEMONYMS[word]
+        if " " in word or len(word) < 5 or not word.endswith(DEMONYM_SUFFIXES):
+            return ""
+        for country in self._countries:
+            stem = country[: max(4, len(country) - 1)]
+            if " " not in country and word.startswith(stem) and word != country:
+                return country
+        return ""
+
+    def _closest(self, word: str) -> str:
+        """The known name word closest in spelling to ``word`` (a typo), or ``word`` itself."""
+        if len(word) < FUZZY_MIN_LENGTH or word in self._vocabulary_set:
+            return word
+        best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE)
+        return str(best[0]) if best else word
+
+    @cached_property
+    def _vocabulary_set(self) -> frozenset[str]:
+        return frozenset(self._vocabulary)
+
+    def _match_words(self, phrase: str, words: list[str], strict: bool) -> SpeakerMatch | None:
         if not words:
             return None
         ids: set[str] = set()
@@ -83,21 +188,45 @@ class SpeakerDirectory:
             if len(words) == 1 and phrase.strip().upper() == code:
                 ids |= sids
                 matched.append(code)
-        by_name, names = _matching(self._names, self._tokens, words)
+        by_name, names = _matching(self._names, self._tokens, words, strict)
         ids |= by_name
-        attributed, attributed_names = _matching(self._attributed, self._tokens, words)
+        for name in names:  # a country under any of its names: "France" also finds the "French Republic" years
+            if name in self._country_codes:
+                ids |= self._codes[self._country_codes[name]]
+        attributed, attributed_names = _matching(self._attributed, self._tokens, words, strict)
         if not ids and not attributed:
             return None
         return SpeakerMatch(frozenset(ids), tuple(sorted({*matched, *names, *attributed_names})), frozenset(attributed))
 
+    def _with_role(self, found: SpeakerMatch, roles: tuple[str, ...]) -> SpeakerMatch:
+        """A match narrowed to the statements whose post holds one of ``roles`` (when any does)."""
+        if not roles:
+            return found
+        narrowed = frozenset(i for i in found.metadata_ids if any(r in self._posts.get(i, "") for r in roles))
+        if not narrowed:
+            return found
+        return SpeakerMatch(narrowed, found.names)  # the post's holder, not whoever the text credits the country with
+
+
+def _role_of(phrase: str) -> tuple[tuple[str, ...], str]:
+    """The post words a phrase names ("Peru's PM" → prime minister) and the phrase without them."""
+    text = " " + " ".join(name_tokens(phrase)) + " "
+    forms: list[str] = []
+    for role in sorted(ROLE_PHRASES, key=len, reverse=True):
+        if f" {role} " in text:
+            forms += ROLE_ALIASES.get(role, (role,))
+            text = text.replace(f" {role} ", " ")
+    return tuple(forms), text.strip()
+
 
 def _matching(
-    names: dict[str, set[str]], tokens: dict[str, frozenset[str]], words: list[str]
+    names: dict[str, set[str]], tokens: dict[str, frozenset[str]], words: list[str], strict: bool = False
 ) -> tuple[set[str], list[str]]:
-    """Statement ids of the names that hold every word; failing that, of those holding the last word (a surname)."""
-    rules: tuple[Callable[[frozenset[str]], bool], ...] = (
-        lambda toks: all(w in toks for w in words), lambda toks: words[-1] in toks,
-    )
+    """Statement ids of the names that hold every word; failing that (unless ``strict``), of those holding the
+    last word (a surname)."""
+    rules: tuple[Callable[[frozenset[str]], bool], ...] = (lambda toks: all(w in toks for w in words),)
+    if not strict:
+        rules += (lambda toks: words[-1] in toks,)
     for rule in rules:
         ids: set[str] = set()
         matched: list[str] = []
