@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+ALIASES_ENV = "STATEMENTS_QA_ALIASES"  # the environment variable naming a user's alias file
 # Common name → the official names metadata tends to hold (UN, ISO). Lower case.
 COUNTRY_ALIASES: Mapping[str, tuple[str, ...]] = {
     "north korea": ("democratic people's republic of korea", "dprk"),
@@ -119,3 +120,14 @@ def load_alias_file(path: str | Path) -> dict[str, tuple[str, ...]]:
             key = str(other).strip().lower()
             out[key] = (*out.get(key, ()), str(name).strip().lower())
     return out
+
+
+def read_aliases(path: str | Path) -> dict[str, tuple[str, ...]]:
+    """``load_alias_file``, with any problem reported as one ``ValueError`` line naming the file."""
+    try:
+        return load_alias_file(path)
+    except ValueError:
+        raise
+    except Exception as exc:  # unreadable, not YAML/JSON: one line for the user, not a traceback
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ValueError(f"{path}: cannot read the alias file ({reason})") from exc

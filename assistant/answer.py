@@ -64,10 +64,26 @@ class Answer:
     frame: QuestionFrame | None = None
     closest: tuple[Quote, ...] = ()
 
+    @property
+    def kind(self) -> str:
+        """What the question asked for: ask, who (one quote per speaker), timeline (in date order), quote, …"""
+        return self.frame.kind if self.frame is not None else "ask"
+
+    def heading(self, quote: Quote) -> str:
+        """The line above a quote: its date in a timeline, its speaker in a "who spoke about…" answer."""
+        if self.kind == "timeline":
+            return quote.date
+        if self.kind == "who":
+            return quote.speaker or quote.source
+        return ""
+
     def to_markdown(self) -> str:
         """The chat message: block quotes with an attribution line each."""
         lines = [escape_markdown(self.message)]
         for quote in self.quotes:
+            heading = self.heading(quote)
+            if heading:
+                lines += ["", f"**{escape_markdown(heading)}**"]
             lines += ["", *(f"> {escape_markdown(part)}" for part in quote.text.split("\n"))]
             lines += ["", f"— {escape_markdown(quote.attribution())}"]
         if self.closest:
@@ -80,7 +96,8 @@ class Answer:
         """Plain text for the terminal."""
         lines = [self.message]
         for i, quote in enumerate(self.quotes, 1):
-            lines += ["", f"{i}. “{quote.text}”", f"   — {quote.attribution()}"]
+            heading = self.heading(quote)
+            lines += ["", f"{i}. {heading + ': ' if heading else ''}“{quote.text}”", f"   — {quote.attribution()}"]
         if self.closest:
             lines += ["", "Closest passages (not an answer):"]
             for quote in self.closest:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from assistant.aliases import ALIASES_ENV, read_aliases
 from assistant.answer import Answer
 from assistant.pipeline import ANSWER_PASSAGES, AnswerPipeline, HistoryItem
 from assistant.retrieval import FusionSettings, HybridRetriever, Passage
@@ -63,8 +65,11 @@ class Assistant:
         fusion: FusionSettings = FusionSettings(),
         extraction: ExtractionSettings = ExtractionSettings(),
         passages: int = ANSWER_PASSAGES,
+        aliases: PathArg | None = None,
     ) -> None:
         self.index_dir = Path(index_dir)
+        alias_path = aliases or os.environ.get(ALIASES_ENV)
+        self.aliases = read_aliases(Path(alias_path)) if alias_path else None
         self.fusion = fusion
         self.extraction = extraction
         self.passages = passages
@@ -74,7 +79,7 @@ class Assistant:
 
     def _open_pipeline(self) -> AnswerPipeline:
         index = StatementIndex.open(self.index_dir, model=self._model)
-        return AnswerPipeline(HybridRetriever(index, self.fusion), self.extraction, self.passages)
+        return AnswerPipeline(HybridRetriever(index, self.fusion), self.extraction, self.passages, self.aliases)
 
     # -- building ------------------------------------------------------------------------
     @classmethod
@@ -89,10 +94,11 @@ class Assistant:
         fusion: FusionSettings = FusionSettings(),
         extraction: ExtractionSettings = ExtractionSettings(),
         passages: int = ANSWER_PASSAGES,
+        aliases: PathArg | None = None,
     ) -> Assistant:
         """Index the statements under ``paths`` into ``index_dir`` (incrementally) and open it."""
         index_statements(paths, index_dir, model=model, options=options, rebuild=rebuild, progress=progress)
-        return cls(index_dir, model=model, fusion=fusion, extraction=extraction, passages=passages)
+        return cls(index_dir, model=model, fusion=fusion, extraction=extraction, passages=passages, aliases=aliases)
 
     @classmethod
     def open(
@@ -102,9 +108,11 @@ class Assistant:
         fusion: FusionSettings = FusionSettings(),
         extraction: ExtractionSettings = ExtractionSettings(),
         passages: int = ANSWER_PASSAGES,
+        aliases: PathArg | None = None,
     ) -> Assistant:
-        """Open an existing index directory. ``passages``: retrieved passages whose sentences an answer weighs."""
-        return cls(index_dir, model=model, fusion=fusion, extraction=extraction, passages=passages)
+        """Open an existing index directory. ``passages``: retrieved passages whose sentences an answer weighs;
+        ``aliases``: a file of other names for speakers (``assistant.aliases``; default: ``$STATEMENTS_QA_ALIASES``)."""
+        return cls(index_dir, model=model, fusion=fusion, extraction=extraction, passages=passages, aliases=aliases)
 
     def add(
         self, paths: Iterable[PathArg], options: LoadOptions = LoadOptions(), progress: bool = False

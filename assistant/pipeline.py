@@ -48,6 +48,7 @@ class AnswerPipeline:
         retriever: HybridRetriever,
         settings: ExtractionSettings = ExtractionSettings(),
         passages: int = ANSWER_PASSAGES,
+        aliases: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.retriever = retriever
         self.settings = settings
@@ -57,7 +58,7 @@ class AnswerPipeline:
         self.builder = QuoteBuilder(settings)
         self.attributed = index.has_attributions  # who said each sentence is known (corpus.attribution)
         found = index.store.attributed_speakers() if self.attributed else []
-        self.speakers = SpeakerDirectory(index.store.headers(), found)
+        self.speakers = SpeakerDirectory(index.store.headers(), found, aliases)
         self.has_dates = index.store.has_dates()
         self.date_range = index.store.date_range()
 

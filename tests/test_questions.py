@@ -84,6 +84,20 @@ def test_user_alias_file(tmp_path: Path, debate: Assistant) -> None:
     match = directory.match("the Coastal Kingdom")
     assert match is not None and match.metadata_ids == {"EST_2021"}
     assert SpeakerDirectory(debate.statement_headers()).match("the Coastal Kingdom") is None
+    with Assistant.open(debate.index_dir, aliases=aliases) as qa:
+        answer = qa.ask("What did the Coastal Kingdom say about mangroves?")
+    assert _ids(answer) == {"EST_2021"}
+
+
+def test_a_bad_alias_file_is_one_line_naming_it(tmp_path: Path, debate: Assistant) -> None:
+    aliases = tmp_path / "aliases.yaml"
+    aliases.write_text("- just\n- a list\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"aliases\.yaml: an alias file maps a name"):
+        Assistant.open(debate.index_dir, aliases=aliases)
+    aliases.write_text("key: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"aliases\.yaml: cannot read the alias file") as info:
+        Assistant.open(debate.index_dir, aliases=aliases)
+    assert "\n" not in str(info.value)
 
 
 # -- exact quotes, and numbers that are not years -------------------------------------------------------------------

@@ -47,7 +47,7 @@ def quote_dict(quote: Quote) -> dict[str, Any]:
 def answer_dict(answer: Answer) -> dict[str, Any]:
     """An answer for the JSON API: message, Markdown, quotes (and closest passages when abstained)."""
     return {
-        "question": answer.question, "message": answer.message, "abstained": answer.abstained,
+        "question": answer.question, "kind": answer.kind, "message": answer.message, "abstained": answer.abstained,
         "markdown": answer.to_markdown(), "quotes": [quote_dict(q) for q in answer.quotes],
         "closest": [quote_dict(q) for q in answer.closest],
     }
