@@ -15,9 +15,18 @@ TOPIC_VERBS = frozenset({"speak", "raise", "address", "discuss", "bring", "refer
 _CUES = CUE_VERBS | NEWS_CLAUSE_CUES | NEWS_OBJECT_CUES | NEWS_PREPOSITION_CUES | TOPIC_VERBS
 
 
+# Forms that are mostly nouns in a question ("the Chinese name of…", "the United States"): not read as cues.
+NOUN_FORMS = frozenset("""
+name names state states list lists issue issues post posts order orders show shows find finds release releases
+read reads call calls table tables point points report reports
+""".split())
+
+
 def is_cue_word(word: str) -> bool:
     """Whether a word is a form of a verb of saying, asking or stating a position ("warned", "urges", "calling")."""
     w = word.lower().strip("'’")
+    if w in NOUN_FORMS:
+        return False
     if w in IRREGULAR_VERBS:
         return True
     stems = {w, w[:-1], w[:-2], w[:-3], w[:-3] + "e"}  # says, warned, urged, warning, urging

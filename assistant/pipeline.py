@@ -87,6 +87,8 @@ class AnswerPipeline:
         previous = next((f for f in reversed(frames) if f.speaker or f.topic), None)
         changed = self._changed_one_thing(frame, previous) if previous is not None else None
         frame = changed or self._linked(resolve_follow_up(frame, frames))
+        if frame.topic and not frame.phrase:  # a misspelt topic word ("climte change") read as the index spells it
+            frame = replace(frame, topic=self.retriever.index.lexical.corrected(frame.topic))
         return replace(frame, within=within) if within else frame
 
     def _changed_one_thing(self, frame: QuestionFrame, previous: QuestionFrame) -> QuestionFrame | None:

@@ -59,6 +59,12 @@ def find_mention(question: str, directory: SpeakerDirectory) -> Mention | None:
                 continue
             if not _speaks(question, run[0].start(), run[0].start() + len(text)):
                 continue
+            if _inside_longer_name(words, i, i + size):
+                continue  # "John" in "the John Jones Collection", "University" in "University of Chicago"
+            if size == 1 and i == 0 and not directory.is_whole_name(text):
+                continue  # a capital that only starts the sentence ("Generally speaking, …")
+            if directory.is_demonym(text) and not (i + size < len(words) and is_cue_word(words[i + size].group())):
+                continue  # "the Dutch warned" names a speaker; "the Dutch document" does not
             match = directory.match(text, strict=True)
             if match is None or (not capitalised and not directory.is_whole_name(text)):
                 continue
@@ -88,19 +94,37 @@ def topic_without(question: str, mention: Mention | None) -> str:
 
 _SUBJECT_BEFORE = re.compile(
     r"\b(?:did|does|do|has|have|had|was|were|is|are|will|would|by|from|according\s+to)\s+(?:the\s+)?$", re.I)
+_WORDS_BY = re.compile(r"\b(?:statements?|remarks|comments|quotes?|speech(?:es)?|words|views?|address)\s+"
+                       r"(?:by|from|of)\s+(?:the\s+)?$", re.I)
 _POSITION_AFTER = re.compile(r"^(?:['’]s?\s+)?(?:own\s+)?(?:position|view|stance|opinion|line|take|remarks|comments|"
                              r"statements?|speech|speeches|words|response|reaction|call|proposal|warning)s?\b", re.I)
 
 
 def _speaks(question: str, start: int, end: int) -> bool:
-    """Whether the words at ``start:end`` are who speaks, not what is spoken about: the subject of "did …",
-    the holder of "…'s position", or followed by a verb of saying ("Norvania warned…"); "climate change in
-    Peru" is about Peru."""
+    """Whether the words at ``start:end`` are who speaks, not what is spoken about: the holder of "…'s
+    position" or "statements by …", or the subject of a verb of saying or asking after it ("did Norvania
+    warn…", "Norvania warned…"); "climate change in Peru" is about Peru, "where does Hamas come from" asks
+    no one's words."""
     before, after = question[:start], question[end:]
-    if _SUBJECT_BEFORE.search(before) or _POSITION_AFTER.match(after.lstrip()):
+    if _POSITION_AFTER.match(after.lstrip()) or _WORDS_BY.search(before):
         return True
-    following = re.findall(r"[\w']+", after)[:3]
-    return any(is_cue_word(w) for w in following)
+    following = re.findall(r"[\w']+", after)
+    near = following[:3] if not _SUBJECT_BEFORE.search(before) else following  # "did X … warn": anywhere after
+    return any(is_cue_word(w) for w in near)
+
+
+def _inside_longer_name(words: list[re.Match[str]], first: int, end: int) -> bool:
+    """Whether the run ``words[first:end]`` is part of a longer capitalised name in the question (a capitalised
+    word, or "of"/"de" followed by one, right before or after it), which the index does not know as a whole."""
+    def capital(i: int) -> bool:
+        return 0 <= i < len(words) and words[i].group()[:1].isupper()
+
+    if first > 0 and capital(first - 1) and words[first - 1].end() + 1 >= words[first].start():
+        return True
+    if capital(end) and words[end].start() <= words[end - 1].end() + 1:
+        return True
+    return (end + 1 < len(words) and words[end].group().lower() in ("of", "de", "for") and capital(end + 1)
+            and not any(w.group()[:1].islower() for w in words[first:end] if w.group() not in ("of", "the")))
 
 
 def _framing(word: str) -> bool:

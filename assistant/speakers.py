@@ -23,8 +23,8 @@ ROLE_WORDS = {
     "officials", "office", "chancellor", "leader", "sir", "madam", "republic", "kingdom",
 }
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-FUZZY_MIN_LENGTH = 5  # shorter words are matched exactly only
-FUZZY_SCORE = 85  # rapidfuzz ratio (0-100) at which a misspelt word is read as a known name word
+FUZZY_MIN_LENGTH = 4  # shorter words are matched exactly only
+FUZZY_SCORE = 80  # rapidfuzz ratio (0-100) at which a misspelt word is read as a known name word
 
 
 def name_tokens(text: str) -> list[str]:
@@ -134,9 +134,16 @@ class SpeakerDirectory:
         return (bool(self.aliased(phrase)) or key in self._aliases or key in DEMONYMS or bool(self._demonym(key))
                 or key in self._countries or any(key == " ".join(toks) for toks in self._name_keys))
 
+    def is_demonym(self, phrase: str) -> bool:
+        """Whether the phrase is only a demonym ("the Dutch", "Peruvian"), with no role or name."""
+        words = [w for w in name_tokens(phrase) if w != "the"]
+        return len(words) == 1 and bool(self._demonym(words[0])) and words[0] not in self._countries
+
     @cached_property
     def _name_keys(self) -> tuple[tuple[str, ...], ...]:
-        return tuple(tuple(w for w in name_tokens(name) if w not in ("the", "of")) for name in self._tokens)
+        """The words of every known proper name (descriptions found in texts, such as "officials", left out)."""
+        return tuple(tuple(w for w in name_tokens(name) if w not in ("the", "of")) for name in self._tokens
+                     if name[:1].isupper())
 
     def _readings(self, phrase: str) -> Iterator[list[str]]:
         """The phrase's distinctive words as written, through an alias or demonym, then with spellings corrected."""

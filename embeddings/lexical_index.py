@@ -9,6 +9,7 @@ from typing import Any
 
 import bm25s
 import numpy as np
+from rapidfuzz import fuzz, process
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
@@ -83,6 +84,28 @@ class LexicalIndex:
                 df = int(indptr[tid + 1] - indptr[tid])
                 out[i] = np.log(1.0 + (self._size - df + 0.5) / (df + 0.5))
         return out
+
+    def corrected(self, text: str, min_length: int = 5, score_cutoff: float = 80.0) -> str:
+        """``text`` with each word the index has never seen (a misspelling: "climte") replaced by the indexed
+        term closest in spelling ("climat", a stem), when one scores at least ``score_cutoff`` (rapidfuzz ratio)."""
+        if not self._size:
+            return text
+        vocab = self._bm25.vocab_dict
+        words = text.split()
+        out = []
+        for word in words:
+            core = word.strip(".,;:!?\"'“”‘’()")
+            stems = tokenize([core])[0] if len(core) >= min_length and core.isalpha() else []
+            if len(stems) == 1 and stems[0] not in vocab:
+                best = process.extractOne(stems[0], self._terms, scorer=fuzz.ratio, score_cutoff=score_cutoff)
+                if best is not None:
+                    word = word.replace(core, str(best[0]))
+            out.append(word)
+        return " ".join(out)
+
+    @functools.cached_property
+    def _terms(self) -> list[str]:
+        return [t for t in self._bm25.vocab_dict if isinstance(t, str) and t.isalpha()]
 
     @property
     def max_idf(self) -> float:
