@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.answer import Answer, Quote
-from assistant.question_frame import QuestionFrame, parse_question, resolve_follow_up, without_year
+from assistant.question_frame import QuestionFrame, parse_question, resolve_follow_up, spoken_date, without_year
 from assistant.question_linking import find_mention, topic_without
 from assistant.quote_building import QuoteBuilder
 from assistant.retrieval import HybridRetriever, Passage
@@ -113,7 +113,7 @@ class AnswerPipeline:
     def _linked(self, frame: QuestionFrame) -> QuestionFrame:
         """The frame with its speaker found among the names the index knows (``question_linking``) when the
         question's grammar found none the index knows, and its year kept only when the index has that year."""
-        if frame.year and self.date_range[0] and not self.date_range[0][:4] <= frame.year <= self.date_range[1][:4]:
+        if frame.year and self.date_range[0] and not self.date_range[0][:4] <= frame.year[:4] <= self.date_range[1][:4]:
             frame = replace(frame, year="", topic=f"{frame.topic} {frame.year}".strip())  # "the 2030 goals"
         if frame.kind in ("quote", "who") or frame.follow_up and frame.speaker:
             return frame
@@ -158,7 +158,7 @@ class AnswerPipeline:
         if frame.speaker and frame.topic and not frame.exclude_speaker:
             others = self._others_on_topic(frame, filters, vectors)
             if others:
-                when = f" in {frame.year}" if frame.year else ""
+                when = f" in {spoken_date(frame.year)}" if frame.year else ""
                 message = (f"No statement by {frame.speaker} on {frame.topic}{when}; {others} statement"
                            f"{'s' if others != 1 else ''} by others do — ask “Who spoke about {frame.topic}?”")
         return Answer(question, (), True, message, frame, selection.closest)
@@ -286,7 +286,7 @@ def _quoted_ranges(history: Sequence[HistoryItem]) -> list[tuple[str, int, int]]
 def _found_message(frame: QuestionFrame, quotes: Sequence[Quote]) -> str:
     n = len({q.statement_id for q in quotes})
     where = f"{n} statement{'s' if n != 1 else ''}"
-    when = f" in {frame.year}" if frame.year else ""
+    when = f" in {spoken_date(frame.year)}" if frame.year else ""
     if frame.exclude_speaker:
         return f"Others than {frame.exclude_speaker} on {frame.topic}{when} ({where}):"
     if frame.speaker and frame.topic:
@@ -305,7 +305,7 @@ def _speaker_key(quote: Quote) -> str:
 def _who_message(frame: QuestionFrame, quotes: Sequence[Quote], more: int) -> str:
     n = len(quotes)
     rest = f"; {more} more also did" if more else ""
-    when = f" in {frame.year}" if frame.year else ""
+    when = f" in {spoken_date(frame.year)}" if frame.year else ""
     return f"{n} speaker{'s' if n != 1 else ''} on {frame.topic}{when}, most relevant first{rest}:"
 
 
@@ -326,7 +326,7 @@ def _phrase_message(frame: QuestionFrame, quotes: Sequence[Quote]) -> str:
 
 
 def _abstain_message(frame: QuestionFrame) -> str:
-    when = f" in {frame.year}" if frame.year else ""
+    when = f" in {spoken_date(frame.year)}" if frame.year else ""
     if frame.exclude_speaker:
         return f"No statement was found in which anyone other than {frame.exclude_speaker} says that{when}."
     if frame.speaker and frame.topic:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
 from assistant.cue_words import is_cue_word
 from assistant.phrase_lookup import quoted_phrase
@@ -44,6 +45,18 @@ _WHO = re.compile(
     re.IGNORECASE,
 )
 # Markers of a timeline question: "…changed over the years", "when did X first mention…", "timeline of…".
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = re.compile(
+    r"\s*,?\s*\b(?:(?:in|during|of|on)\s+(?=(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.?\s+\d)|"
+    r"(?P<rel>last|this)\s+|(?:on\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?)?"
+    r"(?P<month>january|february|march|april|may|june|july|august|september|october|"
+    r"november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(?:\s+(?P<day2>\d{1,2})(?:st|nd|rd|th)?,?)?"
+    r"(?:\s+(?P<year>(?:19|20)\d{2}))?\b",
+    re.IGNORECASE,
+)
+_RELATIVE_YEAR = re.compile(r"\s*,?\s*\b(?:in\s+)?(last|this)\s+year\b", re.IGNORECASE)
 _TIMELINE = re.compile(
     r"\b(?:over\s+(?:the\s+)?(?:years|time|decades?|sessions)|through\s+the\s+years|across\s+(?:the\s+)?years|"
     r"year\s+(?:by|after)\s+year|timeline|(?:has|have)\b[^?]{1,80}?\b(?:changed|evolved|shifted|developed)|"
@@ -145,10 +158,10 @@ def _parse(raw: str) -> QuestionFrame:
     body = raw.rstrip(" ?!.")
     year = ""
     full = body
-    m = _YEAR.search(body)
-    if m:
-        year = m.group("a") or m.group("b")
-        body = (body[: m.start()] + body[m.end():]).strip(" ,")
+    found = time_expression(body)
+    if found is not None:
+        year, (start, end) = found
+        body = (body[:start] + body[end:]).strip(" ,")
     phrase = quoted_phrase(raw)
     for pattern, kind in _PATTERNS:
         m = pattern.match(body)
@@ -165,9 +178,44 @@ def _parse(raw: str) -> QuestionFrame:
 
 
 def without_year(text: str) -> str:
-    """The question without its year expression ("in 2019", "the 2018 speech")."""
+    """The question without its time expression ("in 2019", "the 2018 speech", "last September")."""
+    found = time_expression(text)
+    return (text[: found[1][0]] + " " + text[found[1][1] :]).strip() if found else text
+
+
+def spoken_date(value: str) -> str:
+    """A frame's year or date as a person writes it: "2019", "September 2019", "12 September 2019"."""
+    parts = value.split("-")
+    if len(parts) == 1 or not all(x.isdigit() for x in parts):
+        return value
+    month = _MONTH_NAMES[int(parts[1]) - 1] if 1 <= int(parts[1]) <= 12 else parts[1]
+    return f"{int(parts[2])} {month} {parts[0]}" if len(parts) == 3 else f"{month} {parts[0]}"
+
+
+def time_expression(text: str, today: date | None = None) -> tuple[str, tuple[int, int]] | None:
+    """The year ("2019") or month ("2019-09") a question's time expression names, and where it is.
+
+    "in 2019", "during 2018", "the 2019 speech", "in September 2019", "last September" (the latest
+    September before ``today``), "last year", "this year". Other numbers ("the 2030 Agenda") are not dates.
+    """
+    today = today or date.today()
+    m = _MONTH.search(text)
+    if m:
+        month = _MONTHS.index(m.group("month").lower()[:3]) + 1
+        day = m.group("day") or m.group("day2")
+        if m.group("year"):
+            when = f"{m.group('year')}-{month:02d}" + (f"-{int(day):02d}" if day and 1 <= int(day) <= 31 else "")
+            return when, m.span()
+        if m.group("rel"):
+            year = today.year if (m.group("rel").lower() == "this" or month < today.month) else today.year - 1
+            return f"{year}-{month:02d}", m.span()
+    m = _RELATIVE_YEAR.search(text)
+    if m:
+        return str(today.year - (1 if m.group(1).lower() == "last" else 0)), m.span()
     m = _YEAR.search(text)
-    return (text[: m.start()] + " " + text[m.end():]).strip() if m else text
+    if m:
+        return m.group("a") or m.group("b"), m.span()
+    return None
 
 
 def resolve_follow_up(question: QuestionFrame, history: Sequence[QuestionFrame]) -> QuestionFrame:

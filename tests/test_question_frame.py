@@ -5,10 +5,11 @@ Every row is one question; speakers, countries and organisations are fictional.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import pytest
 
-from assistant.question_frame import QuestionFrame, parse_question, resolve_follow_up
+from assistant.question_frame import QuestionFrame, parse_question, resolve_follow_up, spoken_date, time_expression
 
 
 def _conversation(turns: Sequence[str]) -> list[QuestionFrame]:
@@ -168,3 +169,42 @@ def test_resolve_follow_up(
 def test_complete_question_is_returned_unchanged(question: str) -> None:
     parsed = parse_question(question)
     assert resolve_follow_up(parsed, _conversation([VOSS_2018])) == parsed
+
+
+# -- time expressions --------------------------------------------------------------------------------------------------
+TODAY = date(2026, 11, 29)
+TIME_CASES = [
+    # (question, value, words left)
+    ("What did Voss say in 2019?",                          "2019",       "What did Voss say?"),
+    ("What did Voss say during 2018 about quotas?",         "2018",       "What did Voss say about quotas?"),
+    ("Voss's 2017 speech on quotas",                        "2017",       "Voss's on quotas"),
+    ("What did Voss say in September 2019?",                "2019-09",    "What did Voss say?"),
+    ("What did Voss say on 12 March 2020?",                 "2020-03-12", "What did Voss say?"),
+    ("What did Voss say on March 12, 2020 about fish?",     "2020-03-12", "What did Voss say about fish?"),
+    ("What did Voss say last September?",                   "2026-09",    "What did Voss say?"),
+    ("What did Voss say last December?",                    "2025-12",    "What did Voss say?"),
+    ("What did Voss say last year?",                        "2025",       "What did Voss say?"),
+    # numbers and words that are not dates
+    ("What did Voss say about the 2030 Agenda?",            None,         ""),
+    ("What did Voss say about Resolution 2254?",            None,         ""),
+    ("What did Voss say about the G20?",                    None,         ""),
+    ("What did Voss say about May Day?",                    None,         ""),
+]
+
+
+@pytest.mark.parametrize(("question", "value", "rest"), TIME_CASES)
+def test_time_expression(question: str, value: str | None, rest: str) -> None:
+    found = time_expression(question, today=TODAY)
+    if value is None:
+        assert found is None
+        return
+    assert found is not None and found[0] == value
+    start, end = found[1]
+    assert " ".join((question[:start] + question[end:]).split()).replace(" ?", "?") == rest
+
+
+@pytest.mark.parametrize(("value", "spoken"), [
+    ("2019", "2019"), ("2019-09", "September 2019"), ("2020-03-12", "12 March 2020"), ("", ""),
+])
+def test_spoken_date(value: str, spoken: str) -> None:
+    assert spoken_date(value) == spoken
