@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from assistant.cue_words import is_cue_word
+from assistant.cue_words import is_speech_verb
 from assistant.phrase_lookup import quoted_phrase
 
 PRONOUNS = {"he", "she", "they", "him", "her", "them", "it", "his", "hers", "their"}
@@ -59,9 +59,10 @@ _MONTH = re.compile(
 _RELATIVE_YEAR = re.compile(r"\s*,?\s*\b(?:in\s+)?(last|this)\s+year\b", re.IGNORECASE)
 _TIMELINE = re.compile(
     r"\b(?:over\s+(?:the\s+)?(?:years|time|decades?|sessions)|through\s+the\s+years|across\s+(?:the\s+)?years|"
-    r"year\s+(?:by|after)\s+year|timeline|(?:has|have)\b[^?]{1,80}?\b(?:changed|evolved|shifted|developed)|"
-    r"did\b[^?]{1,80}?\b(?:position|view|views|stance|line|policy|approach|tone|rhetoric)\b[^?]{0,60}?"
-    r"\b(?:change|evolve|shift)\b|(?P<first>first)(?=\s+\w+))",
+    r"year\s+(?:by|after)\s+year|timeline\s+of|"
+    r"(?:has|have|did)\b[^?]{1,80}?\b(?:position|view|views|stance|line|policy|approach|tone|rhetoric|thinking|"
+    r"language|priorities)\b[^?]{0,60}?\b(?:change|evolve|shift|changed|evolved|shifted|developed)\b|"
+    r"(?<=\bwhen\s)\s*(?:did|has|have)\b[^?]{1,80}?\b(?P<first>first)(?=\s+\w+))",
     re.IGNORECASE,
 )
 _TIMELINE_WORDS = re.compile(
@@ -126,7 +127,7 @@ def parse_question(text: str) -> QuestionFrame:
         if timeline is not None:
             return timeline
         who = _WHO.match(raw.rstrip(" ?!."))
-        if who and is_cue_word(who.group("verb")):
+        if who and is_speech_verb(who.group("verb")):
             inner = _parse(raw)
             topic = _clean(re.sub(r"^(?:(?:up|to|for|on|about|of|over|regarding|against|that|so|the\s+same)\s+)+", "",
                                   without_year(who.group("rest")).strip(" ?!.") + " ", flags=re.I))
@@ -142,7 +143,8 @@ def _timeline(raw: str) -> QuestionFrame | None:
     m = _TIMELINE.search(raw)
     if m is None:
         return None
-    first = bool(m.group("first")) and bool(_FIRST_VERB.search(raw)) and raw.lower().startswith(("when", "in which"))
+    verb = _FIRST_VERB.search(raw)
+    first = bool(m.group("first")) and verb is not None and is_speech_verb(verb.group(1))
     if m.group("first") and not first:
         return None  # "first" outside "when did X first …" is a word of the topic
     plain = " ".join(_TIMELINE_WORDS.sub(" ", raw).split())
