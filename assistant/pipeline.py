@@ -20,6 +20,7 @@ from assistant.sentence_scoring import ScoredSentence, SentenceScorer, question_
 from assistant.sentence_speakers import Speaker, SpeakerQuery
 from assistant.settings import ExtractionSettings
 from assistant.speakers import SpeakerDirectory
+from assistant.spelling import is_english_word
 
 HistoryItem = Answer | QuestionFrame | str
 ANSWER_PASSAGES = 6  # retrieved passages whose sentences are scored for an answer
@@ -87,8 +88,9 @@ class AnswerPipeline:
         previous = next((f for f in reversed(frames) if f.speaker or f.topic), None)
         changed = self._changed_one_thing(frame, previous) if previous is not None else None
         frame = changed or self._linked(resolve_follow_up(frame, frames))
-        if frame.topic and not frame.phrase:  # a misspelt topic word ("climte change") read as the index spells it
-            frame = replace(frame, topic=self.retriever.index.lexical.corrected(frame.topic))
+        if frame.topic and not frame.phrase:  # a misspelt topic word ("climte") looked for as the index spells it
+            spelled = self.retriever.index.lexical.corrected(frame.topic, is_english_word)
+            frame = replace(frame, spelled=spelled if spelled != frame.topic else "")
         return replace(frame, within=within) if within else frame
 
     def _changed_one_thing(self, frame: QuestionFrame, previous: QuestionFrame) -> QuestionFrame | None:
@@ -184,13 +186,13 @@ class AnswerPipeline:
         gets ``k`` of each, so that reports never crowd out their own words (or the reverse)."""
         ids = filters.get("statement_ids")
         if not isinstance(speaker, SpeakerQuery) or not speaker.own_statements or not isinstance(ids, list):
-            return self.retriever.retrieve(frame.search_text, k=k, filters=filters, query_vector=vector)
+            return self.retriever.retrieve(frame.lexical_text, k=k, filters=filters, query_vector=vector)
         own = [i for i in ids if i in speaker.own_statements]
         others = [i for i in ids if i not in speaker.own_statements]
         found: dict[int, Passage] = {}
         for part in (own, others):
             if part:
-                for p in self.retriever.retrieve(frame.search_text, k=k, filters={**filters, "statement_ids": part},
+                for p in self.retriever.retrieve(frame.lexical_text, k=k, filters={**filters, "statement_ids": part},
                                                  query_vector=vector):
                     found.setdefault(p.chunk_id, p)
         return sorted(found.values(), key=lambda p: -p.score)

@@ -112,11 +112,22 @@ class QuestionFrame:
     phrase: str = ""  # words the question quotes, looked up word for word
     first: bool = False  # a timeline that asks when something was first said
     within: tuple[str, ...] = ()  # statements a follow-up is restricted to ("in that speech")
+    spelled: str = ""  # the topic as the index spells it, when a word of it was misspelt ("climte" → "climat")
 
     @property
     def search_text(self) -> str:
-        """The text retrieval searches with."""
+        """The text retrieval searches with (by meaning)."""
         return " ".join(x for x in (self.speaker, self.topic) if x) or self.text
+
+    @property
+    def lexical_topic(self) -> str:
+        """The topic whose words are looked for: spelt as the index spells them."""
+        return self.spelled or self.topic
+
+    @property
+    def lexical_text(self) -> str:
+        """The text retrieval searches with by words."""
+        return " ".join(x for x in (self.speaker, self.lexical_topic) if x) or self.text
 
 
 def parse_question(text: str) -> QuestionFrame:
@@ -152,6 +163,8 @@ def _timeline(raw: str) -> QuestionFrame | None:
     plain = re.sub(r"['’]s\s+(?:position|view|views|stance|line|policy|approach)\s+(?:on|of|about|towards?)\s+",
                    " say about ", plain, flags=re.I)
     plain = re.sub(r"^\s*how\s+(?:has|have|did)\s+", "what did ", plain, flags=re.I)
+    plain = re.sub(r"\b(?:mention(?:ed)?|raised?|(?:speak|spoke|spoken|talk(?:ed)?)\s+(?:about|of|on)|brought\s+up|"
+                   r"bring\s+up|refer(?:red)?\s+to|address(?:ed)?)\b", "say about", plain, count=1, flags=re.I)
     inner = _parse(plain)
     return replace(inner, text=raw, kind="timeline", first=first, year="")
 

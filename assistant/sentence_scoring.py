@@ -191,7 +191,7 @@ class SentenceScorer:
         """IDF-weighted share of the topic's words that each sentence contains."""
         lexical = self.index.lexical
         skip = QUESTION_WORDS | set(tokenize([speaker])[0] if speaker else [])
-        terms = [t for t in dict.fromkeys(tokenize([frame.topic or frame.text])[0]) if t not in skip]
+        terms = [t for t in dict.fromkeys(tokenize([frame.lexical_topic or frame.text])[0]) if t not in skip]
         if not terms:
             return [0.0] * len(slots)
         idf = lexical.idf(terms)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,9 +85,13 @@ class LexicalIndex:
                 out[i] = np.log(1.0 + (self._size - df + 0.5) / (df + 0.5))
         return out
 
-    def corrected(self, text: str, min_length: int = 5, score_cutoff: float = 80.0) -> str:
-        """``text`` with each word the index has never seen (a misspelling: "climte") replaced by the indexed
-        term closest in spelling ("climat", a stem), when one scores at least ``score_cutoff`` (rapidfuzz ratio)."""
+    def corrected(
+        self, text: str, is_word: Callable[[str], bool] = lambda w: False, min_length: int = 5,
+        score_cutoff: float = 80.0,
+    ) -> str:
+        """``text`` with each word the index has never seen and ``is_word`` does not know (a misspelling:
+        "climte") replaced by the indexed term closest in spelling ("climat", a stem), when one scores at
+        least ``score_cutoff`` (rapidfuzz ratio)."""
         if not self._size:
             return text
         vocab = self._bm25.vocab_dict
@@ -95,7 +99,7 @@ class LexicalIndex:
         out = []
         for word in words:
             core = word.strip(".,;:!?\"'“”‘’()")
-            stems = tokenize([core])[0] if len(core) >= min_length and core.isalpha() else []
+            stems = tokenize([core])[0] if len(core) >= min_length and core.isalpha() and not is_word(core) else []
             if len(stems) == 1 and stems[0] not in vocab:
                 best = process.extractOne(stems[0], self._terms, scorer=fuzz.ratio, score_cutoff=score_cutoff)
                 if best is not None:
