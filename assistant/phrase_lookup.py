@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from corpus.markdown import is_structure
+
 _QUOTED = re.compile(
     r"“(?P<a>[^“”]{8,}?)”|\"(?P<b>[^\"]{8,}?)\"|‘(?P<c>[^‘’]{8,}?)’(?!\w)|(?<!\w)'(?P<d>[^']{8,}?)'(?!\w)"
     r"|«(?P<e>[^«»]{8,}?)»"
@@ -56,7 +58,8 @@ def normalised(text: str) -> tuple[str, list[int]]:
 
 
 def find_phrase(text: str, phrase: str) -> list[tuple[int, int]]:
-    """Every occurrence of ``phrase`` in ``text`` as (start, end) offsets into ``text``."""
+    """Every occurrence of ``phrase`` in ``text`` as (start, end) offsets into ``text``, except those on a
+    Markdown heading or rule line (``corpus.markdown.is_structure``): a heading is nobody's words."""
     needle, _ = normalised(phrase.strip(_EDGE))
     needle = needle.strip()
     if not needle:
@@ -65,6 +68,7 @@ def find_phrase(text: str, phrase: str) -> list[tuple[int, int]]:
     spans = []
     at = hay.find(needle)
     while at >= 0:
-        spans.append((offsets[at], offsets[at + len(needle) - 1] + 1))
+        if not is_structure(text, offsets[at]):
+            spans.append((offsets[at], offsets[at + len(needle) - 1] + 1))
         at = hay.find(needle, at + len(needle))
     return spans

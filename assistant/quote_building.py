@@ -6,11 +6,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer import Quote
+from assistant.citation import document_title, speaker_role, statement_country
 from assistant.phrase_lookup import find_phrase
 from assistant.sentence_scoring import ScoredSentence
 from assistant.sentence_speakers import Speaker, SpeakerQuery, is_own_speaker, main_attribution, phrase_of
 from assistant.settings import ExtractionSettings
 from assistant.speakers import ROLE_WORDS, name_tokens
+from corpus.markdown import is_structure
 from corpus.statement import Statement
 
 CLOSEST_SHOWN = 2  # passages shown, when nothing answers, as the closest (not an answer)
@@ -155,19 +157,26 @@ class QuoteBuilder:
         self, c: ScoredSentence, lo: int, hi: int, speaker: Speaker, words: tuple[int, int] | None = None
     ) -> Quote:
         """Sentences ``lo``..``hi`` of ``c``'s statement as a Quote, with context and who said it
-        (``words``: the span whose speaker counts, when it is narrower than the sentences)."""
+        (``words``: the span whose speaker counts, when it is narrower than the sentences). A Markdown
+        heading at either end (joined as a neighbour) is left out: it is context, not anyone's words.
+        The speaker's post and country and a readable title come from the statement's metadata."""
         st = c.statement
+        while lo < hi and is_structure(st.text, c.spans[lo][0]):
+            lo += 1
+        while hi > lo and is_structure(st.text, c.spans[hi][0]):
+            hi -= 1
         start, end = c.spans[lo][0], c.spans[hi][1]
         said_by = _said_by(c, words or (start, end), speaker, innermost=words is not None)
         return Quote(
             text=st.text[start:end], statement_id=st.id, start=start, end=end,
             context_before=c.sentence(lo - 1) if lo > 0 else "",
             context_after=c.sentence(hi + 1) if hi + 1 < len(c.spans) else "",
-            speaker=said_by.speaker, source=st.source, date=st.date, title=st.title, url=st.url,
+            speaker=said_by.speaker, source=st.source, date=st.date, title=document_title(st), url=st.url,
             page=st.page_at(start), score=round(c.score, 4),
             reported_speaker=said_by.speaker if said_by.reported else _guessed_speaker(st, speaker),
             path=st.path, speaker_kind=said_by.kind, reported=said_by.reported, speaker_confidence=said_by.confidence,
             reported_by=st.speaker if said_by.reported else "",
+            role=speaker_role(st) if st.speaker else "", country=statement_country(st),
         )
 
 

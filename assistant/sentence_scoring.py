@@ -14,6 +14,7 @@ from assistant.retrieval import Passage
 from assistant.sentence_speakers import Speaker, SpeakerQuery, phrase_of
 from assistant.settings import ExtractionSettings
 from corpus.attribution import Attribution
+from corpus.markdown import is_structure
 from corpus.statement import Statement
 from embeddings.encoder import Encoder
 from embeddings.index import StatementIndex
@@ -132,7 +133,8 @@ class SentenceScorer:
         speaker: Speaker = "",
         exclude_speaker: Speaker = "",
     ) -> list[ScoredSentence]:
-        """Every sentence of ``passages``, scored against the question; best first.
+        """Every quotable sentence of ``passages``, scored against the question; best first (Markdown
+        headings and rules are left out: ``corpus.markdown.is_structure``).
 
         ``question_vectors``: embeddings of ``question_texts(frame)``. ``speaker``: the speaker a
         question asks about, as a ``SpeakerQuery`` (an index with attributions: sentences credited
@@ -180,7 +182,7 @@ class SentenceScorer:
             passage_score = max(p.score, 0.0) / top if top > 0 else 0.0
             for j, (a, _) in enumerate(p.sentences):
                 pos = starts.get(a)
-                if pos is None or (st.id, pos) in seen:
+                if pos is None or (st.id, pos) in seen or is_structure(st.text, a):  # headings are nobody's words
                     continue
                 seen.add((st.id, pos))
                 vector = None if stored is None else np.asarray(stored[j], dtype=np.float32)

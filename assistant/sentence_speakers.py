@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.citation import statement_country
 from assistant.speakers import ROLE_WORDS, name_tokens
 from corpus.attribution import SPEAKER_CONFIDENCE, Attribution
 from corpus.statement import Statement
@@ -20,9 +21,12 @@ def names_match(name: str, phrase: str) -> bool:
 
 
 def is_own_speaker(name: str, statement: Statement) -> bool:
-    """Whether a resolved name is the statement's own speaker ("Vantorp" in a statement by Ines Vantorp),
-    or unresolved ("she said", "officials said": no one else)."""
-    return name in ("", statement.speaker) or (bool(statement.speaker) and names_match(statement.speaker, name))
+    """Whether a resolved name is the statement's own speaker ("Vantorp" in a statement by Ines Vantorp), the
+    country they speak for ("Norvania asks…" in Norvania's speech), or unresolved ("she said": no one else)."""
+    if name in ("", statement.speaker) or (bool(statement.speaker) and names_match(statement.speaker, name)):
+        return True
+    country = statement_country(statement) if statement.speaker else ""
+    return bool(country) and names_match(country, name)
 
 
 def attributions_in(span: Span, attributions: Sequence[Attribution]) -> list[Attribution]:

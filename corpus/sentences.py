@@ -16,7 +16,9 @@ Rules on top of the library, each small and measured by that benchmark:
 * a piece ending with a title or ``v.`` (``Mr.``, ``Dr.``, ``No.``...) is joined to the next;
 * within a line, a piece starting with a lower-case letter (``"Why?" he asked.``), or a
   piece that is only a list number (``1.``, ``IV.``), is joined to its neighbour; closing
-  quotes, brackets or ``**`` cut off from their sentence are given back to it.
+  quotes, brackets or ``**`` cut off from their sentence are given back to it;
+* a Markdown heading line, a setext heading's text and a rule line (``corpus.markdown``) are
+  never joined to the lines around them, so that they can be left out of quotes whole.
 
 Known limit: a hard-wrapped line whose continuation starts with a capital letter
 (``the Republic of`` / ``Freedonia``) is split there.
@@ -29,6 +31,8 @@ from functools import cache
 from typing import Protocol
 
 import blingfire
+
+from corpus.markdown import is_structure
 
 Span = tuple[int, int]
 LineSegmenter = Callable[[str], list[Span]]
@@ -142,10 +146,15 @@ def _paragraph(text: str, start: int, end: int, segment: LineSegmenter) -> list[
     """Sentences of one paragraph: library pieces per line, then the joins described above."""
     merged: list[Span] = []
     line_start = start
+    after_structure = False
     while line_start < end:
         newline = text.find("\n", line_start, end)
         line_end = end if newline < 0 else newline
+        structure = is_structure(text, line_start)
         for i, (a, b) in enumerate(_pieces(text, line_start, line_end, segment)):
+            if i == 0 and (structure or after_structure):  # a heading line is a sentence of its own
+                merged.append((a, b))
+                continue
             if merged and i > 0 and text[a] in _CLOSERS:
                 k = a
                 while k < b and text[k] in _CLOSERS:
@@ -160,6 +169,7 @@ def _paragraph(text: str, start: int, end: int, segment: LineSegmenter) -> list[
                 merged[-1] = (merged[-1][0], b)
             else:
                 merged.append((a, b))
+        after_structure = structure
         line_start = line_end + 1
     return merged
 

@@ -18,6 +18,7 @@ from assistant.answer import Answer, escape_markdown
 from assistant.api import Assistant
 from ui import render
 from ui.examples import example_questions
+from ui.plain_copy import copy_plain_text
 from ui.upload import ACCEPTED_TYPES, MAX_FILE_MB, MAX_FILES, add_uploaded_files
 
 ASK_CONCURRENCY = 4  # questions answered at once; uploads run one at a time beside them
@@ -233,6 +234,7 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
             lambda: None, None, files, api_visibility="private", show_progress="hidden"
         )
         blocks.load(refresh, None, refresh_outputs, api_visibility="private", show_progress="hidden")
+        copy_plain_text(blocks, chatbot)  # the copy icon under a message gives plain text, not Markdown
     blocks.queue(default_concurrency_limit=ASK_CONCURRENCY)
     return blocks
 

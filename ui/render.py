@@ -41,6 +41,7 @@ def quote_dict(quote: Quote) -> dict[str, Any]:
         "statement_id": quote.statement_id, "start": quote.start, "end": quote.end,
         "speaker": quote.speaker or quote.reported_speaker, "source": quote.source, "date": quote.date,
         "title": quote.title, "url": quote.url, "page": quote.page, "score": quote.score,
+        "role": quote.role, "country": quote.country,
     }
 
 

@@ -7,6 +7,9 @@
 - A trailing ``(attribution: X)``, at the end of the last line or on a line of its own, sets
   ``source = X`` and is cut from the quotable text. Front matter wins if both name a source;
   the attribution is then kept as ``metadata["attribution"]``.
+- A text that opens with a Markdown heading (``# Title``) takes it as its title unless the front
+  matter names one; the heading stays in the text (offsets are exact) but is never quoted
+  (``corpus.markdown``).
 - The text is otherwise kept as in the file: only newlines are normalised (CRLF -> LF), leading
   blank lines and trailing whitespace are dropped.
 """
@@ -22,6 +25,7 @@ import yaml
 from corpus.loaders.base import FileSkipped, Item, check_file_size, title_from_name
 from corpus.loaders.decode import read_text
 from corpus.loaders.records import AttributionField, AttributionFields, as_field_text, json_safe, pick
+from corpus.markdown import leading_heading
 from corpus.options import LoadOptions
 from corpus.problems import one_line
 from corpus.statement import Statement
@@ -98,4 +102,5 @@ def load_text(path: Path, file_id: str, options: LoadOptions) -> Iterator[Item]:
     front, body = split_front_matter(read_text(path, options.encoding))
     if front is not None and not body.strip():
         raise FileSkipped("no text after the front matter")
-    yield build_statement(body, file_id, path, options, front)
+    heading = leading_heading(body)  # a title, when the front matter names none; it stays in the text, unquoted
+    yield build_statement(body, file_id, path, options, front, {"title": heading} if heading else None)
