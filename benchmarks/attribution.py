@@ -1,13 +1,16 @@
 """Attribution extraction on PolNeAR: who said what, through which cue, against human annotations.
 
     python benchmarks/attribution.py /work/shared/data/polnear [--split dev|train] [--limit N]
-        [--methods baseline,spacy] [--runs N] [--errors N]
+        [--methods baseline,rules,spacy] [--tagger-model PATH] [--runs N] [--errors N]
 
 Loads ``polnear_<split>.jsonl.gz`` from the folder (format: the folder's README.md; the data stay
 there, nothing of them is copied into the project) and runs every method on every article text
 with ``speaker=None`` (PolNeAR has no metadata speaker). Methods:
 
-- ``spacy``: the system under test, ``corpus.attribution.attribute(text)``;
+- ``spacy``: the system under test, ``corpus.attribution.attribute(text)``: spaCy rules and the content
+  tagger (a CRF trained on PolNeAR train by ``train_attribution_tagger.py``; ``--tagger-model PATH``
+  tries another model file);
+- ``rules``: the same without the content tagger (the spaCy rules alone);
 - ``baseline``: defined here, to show the gain. In each sentence (``corpus.sentences.split_sentences``)
   the first word of a speech-verb lexicon (``BASELINE_CUES``: said, says, told, according to,
   added, stated, argued, claimed, noted, reported, ...) is the cue. If the cue comes early (less
@@ -415,14 +418,24 @@ def baseline_attribute(text: str, speaker: str | None = None) -> list[Attributio
     return out
 
 
-def load_method(name: str) -> Callable[[str], Sequence[Any]]:
+def load_method(name: str, tagger_model: Path | None = None) -> Callable[[str], Sequence[Any]]:
     if name == "baseline":
         return baseline_attribute
-    if name == "spacy":
-        from corpus.attribution import attribute
+    if name in ("spacy", "rules"):
+        import corpus.attribution as attribution
+        from corpus.attribution_tagger import ContentTagger
 
-        return attribute
-    raise ValueError(f"unknown method {name!r} (known: baseline, spacy)")
+        tagger = None if name == "rules" else ContentTagger(tagger_model) if tagger_model else (
+            attribution.content_tagger())
+        if name == "spacy" and tagger is None:
+            raise ValueError("no tagger model: corpus/models/attribution_content.crfsuite is missing")
+
+        def run(text: str) -> Sequence[Any]:
+            attribution.content_tagger = lambda: tagger  # type: ignore[assignment]  # the method's tagger, or none
+            return attribution.attribute(text)
+
+        return run
+    raise ValueError(f"unknown method {name!r} (known: baseline, rules, spacy)")
 
 
 # -- scoring --------------------------------------------------------------------------------
@@ -656,14 +669,16 @@ def main() -> None:
     ap.add_argument("data", type=Path, help="the PolNeAR folder (polnear_{train,dev}.jsonl.gz)")
     ap.add_argument("--split", choices=("dev", "train"), default="dev")
     ap.add_argument("--limit", type=int, default=0, help="the first N articles only (0: all)")
-    ap.add_argument("--methods", default="baseline,spacy", help="comma-separated: baseline, spacy")
+    ap.add_argument("--methods", default="baseline,rules,spacy", help="comma-separated: baseline, rules, spacy")
+    ap.add_argument("--tagger-model", type=Path, default=None,
+                    help="the content tagger of the spacy method (default: the shipped one)")
     ap.add_argument("--runs", type=int, default=1, help="timed runs per method (scores come from the first)")
     ap.add_argument("--errors", type=int, default=0, metavar="N",
                     help="print N sampled misses of each kind per method to stderr (local use only)")
     args = ap.parse_args()
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     try:
-        fns = {m: load_method(m) for m in methods}
+        fns = {m: load_method(m, args.tagger_model) for m in methods}
     except (ValueError, ImportError) as exc:
         ap.error(str(exc))
 

@@ -22,6 +22,11 @@ and named entities, the basis of GenderGapTracker's and Citron's quote extractor
   with no cue of its own right after its cue's sentence is the second part of the quote before it
   (one attribution: "“A,” she said. “B.”"), else it continues the previous attribution's speaker.
 
+In news (no metadata speaker), a content tagger trained on PolNeAR train (``attribution_tagger``: a CRF
+over the parse, the entities and these rules' own spans) adds the reports the rules have no frame for
+("Palestinians want [East Jerusalem]"): each of its spans that no rule attribution overlaps, with the
+cue and source of the word it depends on. The rules keep their spans (nested speech, "according to").
+
 Sources are resolved to a speaker: a name is expanded to its fullest form in the text ("Lavrov" →
 "Sergei Lavrov"), the head's name first ("Acme spokesman John Doe" → John Doe, "Roe's aides" → Roe,
 a proper noun the NER missed too); "he"/"she" or a person's role ("the minister") go to the
@@ -41,6 +46,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from corpus.attribution_tagger import ContentTagger, content_tagger, spans_from, token_features
 from corpus.sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -223,6 +229,12 @@ def attribute_many(
     return results
 
 
+def tagger_features(doc: Doc) -> list[list[str]]:
+    """What the content tagger sees of each token of a parsed news text (for training it)."""
+    finder = _Finder(doc, "")
+    return finder.features(finder.find())
+
+
 def _shifted(a: Attribution, offset: int) -> Attribution:
     """An attribution found in a sentence, with offsets into the whole text."""
     return replace(
@@ -315,6 +327,18 @@ class _Finder:
         self.people = [e for e in doc.ents if e.label_ == "PERSON"]
 
     def run(self, first_person: bool = True) -> list[Attribution]:
+        found = self.find()
+        tagger = content_tagger() if not self.speaker else None
+        if tagger is not None:
+            found = self._tagged(found, tagger)
+        out = self._resolve(found)
+        if self.speaker and first_person:
+            spans = [(sent.start_char, sent.end_char) for sent in self.doc.sents]
+            out = _with_first_person(self.text, self.speaker, out, spans)
+        return sorted(out, key=lambda a: (a.content_start, a.cue_start))
+
+    def find(self) -> list[_Found]:
+        """The rules' attributions, sources not yet resolved, in text order."""
         found: list[_Found] = []
         used_cues: set[int] = set()
         for token in self.doc:
@@ -327,11 +351,51 @@ class _Finder:
                 used_cues.add(token.i)
         found = self._with_quotes(found)
         found.sort(key=lambda f: (f.content[0], f.cue[0]))
-        out = self._resolve(found)
-        if self.speaker and first_person:
-            spans = [(sent.start_char, sent.end_char) for sent in self.doc.sents]
-            out = _with_first_person(self.text, self.speaker, out, spans)
-        return sorted(out, key=lambda a: (a.content_start, a.cue_start))
+        return found
+
+    def features(self, found: Sequence[_Found]) -> list[list[str]]:
+        """The tagger's features of every token, given the rules' attributions."""
+        return token_features(
+            self.doc, [f.content for f in found], [f.cue for f in found if f.cue[1] > f.cue[0]],
+            [(f.source.start_char, f.source.end_char) for f in found if f.source is not None], self.quotes,
+            self.lexicon.knows,
+        )
+
+    # -- tagged content spans ------------------------------------------------------------------
+    def _tagged(self, found: list[_Found], tagger: ContentTagger) -> list[_Found]:
+        """The rules' attributions, plus the tagger's content spans that no rule attribution overlaps, each with
+        the cue and source of the word it depends on (``_found_for``): the rules keep their spans (nested
+        speech, "according to"), the tagger adds the reports they have no frame for."""
+        out = list(found)
+        for span in spans_from(self.doc, tagger.tag(self.features(found))):
+            if not any(f.content[0] < span[1] and span[0] < f.content[1] for f in found):
+                out.append(self._found_for(span))
+        return sorted(out, key=lambda f: (f.content[0], f.cue[0]))
+
+    def _found_for(self, span: tuple[int, int]) -> _Found:
+        """A tagged content span the rules missed: its cue is the word it depends on (a verb or noun above its
+        root, or a cue verb hanging on it: "[…], he said"), its source that word's subject or holder."""
+        tokens = self.doc.char_span(span[0], span[1], alignment_mode="expand")
+        inside = {t.i for t in tokens} if tokens is not None else set()
+        candidates: list[Token] = []
+        for t in tokens or ():
+            if t.head.i not in inside:
+                head = t.head
+                for _ in range(3):
+                    if head.pos_ in ("VERB", "AUX", "NOUN") or head.head.i == head.i:
+                        break
+                    head = head.head
+                candidates.append(head)
+            candidates += [c for c in t.children
+                           if c.i not in inside and c.pos_ == "VERB" and self.lexicon.knows(_lemma(c))]
+        cues = [c for c in candidates if c.i not in inside and self.lexicon.knows(_lemma(c))] or [
+            c for c in candidates if c.i not in inside]
+        kind = "direct" if self._quoted(span) else "indirect"
+        if not cues:
+            return _Found(span, (span[0], span[0]), None, kind)
+        cue = cues[0]
+        source = self._holder(cue) if cue.pos_ == "NOUN" else self._subject(cue)
+        return _Found(span, (cue.idx, cue.idx + len(cue.text)), source, kind)
 
     # -- finding -----------------------------------------------------------------------------
     def _verb_cue(self, verb: Token) -> _Found | None:
@@ -515,6 +579,9 @@ class _Finder:
                 fallback = fallback or source
             if current.dep_ == "acl" and current.head.pos_ in ("NOUN", "PROPN"):
                 return self._described(current.head)
+            if current.dep_ == "pcomp" and current.head.dep_ == "prep" and current.head.head.pos_ in ("VERB", "AUX"):
+                current = current.head.head  # "After savaging X, Trump is…", "…, before talking about Y"
+                continue
             if current.dep_ not in ("conj", "xcomp", "advcl", "ccomp") or current.head.i == current.i:
                 return fallback
             reported = reported or current.dep_ == "ccomp"
@@ -732,6 +799,19 @@ class _Finder:
             if parts and parts[-1] == words[-1].removesuffix("’s").removesuffix("'s") and len(candidate) > len(best):
                 best = candidate
         return best.removesuffix("’s").removesuffix("'s")
+
+
+def _agreeing(span: tuple[int, int], found: Sequence[_Found], taken: set[int]) -> int | None:
+    """The rule attribution whose content shares at least half of ``span`` and half of its own, most shared first."""
+    best, best_shared = None, 0
+    for i, f in enumerate(found):
+        shared = min(span[1], f.content[1]) - max(span[0], f.content[0])
+        if i in taken or shared <= 0:
+            continue
+        half_of_both = shared >= 0.5 * (span[1] - span[0]) and shared >= 0.5 * (f.content[1] - f.content[0])
+        if half_of_both and shared > best_shared:
+            best, best_shared = i, shared
+    return best
 
 
 def _lemma(token: Token) -> str:
