@@ -26,7 +26,7 @@ DEBATE = [
      "text": "The pandemic has closed our harbours for months.\nVaccines must reach the smallest island states at "
              "the same time as the largest economies, or none of us will be safe.\nThe sea walls of Kessmouth "
              "still need a regional fund."},
-    {"id": "NRV_2021", "country": "NRV", "country_name": "Republic of Norvania", "speaker": "Jonas Brevik",
+    {"id": "NRV_2021", "country": "NRV", "country_name": "Republic of Norvania", "speaker": "Jonas Brevick",
      "post": "Minister for Foreign Affairs", "date": "2021-09-25", "title": "Norvania at the 2021 general debate",
      "text": "Vaccine patents should be waived for as long as the pandemic lasts.\nDebt relief for island states "
              "is not charity: it is the price of a stable ocean economy."},
@@ -70,6 +70,12 @@ def test_speaker_by_role_country_alias_or_typo(debate: Assistant, question: str,
     assert not answer.abstained, answer.message
     assert _ids(answer) <= statements
     assert words in answer.quotes[0].text
+
+
+def test_a_name_the_metadata_misspells_is_found_by_the_right_spelling(debate: Assistant) -> None:
+    answer = debate.ask("What did Jonas Brevik say about debt relief?")  # the metadata says "Brevick"
+    assert not answer.abstained and _ids(answer) == {"NRV_2021"}
+    assert not answer.message.startswith("No statement")
 
 
 def test_a_country_under_another_name_in_the_metadata_is_the_same_country(debate: Assistant) -> None:
@@ -161,7 +167,7 @@ def test_who_spoke_about_gives_one_quote_per_speaker(debate: Assistant) -> None:
     assert answer.frame is not None and answer.frame.kind == "who"
     speakers = [q.speaker for q in answer.quotes]
     assert len(speakers) == len(set(speakers)) >= 2
-    assert {"Elara Voss", "Jonas Brevik"} <= set(speakers)
+    assert {"Elara Voss", "Jonas Brevick"} <= set(speakers)
 
 
 def test_timeline_in_date_order(debate: Assistant) -> None:
