@@ -59,6 +59,8 @@ COUNTRY_ALIASES: Mapping[str, tuple[str, ...]] = {
     "uae": ("united arab emirates",),
     "emirates": ("united arab emirates",),
     "eu": ("european union",),
+    "european council": ("european union",),
+    "european commission": ("european union",),
 }
 # Demonyms that are not a prefix of their country's name ("Peruvian" → Peru is found by prefix).
 DEMONYMS: Mapping[str, str] = {
@@ -91,7 +93,9 @@ ROLE_ALIASES: Mapping[str, tuple[str, ...]] = {
     "foreign secretary": ("foreign secretary", "secretary of state for foreign"),
     "head of state": ("president", "king", "emir", "sultan", "queen", "prince", "head of state"),
     "head of government": ("prime minister", "chancellor", "premier", "head of government"),
-    "monarch": ("king", "queen", "emir", "sultan"),
+    "monarch": ("king", "queen", "emir", "amir", "sultan"),
+    "emir": ("emir", "amir"),
+    "amir": ("amir", "emir"),
 }
 ROLE_WORDS = ("prime minister", "foreign minister", "foreign secretary", "head of state", "head of government",
               "vice president", "vice-president", "president", "king", "queen", "emir", "sultan", "chancellor",

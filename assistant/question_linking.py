@@ -116,8 +116,8 @@ def _speaks(question: str, start: int, end: int) -> bool:
 def _inside_longer_name(words: list[re.Match[str]], first: int, end: int) -> bool:
     """Whether the run ``words[first:end]`` is part of a longer capitalised name in the question (a capitalised
     word, or "of"/"de" followed by one, right before or after it), which the index does not know as a whole."""
-    def capital(i: int) -> bool:
-        return 0 <= i < len(words) and words[i].group()[:1].isupper()
+    def capital(i: int) -> bool:  # "Did" or "What" opening the question is no part of a name
+        return 0 <= i < len(words) and words[i].group()[:1].isupper() and not (i == 0 and _framing(words[i].group()))
 
     if first > 0 and capital(first - 1) and words[first - 1].end() + 1 >= words[first].start():
         return True

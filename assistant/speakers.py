@@ -114,16 +114,16 @@ class SpeakerDirectory:
         closest spelling of one ("Lavrv" → Lavrov). A role ("prime minister", "PM", "the king") narrows a
         country's statements to those whose ``post`` holds it, when any does.
         """
-        for name in self.aliased(phrase):  # a whole alias first: "the Coastal Kingdom" is not a king
-            found = self._match_words(name, [w for w in name_tokens(name) if w not in ROLE_WORDS], strict)
-            if found is not None:
-                return found
+        found = None
+        for name in self.aliased(phrase):  # a whole alias: "the Coastal Kingdom" is a country, not a king
+            found = _union(found, self._match_words(name, [w for w in name_tokens(name) if w not in ROLE_WORDS],
+                                                    strict))
         roles, rest = _role_of(phrase)
-        for words in self._readings(rest):
-            found = self._match_words(phrase, words, strict)
-            if found is not None:
-                return self._with_role(found, roles)
-        return None
+        for words in self._readings(rest):  # as written, through an alias, through a demonym: all of them
+            found = _union(found, self._match_words(phrase, words, strict))
+        if found is None:  # a misspelt name ("Lavrv"), or an office named in the metadata's posts
+            found = self._match_words(phrase, self._corrected(rest), strict) or self._by_post(rest)
+        return self._with_role(found, roles) if found is not None else None
 
     def is_whole_name(self, phrase: str) -> bool:
         """Whether the phrase, role words aside, is a whole known name, alias, country or demonym (not part of one)."""
@@ -159,9 +159,19 @@ class SpeakerDirectory:
             yield [w for w in name_tokens(country) if w not in ROLE_WORDS]
             for name in self._aliases.get(country, ()):
                 yield [w for w in name_tokens(name) if w not in ROLE_WORDS]
-        corrected = [self._closest(w) for w in words]
-        if corrected != words:
-            yield corrected
+
+    def _corrected(self, phrase: str) -> list[str]:
+        """The phrase's distinctive words, each misspelt one read as the closest known name word."""
+        return [self._closest(w) for w in name_tokens(phrase) if w not in ROLE_WORDS]
+
+    def _by_post(self, phrase: str) -> SpeakerMatch | None:
+        """Statements whose speaker's post holds every distinctive word ("the President of the European
+        Council" → post "President of the European Council")."""
+        words = [w for w in name_tokens(phrase) if w not in ("the", "of", "for", "and")]
+        if not words:
+            return None
+        ids = frozenset(i for i, post in self._posts.items() if all(w in name_tokens(post) for w in words))
+        return SpeakerMatch(ids, (phrase.strip(),)) if ids else None
 
     def _demonym(self, word: str) -> str:
         """The country a demonym names ("peruvian" → "peru"), or ""."""
@@ -215,6 +225,14 @@ class SpeakerDirectory:
         return SpeakerMatch(narrowed, found.names)  # the post's holder, not whoever the text credits the country with
 
 
+def _union(a: SpeakerMatch | None, b: SpeakerMatch | None) -> SpeakerMatch | None:
+    """Both matches' statements and names ("Russia" as written and as "Russian Federation")."""
+    if a is None or b is None:
+        return a or b
+    return SpeakerMatch(a.metadata_ids | b.metadata_ids, tuple(sorted({*a.names, *b.names})),
+                        a.attributed_ids | b.attributed_ids)
+
+
 def _role_of(phrase: str) -> tuple[tuple[str, ...], str]:
     """The post words a phrase names ("Peru's PM" → prime minister) and the phrase without them."""
     text = " " + " ".join(name_tokens(phrase)) + " "
@@ -230,9 +248,9 @@ def _matching(
     names: dict[str, set[str]], tokens: dict[str, frozenset[str]], words: list[str], strict: bool = False
 ) -> tuple[set[str], list[str]]:
     """Statement ids of the names that hold every word; failing that (unless ``strict``), of those holding the
-    last word (a surname)."""
+    last word (a surname); ``strict``: only for two words or more."""
     rules: tuple[Callable[[frozenset[str]], bool], ...] = (lambda toks: all(w in toks for w in words),)
-    if not strict:
+    if not strict or len(words) >= 2:  # a first name and a surname: the surname decides ("Liz Truss")
         rules += (lambda toks: words[-1] in toks,)
     for rule in rules:
         ids: set[str] = set()
