@@ -103,8 +103,8 @@ class AnswerPipeline:
         if not rest and frame.year:
             return replace(previous, text=frame.text, year=frame.year, kind=kind, follow_up=True, phrase="",
                            within=())
-        if _ABOUT_FOLLOW_UP.match(frame.text):
-            return None  # "and about Micaller?": a new topic, not a new speaker
+        if _ABOUT_FOLLOW_UP.match(frame.text) or frame.kind == "topic":
+            return None  # "and about Micaller?", "what about Ukraine?": a new topic, not a new speaker
         if rest and len(rest.split()) <= 6 and self.speakers.match(rest, strict=True) is not None and (
                 rest[:1].isupper() or self.speakers.is_whole_name(rest)):
             return replace(previous, text=frame.text, speaker=rest, year=frame.year or previous.year,

@@ -76,7 +76,7 @@ class SpeakerDirectory:
                 self._codes.setdefault(code, set()).add(st.id)
             post = st.metadata.get("post")
             if isinstance(post, str) and post.strip():
-                self._posts[st.id] = post.lower()
+                self._posts[st.id] = " ".join(name_tokens(post))  # "Vice-President" → "vice president"
             country = st.metadata.get("country_name") or (st.source if code else "")  # a country's own statement
             if isinstance(country, str) and country:
                 countries.add(country.lower())
@@ -219,7 +219,8 @@ class SpeakerDirectory:
         """A match narrowed to the statements whose post holds one of ``roles`` (when any does)."""
         if not roles:
             return found
-        narrowed = frozenset(i for i in found.metadata_ids if any(r in self._posts.get(i, "") for r in roles))
+        narrowed = frozenset(i for i in found.metadata_ids
+                             if any(f" {r} " in f" {self._posts.get(i, '')} " for r in roles))
         if not narrowed:
             return found
         return SpeakerMatch(narrowed, found.names)  # the post's holder, not whoever the text credits the country with
