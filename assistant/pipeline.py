@@ -14,6 +14,7 @@ import numpy as np
 from assistant.answer import Answer, Quote
 from assistant.question_frame import QuestionFrame, parse_question, resolve_follow_up, spoken_date, without_year
 from assistant.question_linking import find_mention, topic_without
+from assistant.question_linking import is_framing_word as _is_framing_word
 from assistant.quote_building import QuoteBuilder
 from assistant.retrieval import HybridRetriever, Passage
 from assistant.sentence_scoring import ScoredSentence, SentenceScorer, question_texts
@@ -105,7 +106,8 @@ class AnswerPipeline:
                            within=())
         if _ABOUT_FOLLOW_UP.match(frame.text) or frame.kind == "topic":
             return None  # "and about Micaller?", "what about Ukraine?": a new topic, not a new speaker
-        if rest and len(rest.split()) <= 6 and self.speakers.match(rest, strict=True) is not None and (
+        names_only = not any(_is_framing_word(w) for w in rest.split())  # "and Valdoria?", not "did he mention X?"
+        if rest and names_only and len(rest.split()) <= 6 and self.speakers.match(rest, strict=True) is not None and (
                 rest[:1].isupper() or self.speakers.is_whole_name(rest)):
             return replace(previous, text=frame.text, speaker=rest, year=frame.year or previous.year,
                            kind="ask" if kind == "who" else kind, follow_up=True, phrase="", within=(),

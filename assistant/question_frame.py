@@ -72,6 +72,13 @@ _TIMELINE_WORDS = re.compile(
 )
 _FIRST_VERB = re.compile(r"\bfirst\s+(\w+)", re.IGNORECASE)
 
+# "Did he mention China?", "Has Voss ever warned of floods?": a pronoun or a capitalised name, then any verb of speech.
+_DID_SPEAK = re.compile(
+    r"^(?i:and\s+|so\s+)?(?i:did|does|do|has|have|had)\s+(?P<speaker>he|she|they|it|(?:the\s+)?[A-Z][\w.'’-]*"
+    r"(?:\s+(?:[A-Z][\w.'’-]*|of|de|da|bin|al))*?)\s+(?:ever\s+|also\s+|not\s+|actually\s+)?(?P<verb>[a-z]+)"
+    r"(?:\s+(?:up|about|on|of|to|for|that|against|over))*\s+(?P<topic>.+)$",
+)
+
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:and\s+|so\s+|ok\s+|okay\s+)?(?:what|how)\s+about\s+(?P<topic>.+)$", re.I), "topic"),
     (re.compile(rf"^(?:and|also|then)\s+(?:{_ABOUT}|what\s+of)\s+(?P<topic>.+)$", re.I), "topic"),
@@ -189,6 +196,9 @@ def _parse(raw: str) -> QuestionFrame:
             return QuestionFrame(raw, topic, speaker, year, kind, phrase=phrase)
     if phrase:  # "who said '…'?": the words themselves, whatever year they contain
         return QuestionFrame(raw, phrase, "", "", "quote", phrase=phrase)
+    m = _DID_SPEAK.match(body)
+    if m and is_speech_verb(m.group("verb")):  # "did he mention China?", "has Voss warned of floods?"
+        return QuestionFrame(raw, _clean(m.group("topic")), _clean(m.group("speaker")), year, "ask")
     return QuestionFrame(raw, _clean(full), "", year, "ask")  # a plain question keeps its year as words
 
 

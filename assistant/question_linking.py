@@ -127,6 +127,11 @@ def _inside_longer_name(words: list[re.Match[str]], first: int, end: int) -> boo
             and not any(w.group()[:1].islower() for w in words[first:end] if w.group() not in ("of", "the")))
 
 
+def is_framing_word(word: str) -> bool:
+    """Whether a word frames a question (a question word, an auxiliary, a verb of saying) rather than names anything."""
+    return _framing(word)
+
+
 def _framing(word: str) -> bool:
     w = word.lower().strip(",;:'\"“”‘’?!.")
     return w in FRAME_WORDS or is_cue_word(w) or not any(ch.isalnum() for ch in w)

@@ -121,8 +121,8 @@ class SpeakerDirectory:
         roles, rest = _role_of(phrase)
         for words in self._readings(rest):  # as written, through an alias, through a demonym: all of them
             found = _union(found, self._match_words(phrase, words, strict))
-        if found is None:  # a misspelt name ("Lavrv"), or an office named in the metadata's posts
-            found = self._match_words(phrase, self._corrected(rest), strict) or self._by_post(rest)
+        if found is None:  # a misspelt name ("Lavrv": every word must then match), or an office named in posts
+            found = self._match_words(phrase, self._corrected(rest), strict, surname=False) or self._by_post(rest)
         return self._with_role(found, roles) if found is not None else None
 
     def is_whole_name(self, phrase: str) -> bool:
@@ -196,7 +196,7 @@ class SpeakerDirectory:
     def _vocabulary_set(self) -> frozenset[str]:
         return frozenset(self._vocabulary)
 
-    def _match_words(self, phrase: str, words: list[str], strict: bool) -> SpeakerMatch | None:
+    def _match_words(self, phrase: str, words: list[str], strict: bool, surname: bool = True) -> SpeakerMatch | None:
         if not words:
             return None
         ids: set[str] = set()
@@ -205,12 +205,12 @@ class SpeakerDirectory:
             if len(words) == 1 and phrase.strip().upper() == code:
                 ids |= sids
                 matched.append(code)
-        by_name, names = _matching(self._names, self._tokens, words, strict)
+        by_name, names = _matching(self._names, self._tokens, words, strict, surname)
         ids |= by_name
         for name in names:  # a country under any of its names: "France" also finds the "French Republic" years
             if name in self._country_codes:
                 ids |= self._codes[self._country_codes[name]]
-        attributed, attributed_names = _matching(self._attributed, self._tokens, words, strict)
+        attributed, attributed_names = _matching(self._attributed, self._tokens, words, strict, surname)
         if not ids and not attributed:
             return None
         return SpeakerMatch(frozenset(ids), tuple(sorted({*matched, *names, *attributed_names})), frozenset(attributed))
@@ -246,12 +246,13 @@ def _role_of(phrase: str) -> tuple[tuple[str, ...], str]:
 
 
 def _matching(
-    names: dict[str, set[str]], tokens: dict[str, frozenset[str]], words: list[str], strict: bool = False
+    names: dict[str, set[str]], tokens: dict[str, frozenset[str]], words: list[str], strict: bool = False,
+    surname: bool = True,
 ) -> tuple[set[str], list[str]]:
     """Statement ids of the names that hold every word; failing that (unless ``strict``), of those holding the
     last word (a surname); ``strict``: only for two words or more."""
     rules: tuple[Callable[[frozenset[str]], bool], ...] = (lambda toks: all(w in toks for w in words),)
-    if not strict or len(words) >= 2:  # a first name and a surname: the surname decides ("Liz Truss")
+    if surname and (not strict or len(words) >= 2):  # a first name and a surname: the surname decides ("Liz Truss")
         rules += (lambda toks: words[-1] in toks,)
     for rule in rules:
         ids: set[str] = set()
