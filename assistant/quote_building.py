@@ -115,12 +115,21 @@ class QuoteBuilder:
 
         ``same_speaker``: only neighbours with evidence of the asked-about speaker's words count.
         """
-        best = max(c.topic_score, c.lexical_score)
+        best = self._evidence(c)
         for pos in (c.position - 1, c.position + 1):
             other = by_key.get((c.statement.id, pos))
             if other is not None and not (same_speaker and other.speaker_score <= 0):
-                best = max(best, 0.9 * max(other.topic_score, other.lexical_score))
+                best = max(best, 0.9 * self._evidence(other))
         return best
+
+    def _evidence(self, c: ScoredSentence) -> float:
+        """A sentence's own topic match: its meaning, or its words (a part of the topic's words counts only
+        a little above its meaning)."""
+        s = self.settings
+        words = c.lexical_score
+        if words < s.whole_topic:
+            words = min(words, c.topic_score + s.partial_words_margin)
+        return max(c.topic_score, words)
 
     def extend(
         self, c: ScoredSentence, by_key: dict[Key, ScoredSentence], used: set[Key], speaker: Speaker

@@ -20,6 +20,10 @@ class ExtractionSettings:
     join_ratio: float = 0.8  # join a neighbour scoring at least this share of the best sentence
     keep_ratio: float = 0.75  # further quotes must score at least this share of the first
     abstain_below: float = 0.40  # topic match under which nothing counts as an answer (qa.py --calibrate)
+    # A sentence holding only some of the topic's words ("walls" for "the Great Green Wall") counts by words
+    # no more than ``partial_words_margin`` above its meaning match, unless it holds ``whole_topic`` of them.
+    whole_topic: float = 0.75
+    partial_words_margin: float = 0.25
     speaker_weight: float = 0.3
     encode_top: int = 8  # sentences without stored vectors encoded per question (0: all)
     stored_sentence_vectors: bool = True  # use the index's sentence vectors when it has them
