@@ -1,9 +1,20 @@
-"""Example questions for the loaded corpus, offered when the chat opens."""
+"""Example questions for the loaded corpus, offered when the chat opens.
+
+On the bundled sample they are the sample's own questions. On any other corpus they are built from
+what the index holds: a speaker with a topic they spoke about, "Who spoke about …?" for a topic
+several speakers raised, and a timeline question for a speaker or country that raised a topic in
+statements of different years. A topic is a two-word phrase written in lower case in the text (so
+never a name), or what a title says a statement is "on" or "about".
+"""
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from assistant.api import Assistant
+from corpus.statement import Statement
 
 SAMPLE_STATEMENT_ID = "lavrov-dushanbe-201st-base"
 SAMPLE_QUESTIONS = (
@@ -12,35 +23,148 @@ SAMPLE_QUESTIONS = (
     "And about ISIS?",
 )
 MAX_EXAMPLES = 5
-MAX_SCANNED = 2000  # statements looked at, so that a large corpus opens fast
+MAX_SCANNED = 300  # statements read, so that a large corpus opens fast
+MAX_TOPIC_CHARS = 60
+TITLE_WEIGHT = 5  # a title's topic counts as often as five mentions in the text
 _TOPIC = re.compile(r"\b(?:on|about|regarding|concerning)\s+(?:the\s+)?(.{3,60}?)\s*$", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]|[.,;:!?()\"“”]")
+_STOP = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each every few first for from further had has
+    have having he her here hers him his how i if in into is it its itself just last least less made make many
+    may me more most much must my need new next no nor not now of off on once one only or other our ours out
+    over own same said says say shall she should so some such than that the their them then there these they
+    this those through to too under until up upon us very was we well were what when where which while who
+    whom why will with within without would year years yet you your today time times way ways part parts
+    people world country countries nation nations government state states day days week weeks month months
+    further important great good long high forward continue continues continued like including per cent percent
+    member members community communities international global
+    """.split()
+)
+MAX_SHARE = 0.25  # on ten speakers or more, a phrase that a quarter of them use is a commonplace, not a topic
+_cache: dict[tuple[int, int, int, int], list[str]] = {}
+
+
+@dataclass
+class _Topics:
+    """Topics found per speaker, per statement, and how many speakers raised each."""
+
+    by_speaker: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    speakers_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    years_of: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
 
 
 def example_questions(qa: Assistant, limit: int = MAX_EXAMPLES) -> list[str]:
-    """The sample's questions when it is loaded, then questions made from speakers and titles."""
-    out: list[str] = []
-    if qa.statement(SAMPLE_STATEMENT_ID) is not None:
-        out += SAMPLE_QUESTIONS
-    topics_by_speaker: dict[str, list[str]] = {}
-    for n, st in enumerate(qa.statement_headers(limit=MAX_SCANNED + 1)):
-        if n >= MAX_SCANNED or len(topics_by_speaker) > 50:
-            break
-        if st.id == SAMPLE_STATEMENT_ID or not st.speaker.strip():
-            continue
-        match = _TOPIC.search(st.title or "")
-        topics = topics_by_speaker.setdefault(st.speaker, [])
-        topic = match.group(1).rstrip(" .?!") if match else ""
-        if topic and topic.lower() not in (t.lower() for t in topics):
-            topics.append(topic)
-    ranked = sorted(topics_by_speaker.items(), key=lambda item: not item[1])  # speakers with topics first
-    for speaker, topics in ranked:
+    """The sample's questions when it is loaded, then questions built from the index (cached per generation)."""
+    stats = qa.stats()
+    key = (id(qa), stats.generation, stats.statements, limit)
+    if key not in _cache:
+        _cache.clear()
+        _cache[key] = _build(qa, limit)
+    return list(_cache[key])
+
+
+def _build(qa: Assistant, limit: int) -> list[str]:
+    """Questions for ``qa``: the sample's first, then one of each kind, then more speakers with topics."""
+    out: list[str] = list(SAMPLE_QUESTIONS) if qa.statement(SAMPLE_STATEMENT_ID) is not None else []
+    headers = [h for h in qa.statement_headers(limit=MAX_SCANNED) if h.id != SAMPLE_STATEMENT_ID]
+    texts = qa.statements([h.id for h in headers]) if headers else {}
+    topics = _Topics()
+    for header in headers:
+        statement = texts.get(header.id, header)
+        _collect(topics, statement)
+    for question in _questions(topics):
         if len(out) >= limit:
             break
-        surname = speaker.split()[-1]
-        if topics:
-            out.append(f"What did {surname} say about {topics[0]}?")
-            if len(topics) > 1 and len(out) < limit:
-                out.append(f"And about {topics[1]}?")
-        else:
-            out.append(f"What did {surname} say?")
+        if question.lower() not in (q.lower() for q in out):
+            out.append(question)
     return out[:limit]
+
+
+def _collect(topics: _Topics, statement: Statement) -> None:
+    """Add the topics of one statement under its speaker and the subject of a timeline."""
+    who = statement.speaker.strip()
+    if not who:
+        return
+    subject = _timeline_subject(statement)
+    year = statement.date[:4] if statement.date[:4].isdigit() else ""
+    said = Counter(_text_topics(statement.text))
+    for topic in _title_topics(statement.title):  # what the statement is "on" weighs most
+        said[topic] += TITLE_WEIGHT
+    for topic, n in said.items():
+        topics.by_speaker[who][topic] += n
+        topics.speakers_of[topic].add(who)
+        if year and subject:
+            topics.years_of[(subject, topic)].add(year)
+
+
+def _questions(topics: _Topics) -> Iterable[str]:
+    """One question of each kind in turn, best candidates first."""
+    speakers_in_all = len(topics.by_speaker)
+    cap = max(2, int(speakers_in_all * MAX_SHARE)) if speakers_in_all >= 10 else speakers_in_all
+    shared = sorted(
+        (t for t, who in topics.speakers_of.items() if 1 < len(who) <= cap),
+        key=lambda t: (-len(topics.speakers_of[t]), t),
+    )
+    usable = set(shared) if speakers_in_all >= 10 else set(topics.speakers_of)  # few speakers: any topic
+    timelines = sorted(
+        (pair for pair, years in topics.years_of.items() if len(years) > 1 and pair[1] in usable),
+        key=lambda pair: (-len(topics.years_of[pair]), pair),
+    )
+    speakers = sorted(topics.by_speaker, key=lambda s: (-sum(topics.by_speaker[s].values()), s))
+    own = [(s, _best_topic(topics.by_speaker[s], usable)) for s in speakers]
+    kinds: list[list[str]] = [
+        [f"What did {_surname(s)} say about {t}?" for s, t in own if t],
+        [f"Who spoke about {t}?" for t in shared],
+        [f"How has {_possessive(subject)} position on {t} changed over the years?" for subject, t in timelines],
+    ]
+    for i in range(max((len(k) for k in kinds), default=0)):
+        for kind in kinds:
+            if i < len(kind):
+                yield kind[i]
+
+
+def _best_topic(counts: Counter[str], usable: set[str]) -> str:
+    """A speaker's most frequent topic among those some others raised too (a topic, not a turn of phrase)."""
+    return max((t for t in counts if t in usable), key=lambda t: (counts[t], -len(t)), default="")
+
+
+def _title_topics(title: str) -> list[str]:
+    """What a title says the statement is on: "Remarks on the Lindqvist lighthouse" → "Lindqvist lighthouse"."""
+    match = _TOPIC.search(title or "")
+    return [match.group(1).rstrip(" .?!")[:MAX_TOPIC_CHARS]] if match else []
+
+
+def _text_topics(text: str) -> list[str]:
+    """Two-word phrases written in lower case, neither word a stop word: "fishing quotas", "sea-level rise"."""
+    words = _WORD.findall(text)
+    found: list[str] = []
+    for first, second in zip(words, words[1:]):
+        if not (first.islower() and second.islower()) or first in _STOP or second in _STOP:
+            continue
+        if len(first) > 2 and len(second) > 3:
+            found.append(f"{first} {second}")
+    return found
+
+
+def _timeline_subject(statement: Statement) -> str:
+    """Whose position a timeline follows: the statement's country when its metadata gives one (or its source
+    names the country beside a country code), else its speaker."""
+    for key in ("country_name", "country"):
+        value = statement.metadata.get(key)
+        if isinstance(value, str) and value.strip() and not value.isupper():
+            return value.strip()
+    if statement.metadata.get("country") and 0 < len(statement.source.split()) <= 4:
+        return statement.source.strip()
+    return _surname(statement.speaker.strip())
+
+
+def _surname(name: str) -> str:
+    """The last word of a name: "Elara Voss" → "Voss"."""
+    parts = name.split()
+    return parts[-1] if parts else name
+
+
+def _possessive(name: str) -> str:
+    """The possessive of a name: "Voss" → "Voss's"."""
+    return f"{name}'s"
