@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -83,6 +83,8 @@ class SpeakerDirectory:
                 if isinstance(code, str) and code in self._codes:
                     self._country_codes[country] = code
         self._tokens = {name: frozenset(name_tokens(name)) for name in (*self._names, *self._attributed)}
+        self._name_postings = _postings(self._names, self._tokens)
+        self._attributed_postings = _postings(self._attributed, self._tokens)
         self._vocabulary = sorted({t for toks in self._tokens.values() for t in toks if len(t) >= FUZZY_MIN_LENGTH})
         known = {*countries, *(c for forms in COUNTRY_ALIASES.values() for c in forms), *COUNTRY_ALIASES}
         self._countries = sorted(known, key=len, reverse=True)  # longest first: "indonesian" is not India's
@@ -205,12 +207,12 @@ class SpeakerDirectory:
             if len(words) == 1 and phrase.strip().upper() == code:
                 ids |= sids
                 matched.append(code)
-        by_name, names = _matching(self._names, self._tokens, words, strict, surname)
+        by_name, names = _matching(self._names, self._name_postings, words, strict, surname)
         ids |= by_name
         for name in names:  # a country under any of its names: "France" also finds the "French Republic" years
             if name in self._country_codes:
                 ids |= self._codes[self._country_codes[name]]
-        attributed, attributed_names = _matching(self._attributed, self._tokens, words, strict, surname)
+        attributed, attributed_names = _matching(self._attributed, self._attributed_postings, words, strict, surname)
         if not ids and not attributed:
             return None
         return SpeakerMatch(frozenset(ids), tuple(sorted({*matched, *names, *attributed_names})), frozenset(attributed))
@@ -224,6 +226,15 @@ class SpeakerDirectory:
         if not narrowed:
             return found
         return SpeakerMatch(narrowed, found.names)  # the post's holder, not whoever the text credits the country with
+
+
+def _postings(names: Iterable[str], tokens: dict[str, frozenset[str]]) -> dict[str, set[str]]:
+    """Word → the names that hold it."""
+    out: dict[str, set[str]] = {}
+    for name in names:
+        for token in tokens[name]:
+            out.setdefault(token, set()).add(name)
+    return out
 
 
 def _union(a: SpeakerMatch | None, b: SpeakerMatch | None) -> SpeakerMatch | None:
@@ -246,21 +257,16 @@ def _role_of(phrase: str) -> tuple[tuple[str, ...], str]:
 
 
 def _matching(
-    names: dict[str, set[str]], tokens: dict[str, frozenset[str]], words: list[str], strict: bool = False,
+    names: dict[str, set[str]], postings: dict[str, set[str]], words: list[str], strict: bool = False,
     surname: bool = True,
 ) -> tuple[set[str], list[str]]:
     """Statement ids of the names that hold every word; failing that (unless ``strict``), of those holding the
-    last word (a surname); ``strict``: only for two words or more."""
-    rules: tuple[Callable[[frozenset[str]], bool], ...] = (lambda toks: all(w in toks for w in words),)
-    if surname and (not strict or len(words) >= 2):  # a first name and a surname: the surname decides ("Liz Truss")
-        rules += (lambda toks: words[-1] in toks,)
-    for rule in rules:
-        ids: set[str] = set()
-        matched: list[str] = []
-        for name, sids in names.items():
-            if rule(tokens[name]):
-                ids |= sids
-                matched.append(name)
-        if ids:
-            return ids, matched
-    return set(), []
+    last word (a surname); ``strict``: only for two words or more. ``postings``: word → names holding it."""
+    candidates = [postings.get(w, set()) for w in words]
+    found = set.intersection(*candidates) if candidates else set()
+    if not found and surname and (not strict or len(words) >= 2):  # a first name and a surname ("Liz Truss")
+        found = postings.get(words[-1], set())
+    ids: set[str] = set()
+    for name in found:
+        ids |= names[name]
+    return ids, sorted(found)
