@@ -90,7 +90,7 @@ class Answer:
         """The line above a quote: its date in a timeline, its speaker in a "who spoke about…" answer."""
         if self.kind == "timeline":
             return quote.date
-        if self.kind == "who":
+        if self.kind in ("who", "others"):
             return quote.speaker or quote.source or quote.country
         return ""
 

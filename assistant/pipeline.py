@@ -142,7 +142,7 @@ class AnswerPipeline:
         query_filters, speaker, excluded = self._filters(frame, filters)
         texts = [frame.search_text, *question_texts(frame)]  # one forward pass for the query and the question
         vectors = self.retriever.index.encoder.encode_texts(texts)
-        wide = frame.phrase or frame.kind in ("who", "timeline")
+        wide = frame.phrase or frame.kind in ("who", "timeline", "others")
         passages = self._retrieve(frame, self.passages * (WIDE_DEPTH if wide else 1), query_filters, speaker,
                                   vectors[0])
         sentences = self.scorer.score(frame, passages, vectors[1:], speaker=speaker, exclude_speaker=excluded)
@@ -150,7 +150,7 @@ class AnswerPipeline:
             found = self.builder.containing(frame.phrase, sentences, speaker)
             if found:
                 return Answer(question, found, False, _phrase_message(frame, found), frame)
-        if frame.kind in ("who", "timeline"):
+        if frame.kind in ("who", "timeline", "others"):
             grouped = self._grouped(frame, sentences, speaker)
             if grouped is not None:
                 return grouped
@@ -201,7 +201,7 @@ class AnswerPipeline:
 
     def _grouped(self, frame: QuestionFrame, sentences: Sequence[ScoredSentence], speaker: Speaker) -> Answer | None:
         """"Who spoke about X?": one quote per speaker. A timeline: one per dated statement, in date order."""
-        if frame.kind == "who":
+        if frame.kind in ("who", "others"):  # "did anyone else say that?": one quote per other speaker too
             quotes, more = self.builder.one_per(sentences, _speaker_key, WHO_SPOKE_SHOWN, speaker)
             if not quotes:
                 return None
@@ -310,7 +310,8 @@ def _who_message(frame: QuestionFrame, quotes: Sequence[Quote], more: int) -> st
     n = len(quotes)
     rest = f"; {more} more also did" if more else ""
     when = f" in {spoken_date(frame.year)}" if frame.year else ""
-    return f"{n} speaker{'s' if n != 1 else ''} on {frame.topic}{when}, most relevant first{rest}:"
+    others = f" other than {frame.exclude_speaker}" if frame.exclude_speaker else ""
+    return f"{n} speaker{'s' if n != 1 else ''}{others} on {frame.topic}{when}, most relevant first{rest}:"
 
 
 def _timeline_message(frame: QuestionFrame, quotes: Sequence[Quote]) -> str:
