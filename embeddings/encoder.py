@@ -1,8 +1,9 @@
 """Sentence-transformers encoder: texts in, normalised float32 vectors out."""
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,6 +16,10 @@ from embeddings.sentence_pooling import EncodedChunks, Span, pool_sentences, poo
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from embeddings.numpy_encoder import NumpyBert
+
+# Texts of at most this many tokens in all are encoded with numpy (a question: ~15); more is long work for torch.
+NUMPY_TOKEN_BUDGET = 512
 _DEFAULT_ALIASES = {"", "default", DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 
 
@@ -42,12 +47,35 @@ def _load_model(path: str, device: str) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
 
     try:
-        return SentenceTransformer(path, device=device)
+        with _no_transformers_progress():
+            return SentenceTransformer(path, device=device)
     except Exception as exc:  # the library raises many kinds; the user needs one line
         raise StatementsError(
             f"cannot load embedding model {path!r}: {one_line(exc)}"
             " (give a local sentence-transformers folder or a model already in the cache)"
         ) from None
+
+
+@contextlib.contextmanager
+def _no_transformers_progress() -> Iterator[None]:
+    """Without transformers' own progress bars ("Loading weights 103/103": short work), restored after."""
+    from transformers.utils import logging as transformers_logging
+
+    enabled = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        if enabled:
+            transformers_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+
+
+@functools.lru_cache(maxsize=4)
+def _load_numpy_model(path: str) -> NumpyBert | None:
+    """The model in ``path`` run with numpy (``embeddings.numpy_encoder``), or None when it is not supported."""
+    from embeddings.numpy_encoder import NumpyBert, supports
+
+    return NumpyBert.load(path) if supports(path) else None
 
 
 def length_sorted_blocks(texts: Sequence[str], block: int) -> list[np.ndarray]:
@@ -164,7 +192,17 @@ class Encoder:
         return EncodedChunks(vectors, sentence_vectors, counts)
 
     def encode_texts(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
-        """Normalised embeddings of a few short texts (questions, sentences) in the given order, no progress bar."""
+        """Normalised embeddings of a few short texts (questions, sentences) in the given order, no progress bar.
+
+        With a plain BERT model with mean pooling (the default one), up to ``NUMPY_TOKEN_BUDGET`` tokens
+        are encoded with numpy, so asking a question never loads torch or sentence-transformers
+        (``embeddings.numpy_encoder``); the vectors are the same.
+        """
+        fast = _load_numpy_model(self.path) if self.device == "cpu" else None
+        if fast is not None:
+            ids = fast.tokenize(texts)
+            if sum(len(row) for row in ids) <= NUMPY_TOKEN_BUDGET:
+                return fast.encode_ids(ids)
         vectors = self.model.encode(
             list(texts), batch_size=batch_size or self.batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=False,

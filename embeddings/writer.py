@@ -65,6 +65,7 @@ class UpdateReport:
     statements: int = 0
     chunks: int = 0
     generation: int = 0
+    missing: tuple[str, ...] = ()  # ids asked to be removed that the index did not hold
 
     def summary(self) -> str:
         """One line for the terminal or the chat."""
@@ -208,6 +209,7 @@ class IndexWriter:
         new_chunks: list[tuple[int, Chunk]] = []  # (chunk id, chunk) to embed
         gone: set[int] = set(store.delete([i for i in remove_ids if i in known]))
         removed = sum(1 for i in set(remove_ids) if i in known)
+        missing = tuple(dict.fromkeys(i for i in remove_ids if i not in known))
         for i in remove_ids:
             known.pop(i, None)
         batch: list[Statement] = []
@@ -239,7 +241,7 @@ class IndexWriter:
                 if len(batch) >= CHUNK_BATCH:
                     flush()
             flush()
-        report = UpdateReport(counts["added"], counts["updated"], counts["unchanged"], removed)
+        report = UpdateReport(counts["added"], counts["updated"], counts["unchanged"], removed, missing=missing)
         return report, new_chunks, gone
 
     def _vectors(self, old: Path | None, new_chunks: list[tuple[int, Chunk]], gone: set[int]) -> _Vectors:
@@ -334,5 +336,5 @@ class _NothingChanged(Exception):
 def _with_totals(report: UpdateReport, manifest: Manifest, embedded: int) -> UpdateReport:
     return UpdateReport(
         report.added, report.updated, report.unchanged, report.removed, embedded, manifest.statements,
-        manifest.chunks, manifest.generation,
+        manifest.chunks, manifest.generation, report.missing,
     )

@@ -191,11 +191,12 @@ def test_inspect_json_reports_problems_too(messy_folder, capsys):
     assert run(capsys, "inspect", str(messy_folder), "--json", "--strict")[0] != 0
 
 
-def test_inspect_of_a_missing_path_is_reported(tmp_path, capsys):
-    code, out, err = run(capsys, "inspect", str(tmp_path / "absent"))
-    assert code == 0 and out == ""
-    assert problem_lines(err) == [f"skipped {tmp_path / 'absent'}: no such file or folder"]
-    assert run(capsys, "inspect", str(tmp_path / "absent"), "--strict")[0] != 0
+def test_inspect_of_a_missing_path_is_one_error_line(messy_folder, capsys):
+    absent = messy_folder.parent / "mesy"  # a typo
+    for argv in (["inspect", str(absent)], ["inspect", str(messy_folder), str(absent), "--json"]):
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == ""
+        assert err.splitlines() == [f"error: no such file or folder: {absent}"]
 
 
 # --- index and search ---------------------------------------------------------------------
@@ -281,3 +282,167 @@ def test_console_script_search_and_errors(cli_index, tmp_path):
     result = run_script("search", "border talks", "--index-dir", str(tmp_path / "nowhere"))
     assert result.returncode != 0
     assert result.stderr.strip().startswith("error: no index at") and "Traceback" not in result.stderr
+
+
+# --- failing loudly: missing paths, missing ids, bad filters -------------------------------
+
+
+def test_index_of_a_missing_path_fails_and_creates_nothing(fictional_corpus, tmp_path, capsys):
+    absent = tmp_path / "statemnts"  # a typo
+    index_dir = tmp_path / "index"
+    for argv in (["index", str(absent)], ["index", str(fictional_corpus), str(absent), "--rebuild"]):
+        code, out, err = run(capsys, *argv, "--index-dir", str(index_dir))
+        assert code == 2 and out == ""
+        assert err.splitlines() == [f"error: no such file or folder: {absent}"]
+        assert not index_dir.exists()
+
+
+def test_index_of_a_missing_path_leaves_an_existing_index_alone(cli_index, tmp_path, capsys):
+    manifest = (cli_index / "manifest.json").read_bytes()
+    code, _, err = run(capsys, "index", str(tmp_path / "absent"), "--index-dir", str(cli_index), "--rebuild")
+    assert code == 2 and err.startswith("error: no such file or folder:")
+    assert (cli_index / "manifest.json").read_bytes() == manifest
+
+
+COUNTRY_MD = """---
+title: {title}
+speaker: {speaker}
+source: Harbour Office of {country}
+date: 2021-04-0{day}
+country: {country}
+---
+{speaker} said that the ferry harbour of {country} will reopen after the spring storms.
+"""
+
+
+@pytest.fixture
+def country_index(tmp_path) -> Path:
+    """A fresh, writable index of two fictional statements with a ``country`` metadata field."""
+    folder = tmp_path / "statements"
+    folder.mkdir()
+    for day, (name, speaker, country) in enumerate(
+        [("brenmoor-ferries", "Halvard Jessop", "Brenmoor"), ("ostrava-ferries", "Petra Grellin", "Ostrava")], 1
+    ):
+        text = COUNTRY_MD.format(title=f"Ferries of {country}", speaker=speaker, country=country, day=day)
+        (folder / f"{name}.md").write_text(text, encoding="utf-8")
+    index_dir = tmp_path / "index"
+    assert main(["index", str(folder), "--index-dir", str(index_dir)]) == 0
+    return index_dir
+
+
+def test_remove_of_ids_not_in_the_index_names_them_and_fails(country_index, capsys):
+    manifest = (country_index / "manifest.json").read_bytes()
+    code, out, err = run(capsys, "remove", "no-such-id", "other-id", "--index-dir", str(country_index))
+    assert code == 1
+    assert out.strip() == "added 0, updated 0, unchanged 0, removed 0; index holds 2 statements in 2 chunks"
+    assert err.splitlines() == [
+        f"error: not in the index {country_index}: no-such-id, other-id (--missing-ok ignores ids that are not there)"
+    ]
+    assert (country_index / "manifest.json").read_bytes() == manifest  # nothing changed, nothing written
+
+    code, out, err = run(capsys, "remove", "no-such-id", "--index-dir", str(country_index), "--missing-ok")
+    assert code == 0 and "removed 0" in out
+    assert err.splitlines() == [f"note: not in the index {country_index}, ignored: no-such-id"]
+
+
+def test_remove_of_some_missing_ids_removes_the_others_and_fails(country_index, capsys):
+    code, out, err = run(capsys, "remove", "ostrava-ferries", "no-such-id", "--index-dir", str(country_index))
+    assert code == 1
+    assert "removed 1; index holds 1 statements" in out
+    assert err.splitlines() == [
+        f"error: not in the index {country_index}: no-such-id (--missing-ok ignores ids that are not there)"
+    ]
+    code, out, _ = run(capsys, "search", "ferry harbour", "--index-dir", str(country_index), "--json")
+    assert code == 0 and {p["statement_id"] for p in json.loads(out)} == {"brenmoor-ferries"}
+
+
+DATE_HINT = "is not understood: write a year (2019) or a date (2019-06-10)"
+BAD_FILTERS = [
+    (["date_from=last-year"], f"error: --filter date_from=last-year: the date “last-year” {DATE_HINT}"),
+    (["date_to=2019-13"], f"error: --filter date_to=2019-13: the date “2019-13” {DATE_HINT}"),
+    (["date_to=2019-02-30"], f"error: --filter date_to=2019-02-30: the date “2019-02-30” {DATE_HINT}"),
+    (["date_from=2020", "date_to=2019-06"],
+     "error: --filter date_from=2020: the dates are the wrong way round: from 2020 is after to 2019-06"),
+    (["speker=Voss"],
+     "error: --filter speker=Voss: there is no filter “speker”: use one of speaker, source, title, date_from, date_to"),
+    (["statement_ids=voss-climate-2016"], "error: --filter statement_ids=voss-climate-2016: there is no filter "
+     "“statement_ids”: use one of speaker, source, title, date_from, date_to"),
+    (["speaker="], "error: --filter 'speaker=': expected KEY=VALUE"),
+    (["speaker=Voss", "speaker=Quill"],
+     "error: --filter 'speaker=Quill': speaker is given twice; a filter takes one value"),
+]
+
+
+@pytest.mark.parametrize(("filters", "line"), BAD_FILTERS)
+@pytest.mark.parametrize("command", ["search", "ask"])
+def test_a_bad_filter_is_one_error_line(command, filters, line, cli_index, capsys):
+    argv = [command, "fishing quotas", "--index-dir", str(cli_index), "--json"]
+    code, out, err = run(capsys, *argv, *[arg for f in filters for arg in ("--filter", f)])
+    assert code == 2 and out == ""
+    assert err.splitlines() == [line]
+
+
+def test_good_date_filters_are_accepted(cli_index, capsys):
+    for date_from, date_to in (("2018", "2018"), ("2018-03", "2018-03-02"), ("2016-09-21", "2019")):
+        code, out, err = run(capsys, "search", "fishing quotas", "--index-dir", str(cli_index), "--json",
+                             "--filter", f"date_from={date_from}", "--filter", f"date_to={date_to}")
+        assert code == 0, err
+        assert all(date_from <= p["date"][: len(date_from)] for p in json.loads(out))
+
+
+def test_metadata_keys_of_the_index_are_filters(country_index, capsys):
+    code, out, err = run(capsys, "search", "ferry harbour", "--index-dir", str(country_index), "--json",
+                         "--filter", "country=ostr")
+    assert code == 0, err
+    assert {p["statement_id"] for p in json.loads(out)} == {"ostrava-ferries"}
+    code, out, err = run(capsys, "ask", "what was said about the ferry harbour?", "--index-dir", str(country_index),
+                         "--filter", "contry=Ostrava")
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        "error: --filter contry=Ostrava: there is no filter “contry”: use one of speaker, source, title, date_from, "
+        "date_to, country"
+    ]
+
+
+# --- quiet, fast questions ------------------------------------------------------------------
+
+PROGRESS_MARKS = ("Loading weights", "it/s", "chunking", "embedding", "%|")
+
+
+def test_console_script_ask_json_prints_no_progress(cli_index):
+    result = run_script("ask", "what did Elara Voss say about the sea walls?", "--index-dir", str(cli_index), "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["quotes"] and answer["quotes"][0]["statement_id"] == "voss-climate-2016"
+    assert result.stderr == "", result.stderr  # stderr is a pipe here, not a terminal: no progress bars
+
+
+def test_index_and_api_print_no_progress_when_stderr_is_not_a_terminal(fictional_corpus, tmp_path):
+    code = (
+        "import sys\n"
+        "from assistant import Assistant\n"
+        f"with Assistant.build([{str(fictional_corpus)!r}], {str(tmp_path / 'index')!r}) as qa:\n"
+        "    answer = qa.ask('what did Tomas Quill say about fishing quotas?')\n"
+        "print(answer.quotes[0].statement_id)\n"
+    )
+    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE", HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "quill-fisheries-2019"
+    assert not [mark for mark in PROGRESS_MARKS if mark in result.stderr], result.stderr
+
+
+def test_ask_loads_neither_torch_nor_gradio(cli_index):
+    """A question is encoded with numpy (embeddings.numpy_encoder): the cold start skips seconds of imports."""
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from ui.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['ask', 'what did Voss say about fishing quotas?', '--index-dir', {str(cli_index)!r}]) == 0\n"
+        "heavy = ('torch', 'transformers', 'sentence_transformers', 'sklearn', 'gradio', 'spacy')\n"
+        "print(json.dumps([name for name in heavy if name in sys.modules]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []

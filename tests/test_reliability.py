@@ -199,6 +199,7 @@ def test_every_truncated_file_is_a_clear_error_with_the_repair_command(base, tmp
     assert any(n.startswith("bm25/") for n in names)
     cases = [(name, cut) for name in names for cut in ("half", "empty")]
     cases += [(MANIFEST_NAME, "half"), (MANIFEST_NAME, "empty")]
+    (tmp_path / "nothing-new").mkdir()  # an empty folder: a missing one is refused before the index is read
     for number, (name, cut) in enumerate(cases):
         index_dir = tmp_path / f"index-{number}"
         shutil.copytree(source, index_dir)

@@ -6,8 +6,10 @@ import dataclasses
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.filters import FILTER_KEYS, FilterError, check_filters
 from corpus.chunk import Chunk
 from corpus.options import DEFAULT_MAX_FILE_MB, MB, LoadOptions
 from corpus.problems import LoadReport, StatementsError
@@ -63,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", help="delete statements from an index directory")
     p.add_argument("ids", nargs="+", metavar="ID", help="statement ids (see `inspect` or `search --json`)")
     _add_index_dir(p)
+    p.add_argument("--missing-ok", action="store_true", help="exit 0 even if some ids are not in the index")
     p.set_defaults(run=_run_remove)
 
     p = sub.add_parser("search", help="retrieve the passages that best match a query")
@@ -117,7 +120,8 @@ def _add_query_options(
     _add_index_dir(p)
     p.add_argument("--k", type=int, default=k_default, help=k_help)
     p.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE",
-                   help="speaker=, source=, title=, date_from=, date_to= or any metadata key; repeatable")
+                   help="speaker=, source=, title=, date_from=YYYY[-MM[-DD]], date_to=YYYY[-MM[-DD]] or a metadata "
+                   "key of the index (e.g. country=); repeatable")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
@@ -145,14 +149,35 @@ def load_options(args: argparse.Namespace) -> LoadOptions:
 
 
 def parse_filters(items: Sequence[str]) -> dict[str, str]:
-    """``KEY=VALUE`` strings into a filters dict."""
-    out = {}
+    """``KEY=VALUE`` strings into a filters dict (unchecked: see ``checked_filters``)."""
+    out: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
-        if not sep or not key:
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
             raise StatementsError(f"--filter {item!r}: expected KEY=VALUE")
-        out[key.strip()] = value.strip()
+        if key in out:
+            raise StatementsError(f"--filter {item!r}: {key} is given twice; a filter takes one value")
+        out[key] = value
     return out
+
+
+def checked_filters(qa: Assistant, items: Sequence[str]) -> dict[str, str]:
+    """The --filter options as ``qa`` takes them, checked as the chat checks its filters (``assistant.filters``)."""
+    filters = parse_filters(items)
+    others = [key for key in filters if key not in FILTER_KEYS]
+    metadata_keys = {key for st in qa.statement_headers() for key in st.metadata} if others else set()
+    try:
+        return check_filters(filters, metadata_keys)
+    except FilterError as exc:
+        raise StatementsError(f"--filter {exc.key}={exc.value}: {exc.reason}") from None
+
+
+def check_paths_exist(paths: Sequence[str]) -> None:
+    """One error line naming the paths that do not exist (a typo), before anything is read or created."""
+    missing = [path for path in paths if not Path(path).exists()]
+    if missing:
+        raise StatementsError(f"no such file or folder: {', '.join(missing)}")
 
 
 def problem_lines(report: LoadReport) -> list[str]:
@@ -172,6 +197,7 @@ def _run_inspect(args: argparse.Namespace) -> int:
     from corpus.chunker import Chunker
     from corpus.load import iter_statements
 
+    check_paths_exist(args.paths)
     report = LoadReport()
     chunker = Chunker()
     items = []
@@ -210,6 +236,7 @@ def _print_statement(st: Statement, chunks: Sequence[Chunk]) -> None:
 def _run_index(args: argparse.Namespace) -> int:
     from assistant.api import index_statements
 
+    check_paths_exist(args.paths)
     update, report = index_statements(
         args.paths, args.index_dir, model=args.model, options=load_options(args), rebuild=args.rebuild
     )
@@ -222,18 +249,23 @@ def _run_remove(args: argparse.Namespace) -> int:
     from assistant.api import remove_statements
 
     update = remove_statements(args.index_dir, args.ids)
-    missing = update.removed < len(set(args.ids))
     print(update.summary())
-    if missing:
-        print("some ids were not in the index", file=sys.stderr)
-    return 0
+    if not update.missing:
+        return 0
+    names = ", ".join(update.missing)
+    if args.missing_ok:
+        print(f"note: not in the index {args.index_dir}, ignored: {names}", file=sys.stderr)
+        return 0
+    print(f"error: not in the index {args.index_dir}: {names} (--missing-ok ignores ids that are not there)",
+          file=sys.stderr)
+    return 1
 
 
 def _run_search(args: argparse.Namespace) -> int:
     from assistant.api import Assistant
 
     with Assistant.open(args.index_dir) as qa:
-        passages = qa.retrieve(args.query, k=args.k, filters=parse_filters(args.filter), mode=args.mode)
+        passages = qa.retrieve(args.query, k=args.k, filters=checked_filters(qa, args.filter), mode=args.mode)
         _note_missing_attributions(qa, args.index_dir)
     if args.json:
         print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
@@ -253,7 +285,7 @@ def _run_ask(args: argparse.Namespace) -> int:
 
     extraction = ExtractionSettings() if args.k is None else ExtractionSettings(max_quotes=max(1, args.k))
     with Assistant.open(args.index_dir, extraction=extraction) as qa:
-        answer = qa.ask(args.question, filters=parse_filters(args.filter))
+        answer = qa.ask(args.question, filters=checked_filters(qa, args.filter))
         _note_missing_attributions(qa, args.index_dir)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
