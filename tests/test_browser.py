@@ -158,3 +158,73 @@ def test_speakers_found_in_the_text_are_offered_as_filters(page):
     expect(chat).to_contain_text("ISIS and Al-Qaeda")
     expect(chat).to_contain_text(f"Sergei Lavrov (reported by {SAMPLE_SOURCE})")
     expect(chat).to_contain_text("speaker: Sergei Lavrov")  # the filter in use is said
+
+
+def test_chat_pane_fills_the_window_height(page):
+    box = page.locator("#sqa-chat").bounding_box()
+    assert box is not None and box["height"] >= 0.6 * 900, box
+
+
+TITLE_WORD_LINES = """
+(element) => {
+  const text = element.firstChild;
+  const out = [];
+  for (const match of text.textContent.matchAll(/\\S+/g)) {
+    const range = document.createRange();
+    range.setStart(text, match.index);
+    range.setEnd(text, match.index + match[0].length);
+    const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+    out.push([match[0], tops.size]);
+  }
+  return out;
+}
+"""
+
+
+def test_title_never_breaks_inside_a_word_on_a_phone(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        title = page.locator(".sqa-header h1").first
+        title.wait_for()
+        words = title.evaluate(TITLE_WORD_LINES)
+        assert [w for w, _ in words] == ["Statements", "Q&A"]
+        assert all(lines == 1 for _, lines in words), words  # each word on one line
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # and nothing wider than the screen
+    finally:
+        context.close()
+
+
+def test_sources_are_grouped_by_statement(page):
+    from playwright.sync_api import expect
+
+    ask(page, "What did Lavrov say about Afghanistan?")  # three quotes from the sample's one statement
+    sources = page.locator("#sqa-sources")
+    expect(sources.locator(".sqa-passage").nth(1)).to_be_visible()  # several passages of the one statement…
+    assert sources.locator("article.sqa-source").count() == 1  # …in one card
+    card = sources.locator("article.sqa-source")
+    assert card.locator("dt", has_text="Source").count() == 1  # its metadata said once
+    numbers = card.locator("h4 .sqa-num").all_inner_texts()
+    heads = card.locator(".sqa-passage-head .sqa-num").all_inner_texts()
+    assert numbers == heads == [str(i) for i in range(1, len(heads) + 1)]  # each passage numbered as its quote
+    assert card.locator("details .sqa-fulltext mark").count() == len(heads)  # the whole statement, once
+
+
+def test_long_question_is_answered_from_its_start_and_says_so(page):
+    from playwright.sync_api import expect
+
+    question = "What did Lavrov say about Micaller? " + "Please be thorough. " * 60
+    assert len(question) > 1000
+    ask(page, question)
+    chat = page.locator("#sqa-chat")
+    expect(chat).to_contain_text("Only the first 1,000 characters of your question were used")
+    expect(chat).to_contain_text("Manuel Micaller")
+
+
+def test_empty_question_gets_a_hint(page):
+    from playwright.sync_api import expect
+
+    page.locator("#sqa-ask").click()
+    expect(page.get_by_text("Type a question in the box first")).to_be_visible()
+    assert page.locator("#sqa-chat .message-row").count() == 0

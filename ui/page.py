@@ -22,14 +22,22 @@ from ui.plain_copy import copy_plain_text
 from ui.upload import ACCEPTED_TYPES, MAX_FILE_MB, MAX_FILES, add_uploaded_files
 
 ASK_CONCURRENCY = 4  # questions answered at once; uploads run one at a time beside them
-MAX_QUESTION_CHARS = 1000
+MAX_QUESTION_CHARS = 1000  # longer questions are answered from their first 1,000 characters, and told so
+MAX_TYPED_CHARS = 20_000  # what the question box takes, so that a long paste reaches the notice, not a silent cut
+CHAT_HEIGHT = "max(360px, calc(100vh - 300px))"  # the chat fills the window below the header, above the box
+CUT_NOTE = f"Only the first {MAX_QUESTION_CHARS:,} characters of your question were used (it is longer)."
+EMPTY_QUESTION_HINT = "Type a question in the box first, or pick one of the examples under it."
 MAX_HISTORY = 20  # earlier answers passed to the assistant for follow-ups
 ANY = ""
 _DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 CSS = """
-.sqa-header h1 { margin-bottom: 0; }
+.sqa-header { flex-wrap: wrap; }
+.sqa-header > * { min-width: min(100%, 320px) !important; }
+.sqa-passage-head + .sqa-passage { margin-top: 0; }
+.sqa-header h1 { margin-bottom: 0; overflow-wrap: normal; word-break: keep-all; hyphens: none; }
 .sqa-header p { margin-top: 2px; }
+#sqa-sources { max-height: max(360px, calc(100vh - 330px)); overflow-y: auto; }
 #sqa-chat blockquote { border-left: 3px solid var(--color-accent); padding-left: 10px; margin-left: 0; }
 """
 
@@ -42,6 +50,7 @@ SOURCES_CSS = """
 .sqa-meta { display: grid; grid-template-columns: max-content 1fr; gap: 1px 10px; font-size: 0.82rem; margin: 0 0 8px; }
 .sqa-meta dt { color: var(--body-text-color-subdued); margin: 0; font-weight: normal; }
 .sqa-meta dd { margin: 0; overflow-wrap: anywhere; }
+.sqa-passage-head { margin: 8px 0 2px !important; font-size: 0.82rem; color: var(--body-text-color-subdued); }
 .sqa-passage { margin: 0; padding: 4px 10px; border-left: 3px solid var(--color-accent); white-space: pre-wrap;
   font-size: 0.88rem; font-style: normal; }
 .sqa-source mark { background: #fde68a; color: #111; padding: 0 1px; }
@@ -94,7 +103,7 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
                 chatbot = gr.Chatbot(
-                    elem_id="sqa-chat", label="Conversation", show_label=False, height=480, layout="panel",
+                    elem_id="sqa-chat", label="Conversation", show_label=False, height=CHAT_HEIGHT, layout="panel",
                     sanitize_html=True, render_markdown=True, allow_tags=False, latex_delimiters=[], autoscroll=False,
                     buttons=["copy"], feedback_options=None, group_consecutive_messages=False,
                     placeholder="Ask a question below, or pick an example.",
@@ -102,7 +111,7 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
                 with gr.Row():
                     question = gr.Textbox(
                         show_label=False, placeholder="e.g. What did Lavrov say about Micaller?", scale=6,
-                        max_length=MAX_QUESTION_CHARS, elem_id="sqa-question", submit_btn=False, container=False,
+                        max_length=MAX_TYPED_CHARS, elem_id="sqa-question", submit_btn=False, container=False,
                     )
                     ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="sqa-ask")
                     clear_btn = gr.Button("Clear", scale=1, min_width=80, elem_id="sqa-clear")
@@ -114,7 +123,7 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
                 with gr.Tab("Sources"):
                     sources = gr.HTML(
                         render.EMPTY_SOURCES, css_template=SOURCES_CSS, js_on_load=SOURCES_JS,
-                        elem_id="sqa-sources", max_height=520,
+                        elem_id="sqa-sources",
                     )
                     quote_pick = gr.Dropdown(
                         label="Copy a citation", choices=[], value=None, interactive=True, elem_id="sqa-quote-pick"
@@ -164,6 +173,7 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
             history = list(history or [])
             answer = _answer(qa, (question or "").strip(), history, speaker, source, date_from, date_to)
             if answer is None:
+                gr.Info(EMPTY_QUESTION_HINT)
                 return gr.skip(), history
             history.append(answer)
             return render.answer_dict(answer), history
@@ -246,9 +256,8 @@ def _answer(
     """Ask ``qa`` with the filters, or explain in plain words why the question was not asked."""
     if not question:
         return None
-    if len(question) > MAX_QUESTION_CHARS:
-        return Answer(question[:MAX_QUESTION_CHARS] + "…", (), True,
-                      f"Please ask in at most {MAX_QUESTION_CHARS:,} characters.")
+    cut = len(question) > MAX_QUESTION_CHARS
+    question = question[:MAX_QUESTION_CHARS] if cut else question
     filters: dict[str, str] = {}
     for key, value in (("speaker", speaker), ("source", source), ("date_from", date_from), ("date_to", date_to)):
         value = (value or "").strip()
@@ -266,6 +275,8 @@ def _answer(
         else:
             message = f"{message} (Filters in use: {shown}.)"
         answer = dataclasses.replace(answer, message=message)
+    if cut:  # said first, so that it is read before the quotes
+        answer = dataclasses.replace(answer, message=f"{CUT_NOTE} {answer.message}")
     return answer
 
 

@@ -73,7 +73,8 @@ EMPTY_SOURCES = (
 
 
 def sources_html(answer: Answer | None, statements: Mapping[str, Statement]) -> str:
-    """The sources panel for one answer: a card per quote (or per closest passage when abstained)."""
+    """The sources panel for one answer: a card per statement, its metadata once and its quoted passages
+    under it, numbered as the quotes are (or the closest passages when nothing answered)."""
     if answer is None:
         return EMPTY_SOURCES
     quotes, note = answer.quotes, ""
@@ -82,12 +83,32 @@ def sources_html(answer: Answer | None, statements: Mapping[str, Statement]) -> 
         quotes = answer.closest
     if not quotes:
         return f'<div class="sqa-empty">{esc(answer.message)}</div>'
-    cards = [_card(i, q, statements.get(q.statement_id)) for i, q in enumerate(quotes, 1)]
+    groups: dict[str, list[tuple[int, Quote]]] = {}
+    for number, quote in enumerate(quotes, 1):
+        groups.setdefault(quote.statement_id, []).append((number, quote))
+    cards = [_card(group, statements.get(sid)) for sid, group in groups.items()]
     return f'<div class="sqa-sources">{note}{"".join(cards)}</div>'
 
 
-def _card(number: int, quote: Quote, statement: Statement | None) -> str:
-    title = quote.title or quote.statement_id
+def _card(group: Sequence[tuple[int, Quote]], statement: Statement | None) -> str:
+    """One statement: its title, its metadata once, then each numbered passage with who said it."""
+    first = group[0][1]
+    title = first.title or first.statement_id
+    numbers = "".join(f'<span class="sqa-num">{n}</span>' for n, _ in group)
+    speakers = {_speaker_rows(q) for _, q in group}
+    shared = speakers.pop() if len(speakers) == 1 else ()  # one speaker for every passage: said once, above
+    rows = [*shared, *_statement_rows(first, statement)]
+    meta = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
+    passages = "".join(_passage_block(n, q, statement, with_speaker=not shared) for n, q in group)
+    full = _full_text([q for _, q in group], statement) if statement is not None else ""
+    return (
+        f'<article class="sqa-source"><h4>{numbers} {esc(title)}</h4>'
+        f'<dl class="sqa-meta">{meta}</dl>{passages}{full}</article>'
+    )
+
+
+def _speaker_rows(quote: Quote) -> tuple[tuple[str, str], ...]:
+    """Who said the quoted words, and who reported them, as (label, HTML) rows."""
     rows = []
     who = quote.speaker or quote.reported_speaker
     if who:
@@ -96,11 +117,12 @@ def _card(number: int, quote: Quote, statement: Statement | None) -> str:
         rows.append(("Speaker", esc(who) + reported))
     if quote.reported_by:  # the statement's own speaker, who quotes or reports ``who``
         rows.append(("Reported by", esc(quote.reported_by)))
-    for label, value in (("Source", quote.source), ("Date", quote.date)):
-        if value:
-            rows.append((label, esc(value)))
-    if quote.page is not None:
-        rows.append(("Page", esc(quote.page)))
+    return tuple(rows)
+
+
+def _statement_rows(quote: Quote, statement: Statement | None) -> list[tuple[str, str]]:
+    """What a statement's quotes share: source, date, link, metadata and id, as (label, HTML) rows."""
+    rows = [(label, esc(value)) for label, value in (("Source", quote.source), ("Date", quote.date)) if value]
     if quote.url:
         link = esc(quote.url)
         if _SAFE_URL.match(quote.url):
@@ -111,13 +133,16 @@ def _card(number: int, quote: Quote, statement: Statement | None) -> str:
             if isinstance(value, (str, int, float)) and str(value).strip() and key not in ("original_id",):
                 rows.append((esc(str(key).replace("_", " ").capitalize()), esc(str(value)[:200])))
     rows.append(("Statement id", f"<code>{esc(quote.statement_id)}</code>"))
-    meta = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
-    passage = _passage(quote, statement)
-    full = _full_text(quote, statement) if statement is not None else ""
-    return (
-        f'<article class="sqa-source"><h4><span class="sqa-num">{number}</span> {esc(title)}</h4>'
-        f'<dl class="sqa-meta">{meta}</dl><blockquote class="sqa-passage">{passage}</blockquote>{full}</article>'
-    )
+    return rows
+
+
+def _passage_block(number: int, quote: Quote, statement: Statement | None, with_speaker: bool) -> str:
+    """A numbered passage, with its speaker and page when they are not said once for the statement."""
+    notes = [f"{label}: {value}" for label, value in _speaker_rows(quote)] if with_speaker else []
+    if quote.page is not None:
+        notes.append(f"Page {esc(quote.page)}")
+    head = f'<p class="sqa-passage-head"><span class="sqa-num">{number}</span> {" · ".join(notes)}</p>'
+    return f'{head}<blockquote class="sqa-passage">{_passage(quote, statement)}</blockquote>'
 
 
 def _passage(quote: Quote, statement: Statement | None) -> str:
@@ -139,23 +164,29 @@ def _passage(quote: Quote, statement: Statement | None) -> str:
     )
 
 
-def _full_text(quote: Quote, statement: Statement) -> str:
-    """A collapsed view of the whole statement with the quote highlighted."""
+def _full_text(quotes: Sequence[Quote], statement: Statement) -> str:
+    """A collapsed view of the whole statement with its quotes highlighted."""
     text = statement.text
+    spans = sorted({(q.start, q.end) for q in quotes if text[q.start : q.end] == q.text})
+    first = spans[0][0] if spans else 0
     start, end, note = 0, len(text), ""
     if len(text) > MAX_FULL_TEXT_CHARS:
         half = MAX_FULL_TEXT_CHARS // 2
-        start = max(0, min(quote.start - half, len(text) - MAX_FULL_TEXT_CHARS))
+        start = max(0, min(first - half, len(text) - MAX_FULL_TEXT_CHARS))
         end = min(len(text), start + MAX_FULL_TEXT_CHARS)
         note = f'<p class="sqa-dim">Showing characters {start + 1:,}–{end:,} of {len(text):,} around the quote.</p>'
-    body = (
-        f"{'…' if start else ''}{esc(text[start:quote.start])}<mark class='sqa-here'>{esc(quote.text)}</mark>"
-        f"{esc(text[quote.end:end])}{'…' if end < len(text) else ''}"
-    )
+    parts, at = ["…" if start else ""], start
+    for lo, hi in spans:
+        lo, hi = max(lo, at), min(hi, end)
+        if lo >= hi:
+            continue
+        parts.append(f"{esc(text[at:lo])}<mark class='sqa-here'>{esc(text[lo:hi])}</mark>")
+        at = hi
+    parts.append(f"{esc(text[at:end])}{'…' if end < len(text) else ''}")
     words = len(text.split())
     return (
         f'<details class="sqa-full"><summary>Show the whole statement ({words:,} words)</summary>'
-        f'{note}<div class="sqa-fulltext">{body}</div></details>'
+        f'{note}<div class="sqa-fulltext">{"".join(parts)}</div></details>'
     )
 
 
