@@ -228,3 +228,45 @@ def test_empty_question_gets_a_hint(page):
     page.locator("#sqa-ask").click()
     expect(page.get_by_text("Type a question in the box first")).to_be_visible()
     assert page.locator("#sqa-chat .message-row").count() == 0
+
+
+UN_LIKE = [
+    {"id": "NRV_73_2018", "speaker": "Ms. Elara Voss", "country_name": "Norvania", "year": 2018,
+     "text": "Elara Voss said that every coastal state must cut its fishing quotas by a fifth."},
+    {"id": "EST_74_2019", "speaker": "His Excellency Tomas Quill", "country_name": "Estmark", "year": 2019,
+     "text": "Tomas Quill said that the fishing quotas of Estmark should be raised."},
+]
+
+
+def test_filters_offer_the_country_field_and_count_countries(browser, tmp_path):
+    import json
+
+    from playwright.sync_api import expect
+
+    from assistant.api import index_statements
+
+    (tmp_path / "speeches.jsonl").write_text("\n".join(json.dumps(r) for r in UN_LIKE) + "\n", encoding="utf-8")
+    index_statements([tmp_path / "speeches.jsonl"], tmp_path / "index", progress=False)
+    with live_server(tmp_path / "index", in_process=True) as live:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(live.url)
+            expect(page.locator(".sqa-header")).to_contain_text("from 2 countries")
+            page.get_by_role("tab", name="Filters").click()
+            page.locator("#sqa-speaker input").click()
+            expect(page.get_by_role("option", name="Elara Voss (1)")).to_be_visible()  # filled in on page load
+            options = [o.split("\n")[-1] for o in page.get_by_role("option").all_inner_texts()]
+            assert options[:3] == ["Any speaker", "Ms. Elara Voss (1)", "His Excellency Tomas Quill (1)"]  # E < T
+            page.keyboard.press("Escape")
+            page.locator("#sqa-field-0 input").click()
+            page.get_by_role("option", name="Estmark").click()
+            page.get_by_role("tab", name="Sources").click()
+            ask(page, "Who spoke about fishing quotas?")
+            chat = page.locator("#sqa-chat")
+            expect(chat).to_contain_text("country: Estmark")
+            expect(chat).to_contain_text("Estmark should be raised")
+            expect(chat).not_to_contain_text("by a fifth")
+        finally:
+            context.close()

@@ -18,6 +18,7 @@ from assistant.answer import Answer, escape_markdown
 from assistant.api import Assistant
 from ui import render
 from ui.examples import example_questions
+from ui.facets import facets, field_label, header_counts
 from ui.plain_copy import copy_plain_text
 from ui.upload import ACCEPTED_TYPES, MAX_FILE_MB, MAX_FILES, add_uploaded_files
 
@@ -93,6 +94,7 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
     blocks = gr.Blocks(title=title, delete_cache=(3600, 7200))
     with blocks:
         answers = gr.State([])  # this session's Answer objects, oldest first
+        chosen = gr.State({})  # this session's choices in the metadata field menus (not part of the API)
         shown_examples = gr.State(example_questions(qa))
         with gr.Row(elem_classes="sqa-header"):
             gr.Markdown(
@@ -144,14 +146,19 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
                         label="Source", allow_custom_value=True, elem_id="sqa-source",
                         **_choices(qa, "source", names=False),
                     )
+                    field_keys = list(facets(qa).fields)  # the other metadata fields the index has (country…)
+                    fields = [
+                        gr.Dropdown(
+                            label=field_label(key), allow_custom_value=True, elem_id=f"sqa-field-{i}",
+                            **_choices(qa, key, names=False),
+                        )
+                        for i, key in enumerate(field_keys)
+                    ]
                     with gr.Row():
                         date_from = gr.Textbox(label="From", placeholder="YYYY or YYYY-MM-DD", elem_id="sqa-date-from")
                         date_to = gr.Textbox(label="To", placeholder="YYYY or YYYY-MM-DD", elem_id="sqa-date-to")
                     dates = gr.Markdown(_date_note(qa))
-                    gr.Markdown(
-                        "Filters apply to the next questions. A name or source matches in part "
-                        "(“Voss” finds “Elara Voss”)."
-                    )
+                    filter_hint = gr.Markdown(_filter_hint(qa), elem_id="sqa-filter-hint")
                     reset_filters = gr.Button("Reset filters", size="sm", elem_id="sqa-reset-filters")
                 with gr.Tab("Add statements"):
                     files = gr.File(
@@ -167,11 +174,12 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
 
         # -- handlers ------------------------------------------------------------------------
         def ask(
-            question: str, speaker: str, source: str, date_from: str, date_to: str, history: list[Answer]
+            question: str, speaker: str, source: str, date_from: str, date_to: str, history: list[Answer],
+            more: dict[str, str] | None = None,
         ) -> tuple[Any, list[Answer]]:
             """Answer one question of this session's conversation."""
             history = list(history or [])
-            answer = _answer(qa, (question or "").strip(), history, speaker, source, date_from, date_to)
+            answer = _answer(qa, (question or "").strip(), history, speaker, source, date_from, date_to, more or {})
             if answer is None:
                 gr.Info(EMPTY_QUESTION_HINT)
                 return gr.skip(), history
@@ -214,11 +222,16 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
             return (
                 gr.Dropdown(**_choices(qa, "speaker", keep_value=True)),
                 gr.Dropdown(**_choices(qa, "source", keep_value=True)),
-                _date_note(qa), _stats(qa), gr.Dataset(samples=[[q] for q in shown]), shown,
+                _date_note(qa), _stats(qa), gr.Dataset(samples=[[q] for q in shown]), shown, _filter_hint(qa),
+                *(gr.Dropdown(**_choices(qa, key, keep_value=True)) for key in field_keys),
             )
 
+        def choose(value: str | None, current: dict[str, str], key: str) -> dict[str, str]:
+            """Remember a metadata field's choice for this session's next questions."""
+            return {**(current or {}), key: value or ""}
+
         # -- events --------------------------------------------------------------------------
-        ask_inputs = [question, speaker, source, date_from, date_to, answers]
+        ask_inputs = [question, speaker, source, date_from, date_to, answers, chosen]
         show_outputs = [chatbot, sources, quote_pick, citation, question]
         gr.on(
             [question.submit, ask_btn.click], ask, ask_inputs, [result, answers], api_name="ask",
@@ -230,13 +243,17 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
             concurrency_id="ask", concurrency_limit=ASK_CONCURRENCY, show_progress_on=[chatbot],
         ).then(show, answers, show_outputs, api_visibility="private", show_progress="hidden").then(
             None, js=SCROLL_JS)
-        reset_filters.click(lambda: (ANY, ANY, "", ""), None, [speaker, source, date_from, date_to],
+        for key, menu in zip(field_keys, fields):
+            menu.change(lambda v, cur, k=key: choose(v, cur, k), [menu, chosen], chosen, api_visibility="private",
+                        queue=False, show_progress="hidden")
+        reset_filters.click(lambda: (ANY, ANY, "", "", {}, *(ANY for _ in fields)),
+                            None, [speaker, source, date_from, date_to, chosen, *fields],
                             api_visibility="private", queue=False)
         quote_pick.input(cite, [quote_pick, answers], citation, api_visibility="private", show_progress="hidden")
         clear_outputs = [answers, chatbot, sources, quote_pick, citation, question]
         clear_btn.click(clear, None, clear_outputs, api_visibility="private", queue=False)
         chatbot.clear(clear, None, clear_outputs, api_visibility="private", queue=False)
-        refresh_outputs = [speaker, source, dates, stats, examples, shown_examples]
+        refresh_outputs = [speaker, source, dates, stats, examples, shown_examples, filter_hint, *fields]
         files.upload(
             add_files, files, upload_status, api_name="upload", concurrency_id="upload", concurrency_limit=1,
             show_progress="full", show_progress_on=[files],
@@ -251,7 +268,8 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
 
 # -- helpers used by the handlers ----------------------------------------------------------------
 def _answer(
-    qa: Assistant, question: str, history: list[Answer], speaker: str, source: str, date_from: str, date_to: str
+    qa: Assistant, question: str, history: list[Answer], speaker: str, source: str, date_from: str, date_to: str,
+    more: dict[str, str] | None = None,
 ) -> Answer | None:
     """Ask ``qa`` with the filters, or explain in plain words why the question was not asked."""
     if not question:
@@ -259,7 +277,8 @@ def _answer(
     cut = len(question) > MAX_QUESTION_CHARS
     question = question[:MAX_QUESTION_CHARS] if cut else question
     filters: dict[str, str] = {}
-    for key, value in (("speaker", speaker), ("source", source), ("date_from", date_from), ("date_to", date_to)):
+    typed = [("speaker", speaker), ("source", source), ("date_from", date_from), ("date_to", date_to)]
+    for key, value in [*typed, *(more or {}).items()]:
         value = (value or "").strip()
         if key.startswith("date") and value and not _DATE.match(value):
             message = f"The date “{value}” is not understood: write a year (2019) or a date (2019-06-10)."
@@ -268,7 +287,7 @@ def _answer(
             filters[key] = value
     answer = qa.ask(question, history=history[-MAX_HISTORY:], filters=filters)
     if filters:  # say so, so that a filtered answer is never mistaken for the whole picture
-        shown = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in filters.items())
+        shown = "; ".join(f"{field_label(k).lower()}: {v}" for k, v in filters.items())
         message = answer.message
         if message.endswith(":"):
             message = f"{message[:-1]} (filters: {shown}):"
@@ -281,17 +300,24 @@ def _answer(
 
 
 def _choices(qa: Assistant, key: str, keep_value: bool = False, names: bool = True) -> dict[str, Any]:
-    label = {"speaker": "Any speaker", "source": "Any source"}[key]
-    if not names:
-        choices: list[tuple[str, str]] = []
-    elif key == "speaker":  # with the number of statements they speak in, found in the text or the metadata
-        choices = [(f"{name} ({n:,})", name) for name, n in qa.speaker_counts()]
-    else:
-        choices = [(v, v) for v in qa.facet_values(key)]
+    """A filter menu's choices: "any" first, then the index's values (sorted by name, each name once)."""
+    label = {"speaker": "Any speaker", "source": "Any source"}.get(key, f"Any {field_label(key).lower()}")
+    found = facets(qa) if names else None
+    choices: list[tuple[str, str]] = []
+    if found is not None:
+        choices = list({"speaker": found.speakers, "source": found.sources}.get(key) or found.fields.get(key, ()))
     out: dict[str, Any] = {"choices": [(label, ANY), *choices]}
     if not keep_value:
         out["value"] = ANY
     return out
+
+
+def _filter_hint(qa: Assistant) -> str:
+    """How filters work, with a name from this index: a surname finds the full name."""
+    names = [value for _, value in facets(qa).speakers if len(value.split()) > 1]
+    example = max(names, key=lambda n: len(n), default="") if len(names) < 3 else names[len(names) // 2]
+    part = f" (“{escape_markdown(example.split()[-1])}” finds “{escape_markdown(example)}”)" if example else ""
+    return f"Filters apply to the next questions. A name or source matches in part{part}."
 
 
 def _date_note(qa: Assistant) -> str:
@@ -303,9 +329,5 @@ def _date_note(qa: Assistant) -> str:
 
 
 def _stats(qa: Assistant) -> str:
-    stats = qa.stats()
-    n, sources = stats.statements, stats.sources
-    statements = f"**{n:,}** statement{'s' if n != 1 else ''}"
-    return f"Index: {statements} from **{sources:,}** source{'s' if sources != 1 else ''}."
-
-
+    """The header's counts: statements, speakers, and sources (or countries)."""
+    return header_counts(facets(qa))
