@@ -270,3 +270,17 @@ def test_filters_offer_the_country_field_and_count_countries(browser, tmp_path):
             expect(chat).not_to_contain_text("by a fifth")
         finally:
             context.close()
+
+
+def test_a_refused_file_type_is_named_with_the_reason(page, tmp_path):
+    from playwright.sync_api import expect
+
+    status = page.locator("#sqa-upload-status")
+    page.get_by_role("tab", name="Add statements").click()
+    expect(status).to_contain_text(".jsonl.gz")
+    assert " .gz " not in f" {status.inner_text()} "  # formats are whole suffixes, never ".gz" alone
+    path = tmp_path / "minutes.pptx"
+    path.write_bytes(b"not a statement")
+    page.locator("#sqa-upload input[type=file]").set_input_files(str(path))
+    expect(status).to_contain_text("minutes.pptx: not a statement file type", timeout=TIMEOUT_MS)
+    expect(page.locator("#sqa-upload")).not_to_contain_text("Error")  # no bare "Error" left in the box

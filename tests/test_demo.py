@@ -63,3 +63,10 @@ def test_each_demo_run_starts_from_the_bundled_sample(tmp_path, monkeypatch):
         assert Path(".statements-qa/sample-index").is_dir()  # the sample is indexed once, then copied
     finally:
         second.close()
+
+
+def test_serve_names_its_own_share_flag():
+    from ui.server import address_note
+
+    note = address_note("http://127.0.0.1:7860/", None)
+    assert "http://127.0.0.1:7860/" in note and "--share" in note and "share=True" not in note

@@ -16,11 +16,12 @@ import gradio as gr
 
 from assistant.answer import Answer, escape_markdown
 from assistant.api import Assistant
+from corpus.loaders import SUPPORTED_SUFFIXES
 from ui import render
 from ui.examples import example_questions
 from ui.facets import facets, field_label, header_counts
 from ui.plain_copy import copy_plain_text
-from ui.upload import ACCEPTED_TYPES, MAX_FILE_MB, MAX_FILES, add_uploaded_files
+from ui.upload import MAX_FILE_MB, MAX_FILES, add_uploaded_files
 
 ASK_CONCURRENCY = 4  # questions answered at once; uploads run one at a time beside them
 MAX_QUESTION_CHARS = 1000  # longer questions are answered from their first 1,000 characters, and told so
@@ -163,10 +164,12 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
                 with gr.Tab("Add statements"):
                     files = gr.File(
                         label=f"Drop statement files (up to {MAX_FILES} files, {MAX_FILE_MB} MB each)",
-                        file_count="multiple", file_types=ACCEPTED_TYPES, elem_id="sqa-upload",
+                        # no file_types: Gradio's own check would list ".gz" and leave a bare "Error" in the box;
+                        # ui.upload refuses other types itself, naming each file and the formats it takes
+                        file_count="multiple", elem_id="sqa-upload",
                     )
                     upload_status = gr.Markdown(
-                        f"Formats: {escape_markdown(' '.join(t for t in ACCEPTED_TYPES if t != '.gz'))}. "
+                        f"Formats: {escape_markdown(' '.join(sorted(SUPPORTED_SUFFIXES)))}. "
                         "They are added to this index for everyone using it, and can be asked about at once.",
                         elem_id="sqa-upload-status",
                     )

@@ -92,9 +92,21 @@ def serve(
     qa.retrieve("warm up", k=1)  # load the embedding model now, not on the first question
     demo = build_app(qa)
     try:
-        launch_app(demo, host=host, port=port, share=share, auth=auth)
+        launch_app(demo, host=host, port=port, share=share, auth=auth, prevent_thread_lock=True, quiet=True)
     except OSError as exc:
         raise StatementsError(f"cannot start the server on {host}:{port} ({exc}); choose another --port") from None
+    print(address_note(demo.local_url or f"http://{host}:{port}/", demo.share_url if share else None), flush=True)
+    demo.block_thread()
+
+
+def address_note(local_url: str, share_url: str | None) -> str:
+    """What ``serve`` prints once the chat is up: where it is, and how to share it (our flag, not Gradio's)."""
+    lines = [f"The chat is running on {local_url} (open it in a browser; Ctrl+C stops it)."]
+    if share_url:
+        lines.append(f"Public link (for 1 week): {share_url}")
+    else:
+        lines.append("To give others a public link, start it with --share.")
+    return "\n".join(lines)
 
 
 def _check_port(host: str, port: int) -> None:
