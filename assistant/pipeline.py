@@ -202,7 +202,7 @@ class AnswerPipeline:
     def _grouped(self, frame: QuestionFrame, sentences: Sequence[ScoredSentence], speaker: Speaker) -> Answer | None:
         """"Who spoke about X?": one quote per speaker. A timeline: one per dated statement, in date order."""
         if frame.kind in ("who", "others"):  # "did anyone else say that?": one quote per other speaker too
-            quotes, more = self.builder.one_per(sentences, _speaker_key, WHO_SPOKE_SHOWN, speaker)
+            quotes, more = self.builder.one_per(sentences, _speaker_key, WHO_SPOKE_SHOWN, speaker, frame.topic)
             if not quotes:
                 return None
             return Answer(frame.text, quotes, False, _who_message(frame, quotes, more), frame)

@@ -79,11 +79,15 @@ class QuoteBuilder:
         group: Callable[[Quote], str],
         limit: int,
         speaker: Speaker = "",
+        topic: str = "",
     ) -> tuple[tuple[Quote, ...], int]:
         """The best quote of each group (``group``: a quote's speaker, statement or year), most relevant first,
-        up to ``limit``; and how many further groups also have one. Quotes must match the topic as answers do."""
+        up to ``limit``; and how many further groups also have one. Quotes must match the topic as answers do.
+        ``topic``: words of the question; a quote's speaker is then the one credited with the words that hold
+        most of them ("who said that the talks had failed?" names who said that, not who reported it)."""
         by_key = {c.key: c for c in sentences}
-        picker = _Picker(self, by_key, set(), limit + MORE_GROUPS_COUNTED, speaker, True, group=group)
+        picker = _Picker(self, by_key, set(), limit + MORE_GROUPS_COUNTED, speaker, True, group=group,
+                         topic_words=_content_words(topic))
         for c in sentences:
             if picker.done:
                 break
@@ -206,6 +210,7 @@ class _Picker:
     done: bool = False
     group: Callable[[Quote], str] | None = None  # one quote per group (speaker, statement, year) when given
     groups: set[str] = field(default_factory=set)
+    topic_words: frozenset[str] = frozenset()  # words whose speaker a quote names (see ``one_per``)
 
     def __post_init__(self) -> None:
         # who said each sentence is known: a neighbour by someone else says nothing about the speaker's topic
@@ -227,7 +232,8 @@ class _Picker:
         if self.require_topic and self.builder.topic_match(c, self.by_key, self.attributed) < s.abstain_below:
             return
         lo, hi = self.builder.extend(c, self.by_key, self.used, self.speaker)
-        quote = self.builder.quote(c, lo, hi, self.speaker)
+        quote = self.builder.quote(c, lo, hi, self.speaker, _words_said(c, (c.spans[lo][0], c.spans[hi][1]),
+                                                                        self.topic_words))
         words = set(quote.text.lower().split())
         if any(len(words & seen) / max(1, len(words | seen)) > NEAR_DUPLICATE for seen in self.words):
             return
@@ -251,6 +257,29 @@ class _SaidBy:
     kind: str = ""  # direct | indirect | first_person; "" when known from metadata alone
     reported: bool = False  # the statement reports the words of someone found in its text
     confidence: float = 0.0
+
+
+_STOP = frozenset("the a an of to that and in on for by with as at is was were be been it its this".split())
+
+
+def _content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"\w+", text.lower()) if w not in _STOP)
+
+
+def _words_said(c: ScoredSentence, span: tuple[int, int], topic_words: frozenset[str]) -> tuple[int, int] | None:
+    """The content span of the attribution in ``span`` whose words hold most of ``topic_words`` (at least a
+    third of them), or None."""
+    if not topic_words:
+        return None
+    best, best_share = None, 1 / 3
+    text = c.statement.text
+    for a in c.attributions:
+        if a.content_start < span[1] and span[0] < a.content_end:
+            share = len(topic_words & _content_words(text[a.content_start : a.content_end])) / len(topic_words)
+            if share > best_share or share == best_share and best is not None and (
+                    a.content_end - a.content_start < best[1] - best[0]):
+                best, best_share = (max(a.content_start, span[0]), min(a.content_end, span[1])), share
+    return best
 
 
 def _said_by(c: ScoredSentence, span: tuple[int, int], speaker: Speaker, innermost: bool = False) -> _SaidBy:
