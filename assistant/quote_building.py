@@ -99,16 +99,14 @@ class QuoteBuilder:
         """Quotes of the sentences that hold ``phrase`` word for word (``phrase_lookup``), in ranking order:
         one per occurrence, the sentences it runs over, up to ``max_quotes``."""
         quotes: list[Quote] = []
-        seen: set[tuple[str, int]] = set()
+        searched: set[str] = set()  # each statement is searched once, at its best-ranked sentence
         for c in sentences:
             if len(quotes) >= self.settings.max_quotes:
                 break
-            if c.statement.id in {sid for sid, _ in seen} or (speaker and c.speaker_score <= 0):
+            if c.statement.id in searched or (speaker and c.speaker_score <= 0):
                 continue
+            searched.add(c.statement.id)
             for start, end in find_phrase(c.statement.text, phrase):
-                if (c.statement.id, start) in seen:
-                    continue
-                seen.add((c.statement.id, start))
                 lo = next(i for i, (a, b) in enumerate(c.spans) if b > start)
                 hi = next((i for i, (a, b) in enumerate(c.spans) if b >= end), len(c.spans) - 1)
                 quotes.append(self.quote(c, lo, hi, speaker, (start, end)))
