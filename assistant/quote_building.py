@@ -115,21 +115,24 @@ class QuoteBuilder:
     def topic_match(self, c: ScoredSentence, by_key: dict[Key, ScoredSentence], same_speaker: bool = False) -> float:
         """How well the sentence or its neighbours match the topic, by words or meaning.
 
-        ``same_speaker``: only neighbours with evidence of the asked-about speaker's words count.
+        ``same_speaker`` (a speaker is asked about, and who said each sentence is known): only neighbours with
+        evidence of that speaker's words count, and a sentence holding only part of the topic's words counts
+        by words at most ``partial_words_margin`` above its meaning. Retrieval is then confined to that
+        speaker's statements, so its best sentences are often weak matches ("these very walls" for "the
+        Great Green Wall"); without a speaker, every statement competes and words alone are good evidence.
         """
-        best = self._evidence(c)
+        best = self._evidence(c, same_speaker)
         for pos in (c.position - 1, c.position + 1):
             other = by_key.get((c.statement.id, pos))
             if other is not None and not (same_speaker and other.speaker_score <= 0):
-                best = max(best, 0.9 * self._evidence(other))
+                best = max(best, 0.9 * self._evidence(other, same_speaker))
         return best
 
-    def _evidence(self, c: ScoredSentence) -> float:
-        """A sentence's own topic match: its meaning, or its words (a part of the topic's words counts only
-        a little above its meaning)."""
+    def _evidence(self, c: ScoredSentence, partial_words_capped: bool) -> float:
+        """A sentence's own topic match: its meaning, or its words (see ``topic_match``)."""
         s = self.settings
         words = c.lexical_score
-        if words < s.whole_topic:
+        if partial_words_capped and words < s.whole_topic:
             words = min(words, c.topic_score + s.partial_words_margin)
         return max(c.topic_score, words)
 

@@ -20,8 +20,9 @@ class ExtractionSettings:
     join_ratio: float = 0.8  # join a neighbour scoring at least this share of the best sentence
     keep_ratio: float = 0.75  # further quotes must score at least this share of the first
     abstain_below: float = 0.40  # topic match under which nothing counts as an answer (qa.py --calibrate)
-    # A sentence holding only some of the topic's words ("walls" for "the Great Green Wall") counts by words
-    # no more than ``partial_words_margin`` above its meaning match, unless it holds ``whole_topic`` of them.
+    # When a speaker is asked about, a sentence holding only some of the topic's words ("walls" for "the Great
+    # Green Wall") counts by words no more than ``partial_words_margin`` above its meaning match, unless it
+    # holds ``whole_topic`` of them (QuoteBuilder.topic_match).
     whole_topic: float = 0.75
     partial_words_margin: float = 0.25
     speaker_weight: float = 0.3
