@@ -87,8 +87,8 @@ def name_choices(
 
 
 def _is_name(name: str) -> bool:
-    """Whether a speaker found in the text reads as a name (not "A/77/331" or "2024 Report")."""
-    return name[0].isalpha() and not any(c.isdigit() or c in "/*@#" for c in name)
+    """Whether a speaker found in the text reads as a name (not "*", "A/77/331" or "2024 Report")."""
+    return name[0].isalpha() and not (" " not in name and any(c.isdigit() for c in name))
 
 
 def _read(qa: Assistant, statements: int) -> Facets:
