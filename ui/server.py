@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,25 @@ def launch_app(
         prevent_thread_lock=prevent_thread_lock, quiet=quiet, max_file_size=MAX_FILE_BYTES,
         ssr_mode=False, css=CSS, theme=gr.themes.Soft(), show_error=False,
     )
+
+
+def warm_up_indexing(qa: Assistant) -> threading.Thread:
+    """Load what indexing an upload needs (the full embedding model, the attribution pipeline) in the background:
+    questions are encoded without them, so the first upload would otherwise wait for both."""
+
+    def run() -> None:
+        from corpus.attribution import attribute
+        from embeddings.encoder import Encoder
+
+        try:
+            _ = Encoder(qa.stats().model).dimension
+            attribute("Harbour master Ines Calder said that the lighthouse will be rebuilt.")
+        except Exception:  # noqa: BLE001 (the upload itself reports any problem in plain words)
+            return
+
+    thread = threading.Thread(target=run, name="warm-up-indexing", daemon=True)
+    thread.start()
+    return thread
 
 
 def auth_from_env(var: str) -> tuple[str, str]:
@@ -90,6 +110,7 @@ def serve(
     _check_port(host, port)  # fail fast, before loading the index and the model
     qa = open_assistant(index_dir)
     qa.retrieve("warm up", k=1)  # load the embedding model now, not on the first question
+    warm_up_indexing(qa)
     demo = build_app(qa)
     try:
         launch_app(demo, host=host, port=port, share=share, auth=auth, prevent_thread_lock=True, quiet=True)
