@@ -6,6 +6,7 @@ side by side. Speakers and organisations other than the bundled sample's are inv
 """
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -265,3 +266,20 @@ def test_questions_are_answered_while_an_upload_runs(server, tmp_path):
     timing = f"questions answered after {asked - started:.1f}s, upload done after {done['upload'] - started:.1f}s"
     print(timing)
     assert asked < done["upload"], f"questions waited for the upload to finish: {timing}"
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+API_EXAMPLE = re.compile(r"<!-- api-example[^>]*-->\n```python\n(.*?)```", re.S)
+
+
+def test_the_readme_api_example_runs_as_written(server, capsys):
+    """The README's gradio_client example, run against a live server with only its address changed."""
+    match = API_EXAMPLE.search(README.read_text(encoding="utf-8"))
+    assert match, "README.md: the api-example block is missing"
+    code = match.group(1)
+    assert 'Client("http://127.0.0.1:7860/")' in code
+    exec(compile(code.replace("http://127.0.0.1:7860/", server), "README api-example", "exec"), {})  # noqa: S102
+    printed = capsys.readouterr().out
+    assert "Manuel Micaller" in printed  # the quote
+    assert f"— Sergei Lavrov (reported by {SAMPLE_SOURCE})" in printed  # its attribution line
+    assert "ISIS and Al-Qaeda" in printed  # the follow-up continued the conversation
