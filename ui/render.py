@@ -99,7 +99,7 @@ def _card(group: Sequence[tuple[int, Quote]], statement: Statement | None) -> st
     shared = speakers.pop() if len(speakers) == 1 else ()  # one speaker for every passage: said once, above
     rows = [*shared, *_statement_rows(first, statement)]
     meta = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
-    passages = "".join(_passage_block(n, q, statement, with_speaker=not shared) for n, q in group)
+    passages = "".join(_passage_block(n, q, statement, not shared, len(group) > 1) for n, q in group)
     full = _full_text([q for _, q in group], statement) if statement is not None else ""
     return (
         f'<article class="sqa-source"><h4>{numbers} {esc(title)}</h4>'
@@ -136,12 +136,16 @@ def _statement_rows(quote: Quote, statement: Statement | None) -> list[tuple[str
     return rows
 
 
-def _passage_block(number: int, quote: Quote, statement: Statement | None, with_speaker: bool) -> str:
-    """A numbered passage, with its speaker and page when they are not said once for the statement."""
+def _passage_block(
+    number: int, quote: Quote, statement: Statement | None, with_speaker: bool, numbered: bool
+) -> str:
+    """A passage, numbered when its statement has several, with its speaker and page when they are not said
+    once for the statement."""
     notes = [f"{label}: {value}" for label, value in _speaker_rows(quote)] if with_speaker else []
     if quote.page is not None:
         notes.append(f"Page {esc(quote.page)}")
-    head = f'<p class="sqa-passage-head"><span class="sqa-num">{number}</span> {" · ".join(notes)}</p>'
+    number_html = f'<span class="sqa-num">{number}</span> ' if numbered else ""
+    head = f'<p class="sqa-passage-head">{number_html}{" · ".join(notes)}</p>' if numbered or notes else ""
     return f'{head}<blockquote class="sqa-passage">{_passage(quote, statement)}</blockquote>'
 
 
