@@ -298,7 +298,7 @@ def test_html_in_file_names_and_metadata_is_inert_in_the_browser(browser, served
         page.locator("#sqa-upload input[type=file]").set_input_files(
             [str(folder / n) for n in (HOSTILE_NAME, REFUSED_NAME, HOSTILE_MD_NAME, "pilots.jsonl")])
         status = page.locator("#sqa-upload-status")
-        expect(status).to_contain_text("Added 3")
+        expect(status).to_contain_text("Added 3", timeout=TIMEOUT_MS)  # the first upload loads the encoder
         # the refused file's name is shown as harmless text: Gradio and then ui.upload.safe_name
         # replace the markup characters (<, =, >) when the file is received
         expect(status).to_contain_text("img src_x onerror_window.__pwned_12")
