@@ -8,7 +8,6 @@ source, date_from, date_to -> answer dict; the conversation is kept per session)
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ import gradio as gr
 
 from assistant.answer import Answer, escape_markdown
 from assistant.api import Assistant
+from assistant.filters import FilterError, check_filters
 from corpus.loaders import SUPPORTED_SUFFIXES
 from ui import render
 from ui.examples import example_questions
@@ -31,7 +31,6 @@ CUT_NOTE = f"Only the first {MAX_QUESTION_CHARS:,} characters of your question w
 EMPTY_QUESTION_HINT = "Type a question in the box first, or pick one of the examples under it."
 MAX_HISTORY = 20  # earlier answers passed to the assistant for follow-ups
 ANY = ""
-_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 
 CSS = """
 .sqa-header { flex-wrap: wrap; }
@@ -279,15 +278,12 @@ def _answer(
         return None
     cut = len(question) > MAX_QUESTION_CHARS
     question = question[:MAX_QUESTION_CHARS] if cut else question
-    filters: dict[str, str] = {}
     typed = [("speaker", speaker), ("source", source), ("date_from", date_from), ("date_to", date_to)]
-    for key, value in [*typed, *(more or {}).items()]:
-        value = (value or "").strip()
-        if key.startswith("date") and value and not _DATE.match(value):
-            message = f"The date “{value}” is not understood: write a year (2019) or a date (2019-06-10)."
-            return Answer(question, (), True, message)
-        if value:
-            filters[key] = value
+    try:  # the same check as the command line's --filter (assistant.filters)
+        pairs = [(k, v or "") for k, v in [*typed, *(more or {}).items()]]
+        filters = check_filters(pairs, metadata_keys=set(more or {}))
+    except FilterError as exc:
+        return Answer(question, (), True, str(exc))
     answer = qa.ask(question, history=history[-MAX_HISTORY:], filters=filters)
     if filters:  # say so, so that a filtered answer is never mistaken for the whole picture
         shown = "; ".join(f"{field_label(k).lower()}: {v}" for k, v in filters.items())
