@@ -163,7 +163,7 @@ class AnswerPipeline:
             others = self._others_on_topic(frame, filters, vectors)
             if others:
                 when = f" in {spoken_date(frame.year)}" if frame.year else ""
-                message = (f"No statement by {frame.speaker} on {frame.topic}{when}; {others} statement"
+                message = (f"No statement by {frame.speaker} on {frame.topic}{when}; at least {others} statement"
                            f"{'s' if others != 1 else ''} by others do — ask “Who spoke about {frame.topic}?”")
         return Answer(question, (), True, message, frame, selection.closest)
 
@@ -174,10 +174,10 @@ class AnswerPipeline:
         if frame.year and self.has_dates:
             out.setdefault("date_from", frame.year)
             out.setdefault("date_to", frame.year)
-        topic_vectors = self.retriever.index.encoder.encode_texts([frame.topic, *question_texts(topic_frame)])
-        passages = self.retriever.retrieve(frame.topic, k=self.passages * WIDE_DEPTH, filters=out,
-                                           query_vector=topic_vectors[0])
-        sentences = self.scorer.score(topic_frame, passages, topic_vectors[1:])
+        # ``vectors`` are [search text, question, topic]: the question's own, reused (no second forward pass)
+        passages = self.retriever.retrieve(frame.lexical_topic, k=self.passages * 2, filters=out,
+                                           query_vector=vectors[-1])
+        sentences = self.scorer.score(topic_frame, passages, vectors[1:])
         quotes, more = self.builder.one_per(sentences, lambda q: q.statement_id, WHO_SPOKE_SHOWN)
         return len(quotes) + more
 
