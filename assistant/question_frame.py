@@ -57,17 +57,17 @@ _MONTH = re.compile(
     re.IGNORECASE,
 )
 _RELATIVE_YEAR = re.compile(r"\s*,?\s*\b(?:in\s+)?(last|this)\s+year\b", re.IGNORECASE)
+_OVER_TIME = (r"over\s+(?:the\s+)?(?:years|time|decades?|sessions)|through\s+the\s+years|across\s+(?:the\s+)?years|"
+              r"year\s+(?:by|after)\s+year")
 _TIMELINE = re.compile(
-    r"\b(?:over\s+(?:the\s+)?(?:years|time|decades?|sessions)|through\s+the\s+years|across\s+(?:the\s+)?years|"
-    r"year\s+(?:by|after)\s+year|timeline\s+of|"
+    rf"\b(?:{_OVER_TIME}|timeline\s+of|"
     r"(?:has|have|did)\b[^?]{1,80}?\b(?:position|view|views|stance|line|policy|approach|tone|rhetoric|thinking|"
     r"language|priorities)\b[^?]{0,60}?\b(?:change|evolve|shift|changed|evolved|shifted|developed)\b|"
     r"(?<=\bwhen\s)\s*(?:did|has|have)\b[^?]{1,80}?\b(?P<first>first)(?=\s+\w+))",
     re.IGNORECASE,
 )
 _TIMELINE_WORDS = re.compile(
-    r"\b(?:over\s+(?:the\s+)?(?:years|time|decades?|sessions)|through\s+the\s+years|across\s+(?:the\s+)?years|"
-    r"year\s+(?:by|after)\s+year|timeline(?:\s+of)?|changed|evolved|shifted|developed|change|evolve|shift|first)\b",
+    rf"\b(?:{_OVER_TIME}|timeline(?:\s+of)?|changed|evolved|shifted|developed|change|evolve|shift|first)\b",
     re.IGNORECASE,
 )
 _FIRST_VERB = re.compile(r"\bfirst\s+(\w+)", re.IGNORECASE)
