@@ -548,7 +548,10 @@ class _Finder:
         the name is the source, the rest of the line the content. News only."""
         if colon.text != ":" or self.speaker:
             return None
-        head = self.doc[colon.sent.start : colon.i]
+        start = colon.sent.start
+        while start < colon.i and self.doc[start].is_punct:  # a transcript line may open with a quote mark
+            start += 1
+        head = self.doc[start : colon.i]
         if not 1 <= len(head) <= 4 or not all(t.pos_ == "PROPN" or t.lower_ in TITLES for t in head):
             return None
         line_end = self.text.find("\n", colon.idx)
