@@ -38,3 +38,17 @@ def live_server(index_dir: Path, **kwargs: Any) -> Iterator[LiveServer]:
         pytest.fail(str(exc), pytrace=False)
     with server:
         yield server
+
+
+@contextmanager
+def opened_page(browser: Any, url: str, **context_options: Any) -> Iterator[Any]:
+    """A page of the chat at ``url`` in a fresh 1280×900 browser context, ready for a question; closed after."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **context_options)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        page.locator("#sqa-question textarea, #sqa-question input").first.wait_for()
+        yield page
+    finally:
+        context.close()

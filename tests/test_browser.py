@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from live_app import SAMPLE_SOURCE, TIMEOUT_MS, UPLOADED_STATEMENT, live_server
+from live_app import SAMPLE_SOURCE, TIMEOUT_MS, UPLOADED_STATEMENT, live_server, opened_page
 
 pytestmark = pytest.mark.browser
 
@@ -41,13 +41,8 @@ def app_url(sample_index, tmp_path_factory):
 
 @pytest.fixture
 def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(app_url)
-    page.locator("#sqa-question textarea, #sqa-question input").first.wait_for()
-    yield page
-    context.close()
+    with opened_page(browser, app_url) as page:
+        yield page
 
 
 def ask(page, question: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from citation_corpus import HEADING, NORVANIA_LINE, write_corpus
-from live_app import TIMEOUT_MS, live_server
+from live_app import live_server, opened_page
 
 pytestmark = pytest.mark.browser
 
@@ -34,14 +34,8 @@ def debates_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser: Any, debates_url: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  permissions=["clipboard-read", "clipboard-write"])
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(debates_url)
-    page.locator("#sqa-question textarea, #sqa-question input").first.wait_for()
-    yield page
-    context.close()
+    with opened_page(browser, debates_url, permissions=["clipboard-read", "clipboard-write"]) as page:
+        yield page
 
 
 def ask(page: Any, question: str, expect_text: str) -> None:
