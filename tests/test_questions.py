@@ -72,6 +72,13 @@ def test_speaker_by_role_country_alias_or_typo(debate: Assistant, question: str,
     assert words in answer.quotes[0].text
 
 
+def test_a_misspelt_topic_word_is_read_as_the_statements_spell_it(debate: Assistant) -> None:
+    answer = debate.ask("What did Norvania say about the pandemc and its harbours?")
+    assert answer.frame is not None and "pandem" in answer.frame.spelled
+    assert not answer.abstained and answer.quotes[0].statement_id == "NRV_2020"
+    assert "pandemic" in answer.quotes[0].text
+
+
 def test_a_name_the_metadata_misspells_is_found_by_the_right_spelling(debate: Assistant) -> None:
     answer = debate.ask("What did Jonas Brevik say about debt relief?")  # the metadata says "Brevick"
     assert not answer.abstained and _ids(answer) == {"NRV_2021"}
