@@ -6,7 +6,7 @@ question → frame (``question_frame``) → retrieval (``retrieval``: passages c
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -170,10 +170,7 @@ class AnswerPipeline:
     def _others_on_topic(self, frame: QuestionFrame, filters: Mapping[str, object] | None, vectors: np.ndarray) -> int:
         """How many statements by anyone answer the frame's topic (for an abstention that says where to look)."""
         topic_frame = replace(frame, speaker="", kind="who")
-        out = dict(filters or {})
-        if frame.year and self.has_dates:
-            out.setdefault("date_from", frame.year)
-            out.setdefault("date_to", frame.year)
+        out = self._dated(frame, dict(filters or {}))
         # ``vectors`` are [search text, question, topic]: the question's own, reused (no second forward pass)
         passages = self.retriever.retrieve(frame.lexical_topic, k=self.passages * 2, filters=out,
                                            query_vector=vectors[-1])
@@ -222,23 +219,16 @@ class AnswerPipeline:
         statements' metadata becomes a filter on those statements; one who is not (reported speech:
         "Lavrov argued that…") is looked for near a speech verb instead.
         """
-        out = dict(filters or {})
+        out = self._dated(frame, dict(filters or {}))
         if frame.within:
-            current = out.get("statement_ids")
-            allowed = set(frame.within)
-            if isinstance(current, (list, tuple, set)):
-                allowed &= set(current)
-            out["statement_ids"] = sorted(allowed)
-        if frame.year and self.has_dates:
-            out.setdefault("date_from", frame.year)
-            out.setdefault("date_to", frame.year)
+            _narrow(out, frame.within)
         if self.attributed:
             return self._attributed_filters(frame, out)
         speaker = excluded = ""
         if frame.speaker:
             match = self.speakers.match(frame.speaker)
             if match is not None:
-                out["statement_ids"] = sorted(match.metadata_ids)
+                _narrow(out, match.metadata_ids)
             else:
                 speaker = frame.speaker
         if frame.exclude_speaker:
@@ -248,6 +238,13 @@ class AnswerPipeline:
             else:
                 excluded = frame.exclude_speaker
         return out, speaker, excluded
+
+    def _dated(self, frame: QuestionFrame, out: dict[str, object]) -> dict[str, object]:
+        """``out`` with the frame's year (or month, or day) as date bounds, when the index has dates."""
+        if frame.year and self.has_dates:
+            out.setdefault("date_from", frame.year)
+            out.setdefault("date_to", frame.year)
+        return out
 
     def _attributed_filters(
         self, frame: QuestionFrame, out: dict[str, object]
@@ -265,8 +262,7 @@ class AnswerPipeline:
         if asked:
             match = self.speakers.match(asked)
             if match is not None:
-                ids = match.all_ids & set(frame.within) if frame.within else match.all_ids
-                out["statement_ids"] = sorted(ids)
+                _narrow(out, match.all_ids)
                 speaker = SpeakerQuery(asked, match.metadata_ids, frozenset(match.names))
             elif chosen:
                 out["speaker"] = chosen  # a filter naming no one known finds nothing, as a filter should
@@ -278,6 +274,13 @@ class AnswerPipeline:
                     out["exclude_statement_ids"] = sorted(match.metadata_ids)
                 excluded = SpeakerQuery(frame.exclude_speaker, match.metadata_ids, frozenset(match.names))
         return out, speaker, excluded
+
+def _narrow(out: dict[str, object], ids: Collection[str]) -> None:
+    """Restrict ``out``'s statements to ``ids`` (within any statement ids it already names)."""
+    current = out.get("statement_ids")
+    allowed = set(ids) & set(current) if isinstance(current, (list, tuple, set, frozenset)) else set(ids)
+    out["statement_ids"] = sorted(allowed)
+
 
 def _quoted_ranges(history: Sequence[HistoryItem]) -> list[tuple[str, int, int]]:
     ranges = []

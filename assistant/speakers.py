@@ -134,7 +134,7 @@ class SpeakerDirectory:
         if not key:
             return False
         return (bool(self.aliased(phrase)) or key in self._aliases or key in DEMONYMS or bool(self._demonym(key))
-                or key in self._countries or any(key == " ".join(toks) for toks in self._name_keys))
+                or key in self._countries or key in self._name_keys)
 
     def is_demonym(self, phrase: str) -> bool:
         """Whether the phrase is only a demonym ("the Dutch", "Peruvian"), with no role or name."""
@@ -142,10 +142,10 @@ class SpeakerDirectory:
         return len(words) == 1 and bool(self._demonym(words[0])) and words[0] not in self._countries
 
     @cached_property
-    def _name_keys(self) -> tuple[tuple[str, ...], ...]:
-        """The words of every known proper name (descriptions found in texts, such as "officials", left out)."""
-        return tuple(tuple(w for w in name_tokens(name) if w not in ("the", "of")) for name in self._tokens
-                     if name[:1].isupper())
+    def _name_keys(self) -> frozenset[str]:
+        """Every known proper name as its words (descriptions found in texts, such as "officials", left out)."""
+        return frozenset(" ".join(w for w in name_tokens(name) if w not in ("the", "of")) for name in self._tokens
+                         if name[:1].isupper())
 
     def _readings(self, phrase: str) -> Iterator[list[str]]:
         """The phrase's distinctive words as written, through an alias or demonym, then with spellings corrected."""

@@ -99,8 +99,8 @@ class LexicalIndex:
         out = []
         for word in words:
             core = word.strip(".,;:!?\"'“”‘’()")
-            stems = tokenize([core])[0] if len(core) >= min_length and core.isalpha() and not is_word(core) else []
-            if len(stems) == 1 and stems[0] not in vocab:
+            stems = tokenize([core])[0] if len(core) >= min_length and core.isalpha() else []
+            if len(stems) == 1 and stems[0] not in vocab and not is_word(core):  # the word list only when unseen
                 best = process.extractOne(stems[0], self._terms, scorer=fuzz.ratio, score_cutoff=score_cutoff)
                 if best is not None:
                     word = word.replace(core, str(best[0]))
