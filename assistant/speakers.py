@@ -172,7 +172,7 @@ class SpeakerDirectory:
         words = [w for w in name_tokens(phrase) if w not in ("the", "of", "for", "and")]
         if not words:
             return None
-        ids = frozenset(i for i, post in self._posts.items() if all(w in name_tokens(post) for w in words))
+        ids = frozenset(i for i, post in self._posts.items() if set(words) <= set(post.split()))  # posts: words
         return SpeakerMatch(ids, (phrase.strip(),)) if ids else None
 
     def _demonym(self, word: str) -> str:
@@ -189,14 +189,10 @@ class SpeakerDirectory:
 
     def _closest(self, word: str) -> str:
         """The known name word closest in spelling to ``word`` (a typo), or ``word`` itself."""
-        if len(word) < FUZZY_MIN_LENGTH or word in self._vocabulary_set:
+        if len(word) < FUZZY_MIN_LENGTH or word in self._name_postings or word in self._attributed_postings:
             return word
         best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE)
         return str(best[0]) if best else word
-
-    @cached_property
-    def _vocabulary_set(self) -> frozenset[str]:
-        return frozenset(self._vocabulary)
 
     def _match_words(self, phrase: str, words: list[str], strict: bool, surname: bool = True) -> SpeakerMatch | None:
         if not words:
