@@ -20,10 +20,10 @@ from corpus.load import PathArg, iter_statements
 from corpus.options import LoadOptions
 from corpus.problems import LoadReport, StatementsError
 from corpus.statement import Statement
+from embeddings.backend import SearchIndex
 from embeddings.encoder import Encoder
-from embeddings.index import StatementIndex
-from embeddings.manifest import Manifest
-from embeddings.writer import IndexWriter, UpdateReport
+from embeddings.storage import Storage, storage_for
+from embeddings.writer import UpdateReport
 
 
 @dataclass(frozen=True)
@@ -50,24 +50,28 @@ class _Generation:
 
 
 class Assistant:
-    """Answers questions about a folder of statements from an index directory.
+    """Answers questions about a folder of statements from an index directory or a Milvus index.
 
     >>> qa = Assistant.build(["statements/"], "index_dir")   # or Assistant.open("index_dir")
     >>> qa.retrieve("what did Lavrov say about Micaller?", k=5)
+    >>> qa = Assistant.open(milvus_uri="statements.db")        # Milvus Lite, or http://host:19530
 
-    Use it as a context manager, or call ``close()``, to release the index files.
+    Use it as a context manager, or call ``close()``, to release the index.
     """
 
     def __init__(
         self,
-        index_dir: PathArg,
+        index_dir: PathArg | None = None,
         model: str | None = None,
         fusion: FusionSettings = FusionSettings(),
         extraction: ExtractionSettings = ExtractionSettings(),
         passages: int = ANSWER_PASSAGES,
         aliases: PathArg | None = None,
+        milvus_uri: str | None = None,
+        milvus_token_env: str | None = None,
     ) -> None:
-        self.index_dir = Path(index_dir)
+        self.storage: Storage = storage_for(index_dir, milvus_uri, milvus_token_env)
+        self.index_dir = Path(index_dir) if index_dir is not None else None
         alias_path = aliases or os.environ.get(ALIASES_ENV)
         self.aliases = read_aliases(Path(alias_path)) if alias_path else None
         self.fusion = fusion
@@ -78,7 +82,7 @@ class Assistant:
         self._current = _Generation(self._open_pipeline())
 
     def _open_pipeline(self) -> AnswerPipeline:
-        index = StatementIndex.open(self.index_dir, model=self._model)
+        index = self.storage.open(model=self._model)
         return AnswerPipeline(HybridRetriever(index, self.fusion), self.extraction, self.passages, self.aliases)
 
     # -- building ------------------------------------------------------------------------
@@ -86,7 +90,7 @@ class Assistant:
     def build(
         cls,
         paths: Iterable[PathArg],
-        index_dir: PathArg,
+        index_dir: PathArg | None = None,
         model: str | None = None,
         options: LoadOptions = LoadOptions(),
         rebuild: bool = False,
@@ -95,36 +99,54 @@ class Assistant:
         extraction: ExtractionSettings = ExtractionSettings(),
         passages: int = ANSWER_PASSAGES,
         aliases: PathArg | None = None,
+        milvus_uri: str | None = None,
+        milvus_token_env: str | None = None,
+        ray_address: str | None = None,
+        ray_workers: int | None = None,
     ) -> Assistant:
-        """Index the statements under ``paths`` into ``index_dir`` (incrementally) and open it."""
-        index_statements(paths, index_dir, model=model, options=options, rebuild=rebuild, progress=progress)
-        return cls(index_dir, model=model, fusion=fusion, extraction=extraction, passages=passages, aliases=aliases)
+        """Index the statements under ``paths`` into ``index_dir`` or Milvus (incrementally) and open it.
+
+        ``ray_address``: ingest with Ray Data (``"local"``: a Ray on this machine's cores) into Milvus;
+        ``ray_workers``: embedding actors (default: one per CPU, or per GPU when the cluster has GPUs).
+        """
+        index_statements(
+            paths, index_dir, model=model, options=options, rebuild=rebuild, progress=progress,
+            milvus_uri=milvus_uri, milvus_token_env=milvus_token_env, ray_address=ray_address,
+            ray_workers=ray_workers,
+        )
+        return cls(index_dir, model=model, fusion=fusion, extraction=extraction, passages=passages, aliases=aliases,
+                   milvus_uri=milvus_uri, milvus_token_env=milvus_token_env)
 
     @classmethod
     def open(
         cls,
-        index_dir: PathArg,
+        index_dir: PathArg | None = None,
         model: str | None = None,
         fusion: FusionSettings = FusionSettings(),
         extraction: ExtractionSettings = ExtractionSettings(),
         passages: int = ANSWER_PASSAGES,
         aliases: PathArg | None = None,
+        milvus_uri: str | None = None,
+        milvus_token_env: str | None = None,
     ) -> Assistant:
-        """Open an existing index directory. ``passages``: retrieved passages whose sentences an answer weighs;
-        ``aliases``: a file of other names for speakers (``assistant.aliases``; default: ``$STATEMENTS_QA_ALIASES``)."""
-        return cls(index_dir, model=model, fusion=fusion, extraction=extraction, passages=passages, aliases=aliases)
+        """Open an existing index directory, or the index in Milvus at ``milvus_uri`` (a Milvus Lite file or
+        ``http://host:19530``; its token in the environment variable named ``milvus_token_env``).
+        ``passages``: retrieved passages whose sentences an answer weighs; ``aliases``: a file of other names
+        for speakers (``assistant.aliases``; default: ``$STATEMENTS_QA_ALIASES``)."""
+        return cls(index_dir, model=model, fusion=fusion, extraction=extraction, passages=passages, aliases=aliases,
+                   milvus_uri=milvus_uri, milvus_token_env=milvus_token_env)
 
     def add(
         self, paths: Iterable[PathArg], options: LoadOptions = LoadOptions(), progress: bool = False
     ) -> tuple[UpdateReport, LoadReport]:
         """Index more statements into this assistant's index and start using them."""
-        result = index_statements(paths, self.index_dir, model=self._model, options=options, progress=progress)
+        result = update_index(self.storage, paths, model=self._model, options=options, progress=progress)
         self.refresh()
         return result
 
     def remove(self, statement_ids: Sequence[str]) -> UpdateReport:
         """Delete statements from the index."""
-        report = remove_statements(self.index_dir, statement_ids, model=self._model)
+        report = _remove(self.storage, statement_ids, model=self._model)
         self.refresh()
         return report
 
@@ -133,8 +155,8 @@ class Assistant:
 
         The previous generation is closed as soon as no call is using it any more.
         """
-        manifest = Manifest.read(self.index_dir)
-        if manifest is None or manifest.generation == self.index.manifest.generation:
+        latest = self.index.latest_generation()
+        if latest is None or latest == self.index.manifest.generation:
             return False
         fresh = _Generation(self._open_pipeline())
         with self._lock:
@@ -178,7 +200,7 @@ class Assistant:
 
     # -- reading -------------------------------------------------------------------------
     @property
-    def index(self) -> StatementIndex:
+    def index(self) -> SearchIndex:
         """The opened index generation in use."""
         return self._current.pipeline.retriever.index
 
@@ -267,31 +289,71 @@ class Assistant:
 
 def index_statements(
     paths: Iterable[PathArg],
-    index_dir: PathArg,
+    index_dir: PathArg | None = None,
     model: str | None = None,
     options: LoadOptions = LoadOptions(),
     rebuild: bool = False,
     progress: bool = True,
     attributions: bool = True,
+    milvus_uri: str | None = None,
+    milvus_token_env: str | None = None,
+    ray_address: str | None = None,
+    ray_workers: int | None = None,
 ) -> tuple[UpdateReport, LoadReport]:
-    """Load statements from ``paths`` and add new or changed ones to ``index_dir``.
+    """Load statements from ``paths`` and add new or changed ones to ``index_dir`` or to Milvus at ``milvus_uri``.
 
     ``model=None`` means the model the index was built with (the default model for a new index
     or with ``rebuild``): an index remembers its model. ``attributions``: whether a new index (or a
     rebuild) finds who said each sentence (``corpus.attribution``); an existing index keeps its choice.
+    ``ray_address`` (Milvus only): ingest with Ray Data, ``"local"`` for a Ray on this machine.
     """
+    storage = storage_for(index_dir, milvus_uri, milvus_token_env)
+    return update_index(storage, paths, model, options, rebuild, progress, attributions, ray_address, ray_workers)
+
+
+def update_index(
+    storage: Storage,
+    paths: Iterable[PathArg],
+    model: str | None = None,
+    options: LoadOptions = LoadOptions(),
+    rebuild: bool = False,
+    progress: bool = True,
+    attributions: bool = True,
+    ray_address: str | None = None,
+    ray_workers: int | None = None,
+) -> tuple[UpdateReport, LoadReport]:
+    """``index_statements`` into an already chosen storage."""
     if model is None and not rebuild:
-        current = Manifest.read(Path(index_dir))
+        current = storage.manifest()
         model = current.model if current is not None else None
     report = LoadReport()
-    writer = IndexWriter(index_dir, Encoder(model), progress=progress, attributions=attributions)
+    if ray_address is not None:
+        from embeddings.milvus_schema import MilvusLocation
+        from embeddings.ray_ingest import ray_index
+
+        location = getattr(storage, "location", None)
+        if not isinstance(location, MilvusLocation):
+            raise StatementsError("--ray writes to Milvus: give --milvus-uri too")
+        update = ray_index(
+            [Path(p) for p in paths], location, Encoder(model), options, report, address=ray_address,
+            workers=ray_workers, rebuild=rebuild, progress=progress, attributions=attributions,
+        )
+        return update, report
+    writer = storage.updater(Encoder(model), progress=progress, attributions=attributions)
     update = writer.update(iter_statements(paths, options, report), rebuild=rebuild)
     return update, report
 
 
-def remove_statements(index_dir: PathArg, statement_ids: Sequence[str], model: str | None = None) -> UpdateReport:
-    """Delete statements from ``index_dir`` (with the model the index was built with, unless given)."""
-    manifest = Manifest.read(Path(index_dir))
+def remove_statements(
+    index_dir: PathArg | None, statement_ids: Sequence[str], model: str | None = None,
+    milvus_uri: str | None = None, milvus_token_env: str | None = None,
+) -> UpdateReport:
+    """Delete statements from ``index_dir`` or Milvus (with the model the index was built with, unless given)."""
+    return _remove(storage_for(index_dir, milvus_uri, milvus_token_env), statement_ids, model)
+
+
+def _remove(storage: Storage, statement_ids: Sequence[str], model: str | None = None) -> UpdateReport:
+    manifest = storage.manifest()
     if manifest is None:
-        raise StatementsError(f"no index at {index_dir}")
-    return IndexWriter(index_dir, Encoder(model or manifest.model), progress=False).remove(statement_ids)
+        raise StatementsError(f"no index at {storage}")
+    return storage.updater(Encoder(model or manifest.model), progress=False).remove(statement_ids)

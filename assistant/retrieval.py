@@ -1,9 +1,7 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidates fused into one ranking."""
+"""Hybrid retrieval: dense and lexical (BM25) candidates from the index backend, fused into one ranking."""
 from __future__ import annotations
 
 import dataclasses
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +10,7 @@ import numpy as np
 
 from corpus.attribution import Attribution
 from corpus.statement import Statement
-from embeddings.index import StatementIndex
+from embeddings.backend import SearchIndex
 
 
 @dataclass(frozen=True)
@@ -98,22 +96,20 @@ class FusionSettings:
 
 @dataclass(frozen=True)
 class Scored:
-    """Rows of the index with their fused, dense and lexical scores, best first."""
+    """Chunk ids with their fused, dense and lexical scores, best first."""
 
-    rows: np.ndarray
+    ids: np.ndarray
     scores: np.ndarray
     dense: np.ndarray
     lexical: np.ndarray
 
 
 class HybridRetriever:
-    """Ranks chunks of one opened index for a query, with optional metadata filters."""
+    """Ranks chunks of one opened index (either backend) for a query, with optional metadata filters."""
 
-    def __init__(self, index: StatementIndex, fusion: FusionSettings = FusionSettings()) -> None:
+    def __init__(self, index: SearchIndex, fusion: FusionSettings = FusionSettings()) -> None:
         self.index = index
         self.fusion = fusion
-        self._allowed: OrderedDict[tuple[tuple[str, object], ...], np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
 
     def retrieve(
         self,
@@ -138,44 +134,28 @@ class HybridRetriever:
         mode: str = "hybrid",
         query_vector: np.ndarray | None = None,
     ) -> Scored:
-        """Fused scores of the best candidate rows for ``query``."""
-        index = self.index
-        allowed_ids = self.allowed_chunk_ids(filters)
-        n = len(index.chunk_ids)
-        if n == 0 or (allowed_ids is not None and len(allowed_ids) == 0) or not query.strip():
-            empty = np.empty(0)
-            return Scored(empty.astype(np.int64), empty, empty, empty)
-        depth = max(k, self.fusion.candidates)
+        """Fused scores of the best candidate chunks for ``query``: the backend finds candidates by dense and
+        BM25 search, each scored by both; they are fused here, the same way on every backend."""
+        if not query.strip():
+            return _no_scores()
         qvec = None
         if mode != "lexical":
-            qvec = query_vector if query_vector is not None else index.encoder.encode_query(query)
-        lexical_all = index.lexical.scores(query) if mode != "dense" else np.zeros(n, np.float32)
-        if allowed_ids is not None:
-            mask = np.zeros(n, dtype=bool)
-            mask[index.rows_of(allowed_ids)] = True
-            lexical_all = np.where(mask, lexical_all, 0.0)
-        rows = set()
-        if qvec is not None:
-            hits = index.dense.search(qvec, depth, allowed=allowed_ids)
-            rows.update(index.rows_of(hits.ids).tolist())
-        if mode != "dense":
-            top = _top_rows(lexical_all, depth)
-            rows.update(top[lexical_all[top] > 0].tolist())
-        cand = np.fromiter(rows, dtype=np.int64, count=len(rows))
-        dense = index.vectors[cand] @ qvec if qvec is not None else np.zeros(len(cand), np.float32)
-        lexical = lexical_all[cand].astype(np.float32)
-        fused = self._fuse(dense, lexical, mode)
+            qvec = query_vector if query_vector is not None else self.index.encoder.encode_query(query)
+        found = self.index.candidates(query, qvec, max(k, self.fusion.candidates), filters, mode)
+        if not len(found.ids):
+            return _no_scores()
+        fused = self._fuse(found.dense, found.lexical, mode)
         order = np.argsort(-fused, kind="stable")
-        return Scored(cand[order], fused[order], dense[order], lexical[order])
+        return Scored(found.ids[order], fused[order], found.dense[order], found.lexical[order])
 
     def passages(self, scored: Scored, k: int) -> list[Passage]:
-        """Passages for the first ``k`` scored rows, each with its statement (one read per statement)."""
-        rows = scored.rows[:k]
-        ids = self.index.chunk_ids[rows].tolist()
-        chunks = self.index.store.chunks(ids)
+        """Passages for the first ``k`` scored chunks, each with its statement (one read per statement)."""
+        ids = [int(i) for i in scored.ids[:k]]
+        store = self.index.store
+        chunks = store.chunks(ids)
         statement_ids = sorted({c.statement_id for c in chunks.values()})
-        statements = self.index.store.statements(statement_ids)
-        attributions = self.index.store.attributions_of(statement_ids)
+        statements = store.statements(statement_ids)
+        attributions = store.attributions_of(statement_ids)
         out = []
         for i, cid in enumerate(ids):
             chunk = chunks.get(cid)
@@ -191,24 +171,6 @@ class HybridRetriever:
                 )
             )
         return out
-
-    def allowed_chunk_ids(self, filters: Mapping[str, object] | None) -> np.ndarray | None:
-        """Sorted chunk ids whose statements pass ``filters`` (None: no filter)."""
-        active = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
-        if not active:
-            return None
-        key = tuple(
-            sorted((k, tuple(v) if isinstance(v, (list, tuple, set, frozenset)) else v) for k, v in active.items())
-        )
-        with self._lock:
-            cached = self._allowed.get(key)
-        if cached is None:  # a generation never changes, so its filter results can be kept
-            cached = np.sort(np.asarray(self.index.store.matching_chunk_ids(active), dtype=np.int64))
-            with self._lock:
-                self._allowed[key] = cached
-                while len(self._allowed) > 256:
-                    self._allowed.popitem(last=False)
-        return cached
 
     def _fuse(self, dense: np.ndarray, lexical: np.ndarray, mode: str) -> np.ndarray:
         if mode == "dense":
@@ -227,10 +189,9 @@ class HybridRetriever:
         return w * dense.astype(np.float64) + (1.0 - w) * lexical_norm
 
 
-def _top_rows(scores: np.ndarray, k: int) -> np.ndarray:
-    if len(scores) <= k:
-        return np.arange(len(scores))
-    return np.argpartition(-scores, k)[:k]
+def _no_scores() -> Scored:
+    empty = np.empty(0)
+    return Scored(empty.astype(np.int64), empty, empty, empty)
 
 
 def _standardised(scores: np.ndarray) -> np.ndarray:

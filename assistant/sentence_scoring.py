@@ -16,8 +16,8 @@ from assistant.settings import ExtractionSettings
 from corpus.attribution import Attribution
 from corpus.markdown import is_structure
 from corpus.statement import Statement
+from embeddings.backend import SearchIndex
 from embeddings.encoder import Encoder
-from embeddings.index import StatementIndex
 from embeddings.lexical_index import tokenize
 
 Span = tuple[int, int]
@@ -120,7 +120,7 @@ class _Slot:
 class SentenceScorer:
     """Ranks every sentence of the retrieved passages for a question, over one opened index."""
 
-    def __init__(self, index: StatementIndex, settings: ExtractionSettings = ExtractionSettings()) -> None:
+    def __init__(self, index: SearchIndex, settings: ExtractionSettings = ExtractionSettings()) -> None:
         self.index = index
         self.settings = settings
         self.encoded = EncodedSentenceCache(index.encoder)

@@ -163,7 +163,7 @@ def rows_ranker(retriever: Any, k: int, mode: str, row_doc: np.ndarray) -> Calla
 
     def rank(query: str) -> list[tuple[str, float]]:
         scored = retriever.score(query, k, mode=mode)
-        rows = scored.rows[:k]
+        rows = retriever.index.rows_of(scored.ids[:k])
         return list(zip(row_doc[rows].tolist(), scored.scores[:k].tolist()))
 
     return rank
@@ -189,11 +189,11 @@ def explore_rankers(index: Any, k: int, row_doc: np.ndarray, method: str, weight
 
     def rank(query: str) -> list[tuple[str, float]]:
         scored = pool.score(query, max(k, candidates), mode="hybrid")
-        if len(scored.rows) == 0:
+        if len(scored.ids) == 0:
             return []
         fused = weight * norm(scored.dense) + (1.0 - weight) * norm(scored.lexical)
         order = np.argsort(-fused, kind="stable")[:k]
-        return list(zip(row_doc[scored.rows[order]].tolist(), fused[order].tolist()))
+        return list(zip(row_doc[index.rows_of(scored.ids[order])].tolist(), fused[order].tolist()))
 
     return rank
 

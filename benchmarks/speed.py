@@ -147,13 +147,14 @@ def embed_seconds(times: StageTimes) -> float:
 def query_profile_targets(times: StageTimes) -> None:
     from assistant.retrieval import HybridRetriever
     from embeddings.encoder import Encoder
+    from embeddings.index import StatementIndex
     from embeddings.lexical_index import LexicalIndex
     from embeddings.vector_index import VectorIndex
 
     times.patch(Encoder, "encode_query", "encode query")
     times.patch(LexicalIndex, "scores", "bm25 scores (all chunks)")
     times.patch(VectorIndex, "search", "faiss search")
-    times.patch(HybridRetriever, "allowed_chunk_ids", "filter (sqlite)")
+    times.patch(StatementIndex, "allowed_chunk_ids", "filter (sqlite)")
     times.patch(HybridRetriever, "_fuse", "fuse")
     times.patch(HybridRetriever, "passages", "passages (sqlite)")
     times.patch(HybridRetriever, "score", "score (total)")

@@ -92,34 +92,54 @@ def discover(root: Path) -> Iterator[tuple[Path, str] | LoadProblem]:
 
 
 def _statements(paths: list[Path], options: LoadOptions, report: LoadReport) -> Iterator[Statement]:
-    kept_by_hash: dict[str, str] = {}
-    used_ids: set[str] = set()
+    kept = FirstOfEach(report)
     for root in paths:
         for found in discover(root):
             if isinstance(found, LoadProblem):
                 report.problems.append(found)
                 continue
-            path, file_id = found
-            suffix = suffix_of(path.name)
-            loader = loader_for(suffix)
-            if loader is None:
-                what = f"unsupported file type {suffix}" if suffix else "unsupported file type (no extension)"
-                report.problems.append(LoadProblem(str(path), what))
-                continue
-            for item in _run(loader, path, file_id, options, report):
-                if isinstance(item, LoadProblem):
-                    report.problems.append(item)
-                    continue
-                kept = kept_by_hash.get(item.text_hash)
-                if kept is not None:
-                    report.duplicates.append((item.id, kept))
-                    continue
-                if item.id in used_ids:
-                    item = _renamed(item, used_ids)
-                used_ids.add(item.id)
-                kept_by_hash[item.text_hash] = item.id
-                report.statements_loaded += 1
-                yield item
+            for item in read_file(found[0], found[1], options, report):
+                statement = kept.admit(item)
+                if statement is not None:
+                    yield statement
+
+
+def read_file(
+    path: Path, file_id: str, options: LoadOptions, report: LoadReport
+) -> Iterator[Statement | LoadProblem]:
+    """The statements (and problems) of one file found by ``discover``; counts it in ``report`` if read."""
+    suffix = suffix_of(path.name)
+    loader = loader_for(suffix)
+    if loader is None:
+        what = f"unsupported file type {suffix}" if suffix else "unsupported file type (no extension)"
+        yield LoadProblem(str(path), what)
+        return
+    yield from _run(loader, path, file_id, options, report)
+
+
+class FirstOfEach:
+    """Keeps the first of statements with the same text and renames reused ids, in the order given."""
+
+    def __init__(self, report: LoadReport) -> None:
+        self.report = report
+        self._kept_by_hash: dict[str, str] = {}
+        self._used_ids: set[str] = set()
+
+    def admit(self, item: Statement | LoadProblem) -> Statement | None:
+        """The statement to index (renamed if its id is taken), or None: a problem or a duplicate, reported."""
+        if isinstance(item, LoadProblem):
+            self.report.problems.append(item)
+            return None
+        kept = self._kept_by_hash.get(item.text_hash)
+        if kept is not None:
+            self.report.duplicates.append((item.id, kept))
+            return None
+        if item.id in self._used_ids:
+            item = _renamed(item, self._used_ids)
+        self._used_ids.add(item.id)
+        self._kept_by_hash[item.text_hash] = item.id
+        self.report.statements_loaded += 1
+        return item
 
 
 def _run(

@@ -5,6 +5,7 @@
 - ``HF_HUB_OFFLINE=1``: models come from local folders or packages, never from a hub.
 - ``TOKENIZERS_PARALLELISM=false``: no fork warnings from the Rust tokenizers.
 - ``GRADIO_ANALYTICS_ENABLED=False``: the chat sends nothing anywhere.
+- ``GRPC_VERBOSITY=ERROR``: gRPC (Milvus' client, Ray) logs no notices of its own to the terminal.
 
 Values already set in the environment win.
 """
@@ -17,6 +18,7 @@ DEFAULTS = {
     "HF_HUB_OFFLINE": "1",
     "TOKENIZERS_PARALLELISM": "false",
     "GRADIO_ANALYTICS_ENABLED": "False",
+    "GRPC_VERBOSITY": "ERROR",
 }
 
 for _name, _value in DEFAULTS.items():

@@ -4,12 +4,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from corpus.problems import StatementsError
+from embeddings.backend import Candidates
 from embeddings.encoder import Encoder, model_label
 from embeddings.lexical_index import LexicalIndex
 from embeddings.manifest import Manifest, folder_checksums
@@ -26,6 +28,7 @@ BM25_FOLDER = "bm25"
 SENTENCE_VECTORS_FILE = "sentence_vectors.npy"
 SENTENCE_ROWS_FILE = "sentence_rows.npy"
 SPANS_KEPT = 2048  # statements whose sentence spans an opened index keeps in memory
+FILTERS_KEPT = 256  # filter results an opened index keeps in memory
 
 
 def rebuild_hint(index_dir: Path) -> str:
@@ -52,7 +55,10 @@ class StatementIndex:
     sentence_vectors: np.ndarray | None = None
     sentence_rows: np.ndarray | None = None
     _spans: OrderedDict[str, tuple[tuple[int, int], ...]] = field(default_factory=OrderedDict, init=False, repr=False)
-    _spans_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _allowed: OrderedDict[tuple[tuple[str, object], ...], np.ndarray] = field(
+        default_factory=OrderedDict, init=False, repr=False
+    )
 
     @classmethod
     def open(cls, index_dir: str | Path, model: str | None = None, verify: bool = True) -> StatementIndex:
@@ -97,6 +103,61 @@ class StatementIndex:
         )
 
     @property
+    def location(self) -> str:
+        """Where the index lives, for messages."""
+        return str(self.folder)
+
+    def candidates(
+        self, query: str, query_vector: np.ndarray | None, depth: int, filters: Mapping[str, object] | None,
+        mode: str,
+    ) -> Candidates:
+        """Up to ``depth`` chunks by FAISS and by BM25 (``mode``: hybrid, dense or lexical), each scored by
+        both, restricted to statements passing ``filters`` (see ``StatementStore.matching_chunk_ids``)."""
+        allowed_ids = self.allowed_chunk_ids(filters)
+        n = len(self.chunk_ids)
+        if n == 0 or (allowed_ids is not None and len(allowed_ids) == 0):
+            return Candidates.empty()
+        qvec = query_vector if mode != "lexical" else None
+        lexical_all = self.lexical.scores(query) if mode != "dense" else np.zeros(n, np.float32)
+        if allowed_ids is not None:
+            mask = np.zeros(n, dtype=bool)
+            mask[self.rows_of(allowed_ids)] = True
+            lexical_all = np.where(mask, lexical_all, 0.0)
+        rows = set()
+        if qvec is not None:
+            hits = self.dense.search(qvec, depth, allowed=allowed_ids)
+            rows.update(self.rows_of(hits.ids).tolist())
+        if mode != "dense":
+            top = _top_rows(lexical_all, depth)
+            rows.update(top[lexical_all[top] > 0].tolist())
+        cand = np.fromiter(rows, dtype=np.int64, count=len(rows))
+        dense = self.vectors[cand] @ qvec if qvec is not None else np.zeros(len(cand), np.float32)
+        return Candidates(self.chunk_ids[cand], dense, lexical_all[cand].astype(np.float32))
+
+    def allowed_chunk_ids(self, filters: Mapping[str, object] | None) -> np.ndarray | None:
+        """Sorted chunk ids whose statements pass ``filters`` (None: no filter); the latest results are kept."""
+        active = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+        if not active:
+            return None
+        key = tuple(
+            sorted((k, tuple(v) if isinstance(v, (list, tuple, set, frozenset)) else v) for k, v in active.items())
+        )
+        with self._lock:
+            cached = self._allowed.get(key)
+        if cached is None:  # a generation never changes, so its filter results can be kept
+            cached = np.sort(np.asarray(self.store.matching_chunk_ids(active), dtype=np.int64))
+            with self._lock:
+                self._allowed[key] = cached
+                while len(self._allowed) > FILTERS_KEPT:
+                    self._allowed.popitem(last=False)
+        return cached
+
+    def latest_generation(self) -> int | None:
+        """The directory's current generation (another writer may have made a newer one since this was opened)."""
+        manifest = Manifest.read(self.folder)
+        return manifest.generation if manifest is not None else None
+
+    @property
     def has_attributions(self) -> bool:
         """Whether this index knows who said each sentence (indexes built before attribution do not)."""
         return self.manifest.attributions and self.store.has_attribution_table
@@ -116,14 +177,14 @@ class StatementIndex:
 
     def sentence_spans(self, statement_id: str) -> tuple[tuple[int, int], ...]:
         """Every sentence span of a statement (from its chunks), in text order; kept for the 2,048 latest."""
-        with self._spans_lock:
+        with self._lock:
             spans = self._spans.get(statement_id)
         if spans is None:
             found: set[tuple[int, int]] = set()
             for _, chunk in self.store.chunks_of(statement_id):
                 found.update(chunk.sentences)
             spans = tuple(sorted(found))
-            with self._spans_lock:  # a generation never changes, so spans can be kept
+            with self._lock:  # a generation never changes, so spans can be kept
                 self._spans[statement_id] = spans
                 while len(self._spans) > SPANS_KEPT:
                     self._spans.popitem(last=False)
@@ -132,6 +193,12 @@ class StatementIndex:
     def close(self) -> None:
         """Release the database handle."""
         self.store.close()
+
+
+def _top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    if len(scores) <= k:
+        return np.arange(len(scores))
+    return np.argpartition(-scores, k)[:k]
 
 
 def verify_generation(folder: Path, manifest: Manifest, index_dir: Path) -> None:

@@ -29,6 +29,30 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return tokens
 
 
+def corrected_words(
+    text: str,
+    is_indexed: Callable[[str], bool],
+    indexed_terms: Callable[[], Sequence[str]],
+    is_word: Callable[[str], bool] = lambda w: False,
+    min_length: int = 5,
+    score_cutoff: float = 80.0,
+) -> str:
+    """``text`` with each word the index has never seen (``is_indexed`` of its stem is false) and ``is_word``
+    does not know (a misspelling: "climte") replaced by the indexed term closest in spelling ("climat", a
+    stem), when one scores at least ``score_cutoff`` (rapidfuzz ratio). ``indexed_terms`` is called only
+    when a word needs correcting."""
+    out = []
+    for word in text.split():
+        core = word.strip(".,;:!?\"'“”‘’()")
+        stems = tokenize([core])[0] if len(core) >= min_length and core.isalpha() else []
+        if len(stems) == 1 and not is_indexed(stems[0]) and not is_word(core):  # the word list only when unseen
+            best = process.extractOne(stems[0], indexed_terms(), scorer=fuzz.ratio, score_cutoff=score_cutoff)
+            if best is not None:
+                word = word.replace(core, str(best[0]))
+        out.append(word)
+    return " ".join(out)
+
+
 class LexicalIndex:
     """A bm25s index whose document positions line up with a chunk-id array."""
 
@@ -89,23 +113,11 @@ class LexicalIndex:
         self, text: str, is_word: Callable[[str], bool] = lambda w: False, min_length: int = 5,
         score_cutoff: float = 80.0,
     ) -> str:
-        """``text`` with each word the index has never seen and ``is_word`` does not know (a misspelling:
-        "climte") replaced by the indexed term closest in spelling ("climat", a stem), when one scores at
-        least ``score_cutoff`` (rapidfuzz ratio)."""
+        """``text`` with its misspelt words replaced by indexed terms (see ``corrected_words``)."""
         if not self._size:
             return text
         vocab = self._bm25.vocab_dict
-        words = text.split()
-        out = []
-        for word in words:
-            core = word.strip(".,;:!?\"'“”‘’()")
-            stems = tokenize([core])[0] if len(core) >= min_length and core.isalpha() else []
-            if len(stems) == 1 and stems[0] not in vocab and not is_word(core):  # the word list only when unseen
-                best = process.extractOne(stems[0], self._terms, scorer=fuzz.ratio, score_cutoff=score_cutoff)
-                if best is not None:
-                    word = word.replace(core, str(best[0]))
-            out.append(word)
-        return " ".join(out)
+        return corrected_words(text, vocab.__contains__, lambda: self._terms, is_word, min_length, score_cutoff)
 
     @functools.cached_property
     def _terms(self) -> list[str]:

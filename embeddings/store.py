@@ -259,7 +259,7 @@ class StatementStore:
                 args.append(str(value))
             elif key == "date_to":
                 where.append("s.date != '' AND s.date <= ?")
-                args.append(_end_of(str(value)))
+                args.append(end_of_period(str(value)))
             elif key in ("statement_ids", "exclude_statement_ids"):
                 if not isinstance(value, Iterable):  # the TypeError list(value) would raise
                     raise TypeError(f"'{type(value).__name__}' object is not iterable")
@@ -286,7 +286,7 @@ class StatementStore:
         return [r[0] for r in self._db.execute(sql, args)]
 
 
-def _end_of(bound: str) -> str:
+def end_of_period(bound: str) -> str:
     """Pad a partial ISO date so that it includes the whole year or month."""
     return bound + "-12-31"[len(bound) - 4 :] if len(bound) in (4, 7) else bound
 

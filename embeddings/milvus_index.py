@@ -1,0 +1,228 @@
+"""Reading an index held in Milvus: the same answers as an index directory, searched by Milvus.
+
+Dense and BM25 candidates come from two Milvus searches (filters go on each search request); a
+candidate found by only one of them gets its other score from a second search restricted to those
+ids, so every candidate is scored by both, as on the local backend, and ``HybridRetriever`` fuses
+them the same way (measured against Milvus' own ``hybrid_search`` rankers in ``benchmarks/scale.py``).
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from corpus.problems import StatementsError
+from embeddings.backend import Candidates
+from embeddings.encoder import Encoder, model_label
+from embeddings.lexical_index import corrected_words, tokenize
+from embeddings.manifest import FORMAT_VERSION, Manifest
+from embeddings.milvus_filters import literal, milvus_filter
+from embeddings.milvus_schema import BM25_K1, MilvusLocation, milvus_error
+from embeddings.milvus_store import MilvusStatementStore
+
+SPANS_KEPT = 2048
+META_ID = "manifest"
+
+
+def read_manifest(client: Any, location: MilvusLocation) -> Manifest | None:
+    """The index's manifest (model, chunker, counts, generation), or None if Milvus holds no index there."""
+    meta = location.collection("meta")
+    if not client.has_collection(meta):
+        return None
+    rows = client.get(meta, ids=[META_ID], output_fields=["value"])
+    if not rows:
+        return None
+    value = dict(rows[0]["value"])
+    if value.get("format_version") != FORMAT_VERSION:
+        raise StatementsError(
+            f"Milvus index at {location.uri} has format version {value.get('format_version')}, this version "
+            f"reads {FORMAT_VERSION}: rebuild it with "
+            f"`statements-qa index PATH... --milvus-uri {location.uri} --rebuild`"
+        )
+    return Manifest(**value)
+
+
+class MilvusTerms:
+    """BM25 term statistics of the chunk collection: document frequencies by Milvus text match."""
+
+    def __init__(self, client: Any, location: MilvusLocation, size: int, store: MilvusStatementStore) -> None:
+        self._client = client
+        self._chunks = location.collection("chunks")
+        self._size = size
+        self._store = store
+        self._df: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return self._size
+
+    def document_frequency(self, term: str) -> int:
+        """How many chunks contain ``term`` (a ``tokenize`` term)."""
+        if term not in self._df:
+            rows = self._client.query(self._chunks, filter=f"TEXT_MATCH(terms, {literal(term)})",
+                                      output_fields=["count(*)"])
+            self._df[term] = int(rows[0]["count(*)"]) if rows else 0
+        return self._df[term]
+
+    def idf(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 inverse document frequency of ``terms`` (0 for unknown terms)."""
+        out = np.zeros(len(terms), dtype=np.float32)
+        for i, term in enumerate(terms):
+            df = self.document_frequency(term) if self._size and term.isalnum() else 0
+            if df:
+                out[i] = np.log(1.0 + (self._size - df + 0.5) / (df + 0.5))
+        return out
+
+    @property
+    def max_idf(self) -> float:
+        """The idf of a term seen in one chunk: the weight given to unknown terms."""
+        return float(np.log(1.0 + (self._size - 0.5) / 1.5)) if self._size else 1.0
+
+    def corrected(
+        self, text: str, is_word: Callable[[str], bool] = lambda w: False, min_length: int = 5,
+        score_cutoff: float = 80.0,
+    ) -> str:
+        """``text`` with its misspelt words replaced by indexed terms (``lexical_index.corrected_words``)."""
+        if not self._size:
+            return text
+        return corrected_words(
+            text, lambda t: self.document_frequency(t) > 0, lambda: self._terms, is_word, min_length, score_cutoff
+        )
+
+    @functools.cached_property
+    def _terms(self) -> list[str]:
+        return self._store.terms()
+
+
+class MilvusIndex:
+    """One generation of an index in Milvus, opened for reading."""
+
+    def __init__(self, location: MilvusLocation, client: Any, manifest: Manifest, encoder: Encoder) -> None:
+        self.milvus = location
+        self.client = client
+        self.manifest = manifest
+        self.encoder = encoder
+        self.store = MilvusStatementStore(client, location)
+        self.lexical = MilvusTerms(client, location, manifest.chunks, self.store)
+        self._chunks = location.collection("chunks")
+        self._spans: OrderedDict[str, tuple[tuple[int, int], ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, location: MilvusLocation, model: str | None = None) -> MilvusIndex:
+        """Open the index at ``location``; ``model`` must match the one it was built with."""
+        client = location.connect()
+        try:
+            manifest = read_manifest(client, location)
+        except StatementsError:
+            raise
+        except Exception as exc:
+            raise milvus_error(exc, location) from None
+        if manifest is None:
+            raise StatementsError(
+                f"no index in Milvus at {location.uri}: build one with "
+                f"`statements-qa index PATH... --milvus-uri {location.uri}`"
+            )
+        if model is not None and model_label(model) != manifest.model:
+            raise StatementsError(
+                f"Milvus index at {location.uri} was built with model {manifest.model!r}, not {model_label(model)!r}"
+            )
+        return cls(location, client, manifest, Encoder(manifest.model))
+
+    @property
+    def location(self) -> str:
+        """Where the index lives, for messages."""
+        return self.milvus.uri
+
+    def latest_generation(self) -> int | None:
+        """The index's generation in Milvus now (a writer moves it on after each update)."""
+        manifest = read_manifest(self.client, self.milvus)
+        return manifest.generation if manifest is not None else None
+
+    @property
+    def has_attributions(self) -> bool:
+        """Whether this index knows who said each sentence."""
+        return self.manifest.attributions
+
+    def candidates(
+        self, query: str, query_vector: np.ndarray | None, depth: int, filters: Mapping[str, object] | None,
+        mode: str,
+    ) -> Candidates:
+        """Up to ``depth`` chunks by Milvus dense and BM25 search, each scored by both, passing ``filters``."""
+        where = milvus_filter(filters)
+        if where.nothing or self.manifest.chunks == 0:
+            return Candidates.empty()
+        terms = " ".join(tokenize([query])[0])
+        dense: dict[int, float] = {}
+        lexical: dict[int, float] = {}
+        if query_vector is not None and mode != "lexical":
+            dense = self._search_dense(query_vector, depth, where.kwargs())
+        if mode != "dense" and terms:
+            lexical = self._search_terms(terms, depth, where.kwargs())
+        if query_vector is not None and mode != "lexical":
+            missing = [i for i in lexical if i not in dense]
+            if missing:
+                dense.update(self._dense_of(missing, query_vector))
+        if mode != "dense" and terms:
+            missing = [i for i in dense if i not in lexical]
+            if missing:
+                lexical.update(self._search_terms(terms, len(missing), {"filter": f"id in {missing}"}))
+        ids = list(dict.fromkeys([*dense, *lexical]))
+        return Candidates(
+            np.asarray(ids, np.int64),
+            np.asarray([dense.get(i, 0.0) for i in ids], np.float32),
+            np.asarray([lexical.get(i, 0.0) for i in ids], np.float32),
+        )
+
+    def _search_dense(self, vector: np.ndarray, limit: int, where: dict[str, Any]) -> dict[int, float]:
+        hits = self._search([np.asarray(vector, np.float32).tolist()], "dense", limit,
+                            self.milvus.dense_search_params, where)
+        return {int(h["id"]): float(h["distance"]) for h in hits}
+
+    def _search_terms(self, terms: str, limit: int, where: dict[str, Any]) -> dict[int, float]:
+        hits = self._search([terms], "sparse", limit, {"metric_type": "BM25"}, where)
+        # Milvus Lite reports BM25 negated; Milvus' BM25 has bm25s' "lucene" score times (k1 + 1)
+        return {int(h["id"]): abs(float(h["distance"])) / (BM25_K1 + 1.0) for h in hits}
+
+    def _dense_of(self, ids: list[int], vector: np.ndarray) -> dict[int, float]:
+        rows = self.client.get(self._chunks, ids=ids, output_fields=["dense"])
+        q = np.asarray(vector, np.float32)
+        return {int(r["id"]): float(np.asarray(r["dense"], np.float32) @ q) for r in rows}
+
+    def _search(self, data: list[Any], field: str, limit: int, params: dict[str, Any],
+                where: dict[str, Any]) -> list[dict[str, Any]]:
+        try:
+            result = self.client.search(self._chunks, data=data, anns_field=field, limit=min(limit, 16_384),
+                                        search_params=params, output_fields=["id"], **where)
+        except Exception as exc:
+            raise milvus_error(exc, self.milvus) from None
+        return list(result[0]) if result else []
+
+    def sentence_vectors_of(self, chunk_id: int) -> np.ndarray | None:
+        """Stored vectors of a chunk's sentences, in ``Chunk.sentences`` order, if the index has them."""
+        return self.store.sentence_vectors(chunk_id)
+
+    def sentence_spans(self, statement_id: str) -> tuple[tuple[int, int], ...]:
+        """Every sentence span of a statement (from its chunks), in text order; kept for the 2,048 latest."""
+        with self._lock:
+            spans = self._spans.get(statement_id)
+        if spans is None:
+            found: set[tuple[int, int]] = set()
+            for _, chunk in self.store.chunks_of(statement_id):
+                found.update(chunk.sentences)
+            spans = tuple(sorted(found))
+            with self._lock:
+                self._spans[statement_id] = spans
+                while len(self._spans) > SPANS_KEPT:
+                    self._spans.popitem(last=False)
+        return spans
+
+    def close(self) -> None:
+        """Close the connection."""
+        try:
+            self.client.close()
+        except Exception:  # closing a connection that is already gone is not an error for the user
+            pass

@@ -1,0 +1,189 @@
+"""Milvus collections of an index, and the connection to them (Milvus Lite file or a Milvus server).
+
+Six collections share a name prefix (default ``statements_qa``):
+
+- ``chunks``: chunk text, offsets, sentence spans, statement id, the dense vector, the BM25 sparse
+  vector made by Milvus' BM25 function from the chunk's terms (``embeddings.lexical_index.tokenize``,
+  so both backends score the same words), and the statement's filter fields (lower-cased);
+- ``sentences``: one vector per sentence of every chunk (mean-pooling models);
+- ``statements``: each statement's fields, metadata, attributions and content hash (written last, so
+  a statement is complete once its row exists);
+- ``texts``: statement texts in parts of at most ``TEXT_PART`` characters (Milvus' VARCHAR limit);
+- ``terms``: every indexed term, for spelling correction of questions;
+- ``meta``: the model, chunker settings, format and a generation counter.
+
+Milvus needs a vector field in every collection: those without one of their own carry ``KEY_FIELD``, a
+two-number placeholder.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from corpus.problems import StatementsError
+
+DEFAULT_PREFIX = "statements_qa"
+TEXT_PART = 16_000  # characters per statement text part: at most 64,000 bytes of UTF-8, under Milvus' 65,535
+KEY_FIELD = "key"
+BM25_K1 = 1.5  # bm25s' defaults, so that BM25 scores match the local backend's
+BM25_B = 0.75
+HNSW = {"M": 32, "efConstruction": 80}  # as embeddings.vector_index
+HNSW_EF = 256
+MAX_ID = 512  # characters of a statement id
+MAX_CHUNK = 65_535
+
+
+@dataclass(frozen=True)
+class MilvusLocation:
+    """Where a Milvus index lives: a Milvus Lite file (``statements.db``) or a server URI, and the name of
+    an environment variable holding the token (never the token itself)."""
+
+    uri: str
+    token_env: str | None = None
+    prefix: str = DEFAULT_PREFIX
+
+    @property
+    def is_lite(self) -> bool:
+        """Whether the URI is a local Milvus Lite file rather than a server."""
+        return not self.uri.startswith(("http://", "https://", "tcp://", "unix:"))
+
+    def __str__(self) -> str:
+        return self.uri
+
+    def collection(self, name: str) -> str:
+        """The full name of one of the index's collections."""
+        return f"{self.prefix}_{name}"
+
+    def connect(self) -> Any:
+        """A ``MilvusClient`` (``StatementsError`` with one line if Milvus cannot be reached)."""
+        from pymilvus import MilvusClient
+
+        # pymilvus sets its loggers' levels when imported; its errors reach users as one line from us
+        for name in ("pymilvus", "pymilvus.milvus_client", "milvus_lite"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        token = ""
+        if self.token_env:
+            token = os.environ.get(self.token_env, "")
+            if not token:
+                raise StatementsError(f"environment variable {self.token_env} (--milvus-token-env) is not set")
+        try:
+            return MilvusClient(uri=self.uri, token=token)
+        except Exception as exc:  # pymilvus raises many kinds; the user needs one line
+            raise StatementsError(f"cannot open Milvus at {self.uri}: {_first_line(exc)}") from None
+
+    @property
+    def dense_index(self) -> dict[str, Any]:
+        """The dense vectors' index: exact (FLAT) on Milvus Lite, as the local backend below 200,000 chunks;
+        HNSW with the local backend's settings on a server."""
+        if self.is_lite:
+            return {"index_type": "FLAT", "metric_type": "IP", "params": {}}
+        return {"index_type": "HNSW", "metric_type": "IP", "params": dict(HNSW)}
+
+    @property
+    def dense_search_params(self) -> dict[str, Any]:
+        """Search parameters for the dense index."""
+        return {"metric_type": "IP", "params": {} if self.is_lite else {"ef": HNSW_EF}}
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "message", "") or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def milvus_error(exc: BaseException, location: MilvusLocation) -> StatementsError:
+    """A one-line error for a failed Milvus call."""
+    return StatementsError(f"Milvus at {location.uri}: {_first_line(exc)}")
+
+
+def create_collections(client: Any, location: MilvusLocation, dimension: int) -> None:
+    """Create the index's collections (those missing), loaded and ready."""
+    from pymilvus import DataType, Function, FunctionType
+
+    def placeholder(schema: Any) -> Any:
+        schema.add_field(KEY_FIELD, DataType.FLOAT_VECTOR, dim=2)
+        params = client.prepare_index_params()
+        params.add_index(KEY_FIELD, index_type="FLAT", metric_type="L2")
+        return params
+
+    def make(name: str, schema: Any, params: Any) -> None:
+        full = location.collection(name)
+        if not client.has_collection(full):
+            client.create_collection(full, schema=schema, index_params=params, consistency_level="Strong")
+
+    s = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    s.add_field("id", DataType.INT64, is_primary=True)
+    s.add_field("statement_id", DataType.VARCHAR, max_length=MAX_ID)
+    s.add_field("position", DataType.INT32)
+    s.add_field("start", DataType.INT64)
+    s.add_field("end", DataType.INT64)
+    s.add_field("text", DataType.VARCHAR, max_length=MAX_CHUNK)
+    s.add_field("terms", DataType.VARCHAR, max_length=MAX_CHUNK, enable_analyzer=True, enable_match=True,
+                analyzer_params={"tokenizer": "standard"})
+    s.add_field("sentences", DataType.JSON)
+    s.add_field("date", DataType.VARCHAR, max_length=64)
+    s.add_field("fields", DataType.JSON)
+    s.add_field("dense", DataType.FLOAT_VECTOR, dim=dimension)
+    s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    s.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["terms"],
+                            output_field_names=["sparse"]))
+    p = client.prepare_index_params()
+    p.add_index("dense", **location.dense_index)
+    p.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                params={"bm25_k1": BM25_K1, "bm25_b": BM25_B})
+    make("chunks", s, p)
+
+    s = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)  # "<chunk id>:<position>"
+    s.add_field("chunk_id", DataType.INT64)
+    s.add_field("statement_id", DataType.VARCHAR, max_length=MAX_ID)
+    s.add_field("position", DataType.INT32)
+    s.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
+    p = client.prepare_index_params()
+    p.add_index("vector", **location.dense_index)
+    make("sentences", s, p)
+
+    s = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=MAX_ID)
+    for name in ("title", "speaker", "source", "date", "url", "path"):
+        s.add_field(name, DataType.VARCHAR, max_length=MAX_CHUNK)
+    s.add_field("metadata", DataType.JSON)
+    s.add_field("pages", DataType.JSON)
+    s.add_field("attributions", DataType.JSON)
+    s.add_field("speakers", DataType.JSON)  # speakers found in the text with confidence: name → attributions
+    s.add_field("parts", DataType.INT32)
+    s.add_field("content_hash", DataType.VARCHAR, max_length=128)
+    make("statements", s, placeholder(s))
+
+    s = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=MAX_ID + 16)  # "<statement id>\t<part>"
+    s.add_field("statement_id", DataType.VARCHAR, max_length=MAX_ID)
+    s.add_field("part", DataType.INT32)
+    s.add_field("text", DataType.VARCHAR, max_length=MAX_CHUNK)
+    make("texts", s, placeholder(s))
+
+    s = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=256)
+    make("terms", s, placeholder(s))
+
+    s = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
+    s.add_field("value", DataType.JSON)
+    make("meta", s, placeholder(s))
+
+
+COLLECTIONS = ("chunks", "sentences", "statements", "texts", "terms", "meta")
+
+
+def drop_collections(client: Any, location: MilvusLocation) -> None:
+    """Drop every collection of the index (a rebuild)."""
+    for name in COLLECTIONS:
+        full = location.collection(name)
+        if client.has_collection(full):
+            client.drop_collection(full)
+
+
+def placeholder_key() -> list[float]:
+    """The value of ``KEY_FIELD`` in collections without vectors of their own."""
+    return [0.0, 0.0]

@@ -1,0 +1,286 @@
+"""Statements, chunks, vectors and attributions in Milvus collections (see ``embeddings.milvus_schema``).
+
+Writing is restartable without transactions: a statement's texts, chunks and sentence vectors are
+replaced first and its ``statements`` row, which carries the content hash, is written last. A run
+killed half-way leaves statements either complete or without a row; the next run sees those as new,
+deletes whatever parts they have and writes them again, so nothing is indexed twice.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from corpus.attribution import SPEAKER_CONFIDENCE, Attribution
+from corpus.chunk import Chunk
+from corpus.statement import PageSpan, Statement
+from embeddings.lexical_index import tokenize
+from embeddings.milvus_filters import filter_fields, literal
+from embeddings.milvus_schema import TEXT_PART, MilvusLocation, placeholder_key
+from embeddings.store import COLUMN_KEYS
+
+HEADER_FIELDS = ["id", "title", "speaker", "source", "date", "url", "path", "metadata", "speakers"]
+CHUNK_FIELDS = ["id", "statement_id", "position", "start", "end", "text", "sentences"]
+PAGE = 1000  # rows per query page (ids per ``in`` list)
+
+
+@dataclass(frozen=True)
+class PreparedStatement:
+    """A statement ready to write: its chunks with their vectors, sentence vectors and attributions."""
+
+    statement: Statement
+    chunks: tuple[Chunk, ...]
+    vectors: np.ndarray  # one row per chunk, float32
+    sentence_vectors: tuple[np.ndarray, ...] | None  # per chunk, one row per sentence (mean-pooling models)
+    attributions: tuple[Attribution, ...]
+
+
+def chunk_id(statement: Statement, position: int) -> int:
+    """A chunk's id: stable for the same statement content and position (a retried write is idempotent)."""
+    digest = hashlib.blake2b(f"{statement.id}\0{statement.content_hash}\0{position}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big") & ((1 << 63) - 1)
+
+
+class MilvusStatementStore:
+    """Reads and writes an index's collections through one ``MilvusClient``."""
+
+    def __init__(self, client: Any, location: MilvusLocation) -> None:
+        self.client = client
+        self.location = location
+        self.has_attribution_table = True
+        self._headers: list[Statement] | None = None
+        self._speakers: dict[str, dict[str, int]] | None = None
+
+    def _name(self, collection: str) -> str:
+        return self.location.collection(collection)
+
+    def _all(self, collection: str, fields: list[str], expression: str = "") -> Iterator[dict[str, Any]]:
+        """Every row of a collection matching ``expression``, page by page."""
+        iterator = self.client.query_iterator(
+            self._name(collection), batch_size=PAGE, filter=expression, output_fields=fields
+        )
+        try:
+            while True:
+                page = iterator.next()
+                if not page:
+                    return
+                yield from page
+        finally:
+            iterator.close()
+
+    def _count(self, collection: str) -> int:
+        rows = self.client.query(self._name(collection), filter="", output_fields=["count(*)"])
+        return int(rows[0]["count(*)"]) if rows else 0
+
+    def close(self) -> None:
+        """Nothing to release: the client belongs to the index."""
+
+    # -- writing -------------------------------------------------------------------------
+    def content_hashes(self) -> dict[str, str]:
+        """Statement id → content hash of every complete statement."""
+        return {r["id"]: r["content_hash"] for r in self._all("statements", ["id", "content_hash"], 'id != ""')}
+
+    def put_many(self, items: Sequence[PreparedStatement]) -> None:
+        """Insert or replace statements with their chunks, vectors and attributions (statement rows last)."""
+        if not items:
+            return
+        self.delete_parts([item.statement.id for item in items])
+        texts: list[dict[str, Any]] = []
+        chunks: list[dict[str, Any]] = []
+        sentences: list[dict[str, Any]] = []
+        statements: list[dict[str, Any]] = []
+        terms: set[str] = set()
+        for item in items:
+            st = item.statement
+            parts = [st.text[i : i + TEXT_PART] for i in range(0, len(st.text), TEXT_PART)] or [""]
+            texts += [
+                {"id": f"{st.id}\t{n}", "statement_id": st.id, "part": n, "text": part, "key": placeholder_key()}
+                for n, part in enumerate(parts)
+            ]
+            fields = filter_fields(st, item.attributions)
+            chunk_terms = tokenize([c.text for c in item.chunks]) if item.chunks else []
+            for j, c in enumerate(item.chunks):
+                cid = chunk_id(st, c.index)
+                terms.update(t for t in chunk_terms[j] if t.isalpha())
+                chunks.append({
+                    "id": cid, "statement_id": st.id, "position": c.index, "start": c.start, "end": c.end,
+                    "text": c.text, "terms": " ".join(chunk_terms[j]), "sentences": [list(s) for s in c.sentences],
+                    "date": st.date, "fields": fields, "dense": np.asarray(item.vectors[j], np.float32).tolist(),
+                })
+                if item.sentence_vectors is not None:
+                    sentences += [
+                        {"id": f"{cid}:{k}", "chunk_id": cid, "statement_id": st.id, "position": k,
+                         "vector": np.asarray(v, np.float32).tolist()}
+                        for k, v in enumerate(item.sentence_vectors[j])
+                    ]
+            statements.append(_statement_row(st, item.attributions, len(parts)))
+        for collection, rows in (("texts", texts), ("chunks", chunks), ("sentences", sentences)):
+            for lo in range(0, len(rows), PAGE):
+                self.client.insert(self._name(collection), rows[lo : lo + PAGE])
+        term_rows = [{"id": t[:256], "key": placeholder_key()} for t in sorted(terms)]
+        for lo in range(0, len(term_rows), PAGE):
+            self.client.upsert(self._name("terms"), term_rows[lo : lo + PAGE])
+        self.client.upsert(self._name("statements"), statements)
+
+    def delete(self, statement_ids: Sequence[str]) -> None:
+        """Delete statements: their rows first (so each is gone at once), then their parts."""
+        for lo in range(0, len(statement_ids), PAGE):
+            part = list(statement_ids[lo : lo + PAGE])
+            self.client.delete(self._name("statements"), ids=part)
+        self.delete_parts(statement_ids)
+
+    def delete_parts(self, statement_ids: Sequence[str]) -> None:
+        """Delete the texts, chunks and sentence vectors of statements (left by a replaced or killed write)."""
+        for lo in range(0, len(statement_ids), PAGE):
+            part = list(statement_ids[lo : lo + PAGE])
+            for collection in ("texts", "chunks", "sentences"):
+                self.client.delete(self._name(collection), filter=f"statement_id in {literal(part)}")
+
+    # -- reading -------------------------------------------------------------------------
+    def count_statements(self) -> int:
+        return self._count("statements")
+
+    def count_chunks(self) -> int:
+        return self._count("chunks")
+
+    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
+        """Chunks by id (missing ids are absent from the result)."""
+        out: dict[int, Chunk] = {}
+        for lo in range(0, len(chunk_ids), PAGE):
+            rows = self.client.get(self._name("chunks"), ids=[int(i) for i in chunk_ids[lo : lo + PAGE]],
+                                   output_fields=CHUNK_FIELDS)
+            out.update((int(r["id"]), _chunk(r)) for r in rows)
+        return out
+
+    def chunks_of(self, statement_id: str) -> list[tuple[int, Chunk]]:
+        """All chunks of one statement with their ids, in order."""
+        rows = self._all("chunks", CHUNK_FIELDS, f"statement_id == {literal(statement_id)}")
+        return sorted(((int(r["id"]), _chunk(r)) for r in rows), key=lambda pair: pair[1].index)
+
+    def statements(self, ids: Sequence[str]) -> dict[str, Statement]:
+        """Statements by id, with their texts (missing ids are absent from the result)."""
+        out: dict[str, Statement] = {}
+        for lo in range(0, len(ids), PAGE):
+            part = list(ids[lo : lo + PAGE])
+            rows = self.client.get(self._name("statements"), ids=part, output_fields=[*HEADER_FIELDS, "pages"])
+            if not rows:
+                continue
+            texts: dict[str, list[tuple[int, str]]] = {}
+            for t in self._all("texts", ["statement_id", "part", "text"], f"statement_id in {literal(part)}"):
+                texts.setdefault(t["statement_id"], []).append((int(t["part"]), t["text"]))
+            for r in rows:
+                text = "".join(piece for _, piece in sorted(texts.get(r["id"], [])))
+                out[r["id"]] = _statement(r, text)
+        return out
+
+    def attributions_of(self, statement_ids: Sequence[str]) -> dict[str, list[Attribution]]:
+        """Each statement's attributions in text order."""
+        out: dict[str, list[Attribution]] = {}
+        for lo in range(0, len(statement_ids), PAGE):
+            rows = self.client.get(self._name("statements"), ids=list(statement_ids[lo : lo + PAGE]),
+                                   output_fields=["id", "attributions"])
+            for r in rows:
+                if r["attributions"]:
+                    out[r["id"]] = [Attribution(*a) for a in r["attributions"]]
+        return out
+
+    def attributed_speakers(self) -> list[tuple[str, str, int]]:
+        """(speaker, statement id, attributions) for every speaker found with confidence in a statement's text."""
+        found = [(name, sid, n) for sid, names in self._speaker_map().items() for name, n in names.items()]
+        return sorted(found)
+
+    def speaker_counts(self, limit: int = 500) -> list[tuple[str, int]]:
+        """Speakers named in the metadata or found in the text, with how many statements they speak in, by name."""
+        statements: dict[str, set[str]] = {}
+        for st in self._header_list():
+            if st.speaker:
+                statements.setdefault(st.speaker, set()).add(st.id)
+        for sid, names in self._speaker_map().items():
+            for name in names:
+                statements.setdefault(name, set()).add(sid)
+        return [(name, len(statements[name])) for name in sorted(statements)][:limit]
+
+    def iter_statements(self) -> Iterator[Statement]:
+        """Every statement, in id order."""
+        ids = [st.id for st in self._header_list()]
+        for lo in range(0, len(ids), 100):
+            found = self.statements(ids[lo : lo + 100])
+            yield from (found[i] for i in ids[lo : lo + 100] if i in found)
+
+    def headers(self) -> Iterator[Statement]:
+        """Every statement without its text, in id order."""
+        return iter(self._header_list())
+
+    def has_dates(self) -> bool:
+        return any(st.date for st in self._header_list())
+
+    def distinct_values(self, key: str, limit: int = 500) -> list[str]:
+        """Distinct non-empty values of a column (for filter menus)."""
+        if key not in COLUMN_KEYS:
+            raise ValueError(f"not a statement column: {key}")
+        return sorted({str(getattr(st, key)) for st in self._header_list() if getattr(st, key)})[:limit]
+
+    def date_range(self) -> tuple[str, str]:
+        """Earliest and latest date, or empty strings."""
+        dates = [st.date for st in self._header_list() if st.date]
+        return (min(dates), max(dates)) if dates else ("", "")
+
+    def sentence_vectors(self, chunk_id: int) -> np.ndarray | None:
+        """A chunk's sentence vectors in order, or None if it has none."""
+        rows = self.client.query(self._name("sentences"), filter=f"chunk_id == {int(chunk_id)}",
+                                 output_fields=["position", "vector"])
+        if not rows:
+            return None
+        rows.sort(key=lambda r: r["position"])
+        return np.asarray([r["vector"] for r in rows], dtype=np.float32)
+
+    def terms(self) -> list[str]:
+        """Every indexed term (for spelling correction)."""
+        return [r["id"] for r in self._all("terms", ["id"], 'id != ""')]
+
+    def _header_list(self) -> list[Statement]:
+        """Headers of the statements, read once per opened index (an opened index is one generation)."""
+        if self._headers is None:
+            rows = sorted(self._all("statements", HEADER_FIELDS, 'id != ""'), key=lambda r: r["id"])
+            self._speakers = {r["id"]: dict(r["speakers"] or {}) for r in rows if r["speakers"]}
+            self._headers = [_statement(r, "") for r in rows]
+        return self._headers
+
+    def _speaker_map(self) -> dict[str, dict[str, int]]:
+        self._header_list()
+        assert self._speakers is not None
+        return self._speakers
+
+
+def _statement_row(st: Statement, attributions: Iterable[Attribution], parts: int) -> dict[str, Any]:
+    found: dict[str, int] = {}
+    listed = []
+    for a in attributions:
+        listed.append(list(dataclasses.astuple(a)))
+        if a.speaker and a.confidence >= SPEAKER_CONFIDENCE:
+            found[a.speaker] = found.get(a.speaker, 0) + 1
+    return {
+        "id": st.id, "title": st.title, "speaker": st.speaker, "source": st.source, "date": st.date, "url": st.url,
+        "path": st.path, "metadata": dict(st.metadata), "pages": [[p.start, p.end, p.page] for p in st.pages],
+        "attributions": listed, "speakers": found, "parts": parts, "content_hash": st.content_hash,
+        "key": placeholder_key(),
+    }
+
+
+def _statement(r: dict[str, Any], text: str) -> Statement:
+    return Statement(
+        id=r["id"], text=text, title=r.get("title") or "", speaker=r.get("speaker") or "",
+        source=r.get("source") or "", date=r.get("date") or "", url=r.get("url") or "", path=r.get("path") or "",
+        metadata=dict(r.get("metadata") or {}), pages=tuple(PageSpan(*p) for p in r.get("pages") or ()),
+    )
+
+
+def _chunk(r: dict[str, Any]) -> Chunk:
+    return Chunk(
+        r["statement_id"], int(r["position"]), int(r["start"]), int(r["end"]), r["text"],
+        tuple(tuple(s) for s in r["sentences"]),
+    )

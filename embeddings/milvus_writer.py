@@ -1,0 +1,225 @@
+"""Building and updating an index in Milvus, statement by content hash, restartable.
+
+Statements are prepared in two steps that ``embeddings.ray_ingest`` also runs on a Ray cluster:
+``chunk_and_attribute`` (CPU: chunks and who said each sentence) and ``embed`` (the encoder: chunk
+and sentence vectors). ``MilvusWriter`` writes prepared statements in batches (see
+``MilvusStatementStore.put_many`` for why a killed run can simply be run again) and bumps the
+index's generation when it is done, so that open assistants switch to the new contents.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from corpus.attribution import Attribution, attribute_many
+from corpus.chunk import Chunk
+from corpus.problems import StatementsError
+from corpus.statement import Statement
+from embeddings.encoder import Encoder
+from embeddings.manifest import Manifest
+from embeddings.milvus_index import META_ID, read_manifest
+from embeddings.milvus_schema import MilvusLocation, create_collections, drop_collections, milvus_error, placeholder_key
+from embeddings.milvus_store import MilvusStatementStore, PreparedStatement
+from embeddings.progress import progress_bar
+from embeddings.writer import StatementChunker, UpdateReport, default_chunker
+
+WRITE_BATCH = 32  # statements prepared and written together
+
+
+@dataclass(frozen=True)
+class ChunkedStatement:
+    """A statement with its chunks and attributions, before embedding."""
+
+    statement: Statement
+    chunks: tuple[Chunk, ...]
+    attributions: tuple[Attribution, ...]
+
+
+def chunk_and_attribute(
+    statements: Sequence[Statement], chunker: StatementChunker, attributions: bool
+) -> list[ChunkedStatement]:
+    """Chunk statements and find who said each sentence (``attributions=False``: skip that)."""
+    chunks_of: dict[str, list[Chunk]] = {}
+    for chunk in chunker.chunk_many(statements):
+        chunks_of.setdefault(chunk.statement_id, []).append(chunk)
+    found = (
+        attribute_many([st.text for st in statements], [st.speaker or None for st in statements])
+        if attributions else [[] for _ in statements]
+    )
+    return [
+        ChunkedStatement(st, tuple(chunks_of.get(st.id, ())), tuple(a))
+        for st, a in zip(statements, found, strict=True)
+    ]
+
+
+def embed(items: Sequence[ChunkedStatement], encoder: Encoder) -> list[PreparedStatement]:
+    """Chunk vectors (and sentence vectors, for mean-pooling models) of chunked statements, in one batch."""
+    texts = [c.text for item in items for c in item.chunks]
+    counts = [len(item.chunks) for item in items]
+    sentence_vectors: list[Any] | None = None
+    if encoder.pools_by_mean:
+        spans = [[(a - c.start, b - c.start) for a, b in c.sentences] for item in items for c in item.chunks]
+        fresh = encoder.encode_chunks(texts, spans, progress=False)
+        vectors = fresh.vectors
+        bounds = [0, *fresh.sentence_counts.cumsum().tolist()]
+        sentence_vectors = [fresh.sentence_vectors[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
+    else:
+        vectors = encoder.encode(texts, progress=False)
+    out, row = [], 0
+    for item, n in zip(items, counts, strict=True):
+        per_sentence = tuple(sentence_vectors[row : row + n]) if sentence_vectors is not None else None
+        out.append(PreparedStatement(item.statement, item.chunks, vectors[row : row + n], per_sentence,
+                                     item.attributions))
+        row += n
+    return out
+
+
+class MilvusWriter:
+    """Adds, changes and removes statements in a Milvus index (the ``IndexWriter`` of that backend)."""
+
+    def __init__(
+        self,
+        location: MilvusLocation,
+        encoder: Encoder | None = None,
+        chunker: StatementChunker | None = None,
+        progress: bool = True,
+        attributions: bool = True,
+    ) -> None:
+        self.location = location
+        self.encoder = encoder or Encoder()
+        self._chunker = chunker
+        self.progress = progress
+        self.attributions = attributions
+
+    @property
+    def chunker(self) -> StatementChunker:
+        """The chunker (the default one loads the model's tokenizer, so only when first needed)."""
+        if self._chunker is None:
+            self._chunker = default_chunker(self.encoder)
+        return self._chunker
+
+    def update(
+        self, statements: Iterable[Statement], rebuild: bool = False, remove_ids: Sequence[str] = ()
+    ) -> UpdateReport:
+        """Add new and changed statements (by content hash), remove ``remove_ids``; then bump the generation."""
+        session = self.open(rebuild)
+        report = session.remove(remove_ids)
+        batch: list[Statement] = []
+        with progress_bar(None, desc="indexing", unit="statement", enabled=self.progress) as bar:
+            for statement in session.changed(statements):
+                batch.append(statement)
+                if len(batch) >= WRITE_BATCH:
+                    session.write(embed(chunk_and_attribute(batch, self.chunker, session.attributions), self.encoder))
+                    bar.update(len(batch))
+                    batch.clear()
+            if batch:
+                session.write(embed(chunk_and_attribute(batch, self.chunker, session.attributions), self.encoder))
+                bar.update(len(batch))
+        return session.finish(report)
+
+    def remove(self, statement_ids: Sequence[str]) -> UpdateReport:
+        """Delete statements (and their chunks and vectors) from the index."""
+        return self.update((), remove_ids=statement_ids)
+
+    def open(self, rebuild: bool = False) -> WriteSession:
+        """Connect, create the collections of a new index (or drop them all: ``rebuild``) and check the
+        existing index was built with this model and chunker."""
+        client = self.location.connect()
+        try:
+            if rebuild:
+                drop_collections(client, self.location)
+            current = read_manifest(client, self.location)
+            if current is None:
+                create_collections(client, self.location, self.encoder.dimension)
+                current = Manifest(
+                    generation=0, model=self.encoder.name, dimension=self.encoder.dimension,
+                    chunker=self.chunker.settings, statements=0, chunks=0, approximate=not self.location.is_lite,
+                    attributions=self.attributions,
+                )
+                _write_manifest(client, self.location, current)
+        except StatementsError:
+            raise
+        except Exception as exc:
+            raise milvus_error(exc, self.location) from None
+        hint = f"rebuild it with `statements-qa index PATH... --milvus-uri {self.location.uri} --rebuild`"
+        if current.model != self.encoder.name:
+            raise StatementsError(
+                f"Milvus index at {self.location.uri} was built with model {current.model!r}, not "
+                f"{self.encoder.name!r}: use --model {current.model}, or {hint}"
+            )
+        if current.chunker != self.chunker.settings:
+            raise StatementsError(
+                f"Milvus index at {self.location.uri} was chunked with {current.chunker}, not "
+                f"{self.chunker.settings}: {hint}"
+            )
+        return WriteSession(client, self.location, current)
+
+
+class WriteSession:
+    """One update of a Milvus index: what it holds, what changed, and the writes."""
+
+    def __init__(self, client: Any, location: MilvusLocation, manifest: Manifest) -> None:
+        self.client = client
+        self.location = location
+        self.manifest = manifest
+        self.store = MilvusStatementStore(client, location)
+        self.known = self.store.content_hashes()
+        self.counts = {"added": 0, "updated": 0, "unchanged": 0}
+        self.embedded = 0
+
+    @property
+    def attributions(self) -> bool:
+        """Whether this index finds who said each sentence (fixed when it is created)."""
+        return self.manifest.attributions
+
+    def remove(self, statement_ids: Sequence[str]) -> UpdateReport:
+        """Delete statements; parts of ids it does not hold are deleted too (left by a killed removal)."""
+        ids = list(dict.fromkeys(statement_ids))
+        self.store.delete(ids)
+        removed = [i for i in ids if i in self.known]
+        for i in removed:
+            self.known.pop(i)
+        return UpdateReport(removed=len(removed), missing=tuple(i for i in ids if i not in removed))
+
+    def changed(self, statements: Iterable[Statement]) -> Iterator[Statement]:
+        """The statements that are new or whose content changed, counting the rest as unchanged."""
+        for statement in statements:
+            previous = self.known.get(statement.id)
+            if previous == statement.content_hash:
+                self.counts["unchanged"] += 1
+                continue
+            self.counts["added" if previous is None else "updated"] += 1
+            self.known[statement.id] = statement.content_hash
+            yield statement
+
+    def write(self, prepared: Sequence[PreparedStatement]) -> None:
+        """Write a batch of prepared statements."""
+        try:
+            self.store.put_many(prepared)
+        except Exception as exc:
+            raise milvus_error(exc, self.location) from None
+        self.embedded += sum(len(p.chunks) for p in prepared)
+
+    def finish(self, removal: UpdateReport) -> UpdateReport:
+        """Record the new counts and generation (when anything changed) and report."""
+        c = self.counts
+        changed = bool(c["added"] or c["updated"] or removal.removed)
+        manifest = self.manifest
+        if changed:
+            manifest = dataclasses.replace(
+                manifest, generation=manifest.generation + 1, statements=self.store.count_statements(),
+                chunks=self.store.count_chunks(),
+            )
+            _write_manifest(self.client, self.location, manifest)
+        self.client.close()
+        return UpdateReport(
+            c["added"], c["updated"], c["unchanged"], removal.removed, self.embedded, manifest.statements,
+            manifest.chunks, manifest.generation, removal.missing,
+        )
+
+
+def _write_manifest(client: Any, location: MilvusLocation, manifest: Manifest) -> None:
+    value = dataclasses.asdict(manifest)
+    client.upsert(location.collection("meta"), [{"id": META_ID, "value": value, "key": placeholder_key()}])

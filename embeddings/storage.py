@@ -1,0 +1,91 @@
+"""Where an index lives: an index directory (the default) or Milvus; opens it and makes its writer."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.problems import StatementsError
+from embeddings.backend import IndexUpdater, SearchIndex
+from embeddings.encoder import Encoder
+from embeddings.manifest import Manifest
+from embeddings.milvus_schema import DEFAULT_PREFIX, MilvusLocation
+
+
+@dataclass(frozen=True)
+class IndexDirectory:
+    """An index directory on this machine (FAISS, bm25s and SQLite files; ``embeddings.index``)."""
+
+    path: Path
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def open(self, model: str | None = None) -> SearchIndex:
+        """The current generation, opened read-only."""
+        from embeddings.index import StatementIndex
+
+        return StatementIndex.open(self.path, model=model)
+
+    def updater(self, encoder: Encoder, progress: bool = True, attributions: bool = True) -> IndexUpdater:
+        """The writer of this index."""
+        from embeddings.writer import IndexWriter
+
+        return IndexWriter(self.path, encoder, progress=progress, attributions=attributions)
+
+    def manifest(self) -> Manifest | None:
+        """What the index holds, or None if there is none yet."""
+        return Manifest.read(self.path)
+
+
+@dataclass(frozen=True)
+class MilvusStorage:
+    """An index in Milvus: a Milvus Lite file or a server (``embeddings.milvus_index``)."""
+
+    location: MilvusLocation
+
+    def __str__(self) -> str:
+        return self.location.uri
+
+    def open(self, model: str | None = None) -> SearchIndex:
+        """The index, opened for reading."""
+        from embeddings.milvus_index import MilvusIndex
+
+        return MilvusIndex.open(self.location, model=model)
+
+    def updater(self, encoder: Encoder, progress: bool = True, attributions: bool = True) -> IndexUpdater:
+        """The writer of this index."""
+        from embeddings.milvus_writer import MilvusWriter
+
+        return MilvusWriter(self.location, encoder, progress=progress, attributions=attributions)
+
+    def manifest(self) -> Manifest | None:
+        """What the index holds, or None if Milvus holds none there."""
+        from embeddings.milvus_index import read_manifest
+
+        client = self.location.connect()
+        try:
+            return read_manifest(client, self.location)
+        finally:
+            client.close()
+
+
+Storage = IndexDirectory | MilvusStorage
+
+
+def storage_for(
+    index_dir: str | os.PathLike[str] | None = None,
+    milvus_uri: str | None = None,
+    milvus_token_env: str | None = None,
+    milvus_prefix: str = DEFAULT_PREFIX,
+) -> Storage:
+    """The index at ``index_dir`` or, given ``milvus_uri``, in Milvus (token from ``$milvus_token_env``)."""
+    if milvus_uri:
+        if index_dir is not None:
+            raise StatementsError("give an index directory or a Milvus URI, not both")
+        return MilvusStorage(MilvusLocation(str(milvus_uri), milvus_token_env, milvus_prefix))
+    if milvus_token_env:
+        raise StatementsError("--milvus-token-env needs --milvus-uri")
+    if index_dir is None:
+        raise StatementsError("no index given: an index directory or a Milvus URI")
+    return IndexDirectory(Path(index_dir))
