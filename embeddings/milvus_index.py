@@ -11,6 +11,7 @@ import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from embeddings.encoder import Encoder, model_label
 from embeddings.lexical_index import corrected_words, tokenize
 from embeddings.manifest import FORMAT_VERSION, Manifest
 from embeddings.milvus_filters import literal, milvus_filter
-from embeddings.milvus_schema import BM25_K1, MilvusLocation, milvus_error
+from embeddings.milvus_schema import BM25_K1, MilvusLocation, load_collections, milvus_error
 from embeddings.milvus_store import MilvusStatementStore
 
 SPANS_KEPT = 2048
@@ -33,6 +34,7 @@ def read_manifest(client: Any, location: MilvusLocation) -> Manifest | None:
     meta = location.collection("meta")
     if not client.has_collection(meta):
         return None
+    client.load_collection(meta)
     rows = client.get(meta, ids=[META_ID], output_fields=["value"])
     if not rows:
         return None
@@ -114,6 +116,11 @@ class MilvusIndex:
     @classmethod
     def open(cls, location: MilvusLocation, model: str | None = None) -> MilvusIndex:
         """Open the index at ``location``; ``model`` must match the one it was built with."""
+        if location.is_lite and not Path(location.uri).exists():
+            raise StatementsError(
+                f"no index in Milvus at {location.uri}: build one with "
+                f"`statements-qa index PATH... --milvus-uri {location.uri}`"
+            )
         client = location.connect()
         try:
             manifest = read_manifest(client, location)
@@ -126,6 +133,7 @@ class MilvusIndex:
                 f"no index in Milvus at {location.uri}: build one with "
                 f"`statements-qa index PATH... --milvus-uri {location.uri}`"
             )
+        load_collections(client, location)
         if model is not None and model_label(model) != manifest.model:
             raise StatementsError(
                 f"Milvus index at {location.uri} was built with model {manifest.model!r}, not {model_label(model)!r}"

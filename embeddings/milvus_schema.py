@@ -176,6 +176,15 @@ def create_collections(client: Any, location: MilvusLocation, dimension: int) ->
 COLLECTIONS = ("chunks", "sentences", "statements", "texts", "terms", "meta")
 
 
+def load_collections(client: Any, location: MilvusLocation) -> None:
+    """Load the index's collections into memory for search and query (Milvus keeps them released after a
+    restart)."""
+    for name in COLLECTIONS:
+        full = location.collection(name)
+        if client.has_collection(full):
+            client.load_collection(full)
+
+
 def drop_collections(client: Any, location: MilvusLocation) -> None:
     """Drop every collection of the index (a rebuild)."""
     for name in COLLECTIONS:

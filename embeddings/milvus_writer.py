@@ -20,7 +20,14 @@ from corpus.statement import Statement
 from embeddings.encoder import Encoder
 from embeddings.manifest import Manifest
 from embeddings.milvus_index import META_ID, read_manifest
-from embeddings.milvus_schema import MilvusLocation, create_collections, drop_collections, milvus_error, placeholder_key
+from embeddings.milvus_schema import (
+    MilvusLocation,
+    create_collections,
+    drop_collections,
+    load_collections,
+    milvus_error,
+    placeholder_key,
+)
 from embeddings.milvus_store import MilvusStatementStore, PreparedStatement
 from embeddings.progress import progress_bar
 from embeddings.writer import StatementChunker, UpdateReport, default_chunker
@@ -131,6 +138,7 @@ class MilvusWriter:
             if rebuild:
                 drop_collections(client, self.location)
             current = read_manifest(client, self.location)
+            load_collections(client, self.location)
             if current is None:
                 create_collections(client, self.location, self.encoder.dimension)
                 current = Manifest(

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.filters import FILTER_KEYS, FilterError, check_filters
 from corpus.chunk import Chunk
@@ -53,16 +53,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit non-zero if any input was skipped")
     p.set_defaults(run=_run_inspect)
 
-    p = sub.add_parser("index", help="add new and changed statements to an index directory")
+    p = sub.add_parser("index", help="add new and changed statements to an index directory or Milvus")
     _add_load_options(p)
     _add_index_dir(p)
+    p.add_argument(
+        "--ray", nargs="?", const="local", metavar="ADDRESS",
+        help="ingest with Ray Data into Milvus (needs --milvus-uri): a Ray cluster ADDRESS (ray://head:10001, "
+        "auto), or none for a Ray on this machine's cores",
+    )
+    p.add_argument("--ray-workers", type=int, metavar="N",
+                   help="embedding actors (default: one per GPU of the cluster, else one per CPU)")
     p.add_argument("--model", help="sentence-transformers model name or folder (default: the one the index was "
                    "built with; all-MiniLM-L6-v2, bundled, for a new index)")
     p.add_argument("--rebuild", action="store_true", help="drop the existing index and build it afresh")
     p.add_argument("--strict", action="store_true", help="exit non-zero if any input was skipped")
     p.set_defaults(run=_run_index)
 
-    p = sub.add_parser("remove", help="delete statements from an index directory")
+    p = sub.add_parser("remove", help="delete statements from an index directory or Milvus")
     p.add_argument("ids", nargs="+", metavar="ID", help="statement ids (see `inspect` or `search --json`)")
     _add_index_dir(p)
     p.add_argument("--missing-ok", action="store_true", help="exit 0 even if some ids are not in the index")
@@ -81,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="start the web chat (the bundled sample when no index is given)")
     p.add_argument("--index-dir", help="index directory (default: the bundled sample, indexed on first start)")
+    _add_milvus(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--share", action="store_true", help="also open a public Gradio share link")
@@ -111,7 +119,27 @@ def _add_load_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_index_dir(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--index-dir", default=DEFAULT_INDEX_DIR, help=f"index directory (default: {DEFAULT_INDEX_DIR})")
+    p.add_argument("--index-dir", help=f"index directory (default: {DEFAULT_INDEX_DIR}, unless --milvus-uri)")
+    _add_milvus(p)
+
+
+def _add_milvus(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--milvus-uri", metavar="URI",
+                   help="use the index in Milvus: a Milvus Lite file (statements.db) or a server (http://host:19530)")
+    p.add_argument("--milvus-token-env", metavar="NAME",
+                   help="environment variable holding the Milvus token (user:password or an API key)")
+
+
+def where(args: argparse.Namespace) -> dict[str, Any]:
+    """``index_dir``, ``milvus_uri`` and ``milvus_token_env`` from the arguments (the default index directory
+    unless a Milvus URI is given)."""
+    index_dir = args.index_dir if args.index_dir or args.milvus_uri else DEFAULT_INDEX_DIR
+    return {"index_dir": index_dir, "milvus_uri": args.milvus_uri, "milvus_token_env": args.milvus_token_env}
+
+
+def _place(args: argparse.Namespace) -> str:
+    """The index's name in messages."""
+    return str(args.milvus_uri or args.index_dir or DEFAULT_INDEX_DIR)
 
 
 def _add_query_options(
@@ -238,7 +266,8 @@ def _run_index(args: argparse.Namespace) -> int:
 
     check_paths_exist(args.paths)
     update, report = index_statements(
-        args.paths, args.index_dir, model=args.model, options=load_options(args), rebuild=args.rebuild
+        args.paths, model=args.model, options=load_options(args), rebuild=args.rebuild, ray_address=args.ray,
+        ray_workers=args.ray_workers, **where(args),
     )
     _print_problems(report)
     print(update.summary())
@@ -248,15 +277,15 @@ def _run_index(args: argparse.Namespace) -> int:
 def _run_remove(args: argparse.Namespace) -> int:
     from assistant.api import remove_statements
 
-    update = remove_statements(args.index_dir, args.ids)
+    update = remove_statements(statement_ids=args.ids, **where(args))
     print(update.summary())
     if not update.missing:
         return 0
     names = ", ".join(update.missing)
     if args.missing_ok:
-        print(f"note: not in the index {args.index_dir}, ignored: {names}", file=sys.stderr)
+        print(f"note: not in the index {_place(args)}, ignored: {names}", file=sys.stderr)
         return 0
-    print(f"error: not in the index {args.index_dir}: {names} (--missing-ok ignores ids that are not there)",
+    print(f"error: not in the index {_place(args)}: {names} (--missing-ok ignores ids that are not there)",
           file=sys.stderr)
     return 1
 
@@ -264,9 +293,9 @@ def _run_remove(args: argparse.Namespace) -> int:
 def _run_search(args: argparse.Namespace) -> int:
     from assistant.api import Assistant
 
-    with Assistant.open(args.index_dir) as qa:
+    with Assistant.open(**where(args)) as qa:
         passages = qa.retrieve(args.query, k=args.k, filters=checked_filters(qa, args.filter), mode=args.mode)
-        _note_missing_attributions(qa, args.index_dir)
+        _note_missing_attributions(qa, _place(args))
     if args.json:
         print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
         return 0
@@ -284,9 +313,9 @@ def _run_ask(args: argparse.Namespace) -> int:
     from assistant.settings import ExtractionSettings
 
     extraction = ExtractionSettings() if args.k is None else ExtractionSettings(max_quotes=max(1, args.k))
-    with Assistant.open(args.index_dir, extraction=extraction) as qa:
+    with Assistant.open(extraction=extraction, **where(args)) as qa:
         answer = qa.ask(args.question, filters=checked_filters(qa, args.filter))
-        _note_missing_attributions(qa, args.index_dir)
+        _note_missing_attributions(qa, _place(args))
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -308,7 +337,8 @@ def _note_missing_attributions(qa: Assistant, index_dir: str) -> None:
 def _run_serve(args: argparse.Namespace) -> int:
     from ui.server import serve
 
-    serve(index_dir=args.index_dir, host=args.host, port=args.port, share=args.share, auth_env=args.auth_env)
+    serve(index_dir=args.index_dir, host=args.host, port=args.port, share=args.share, auth_env=args.auth_env,
+          milvus_uri=args.milvus_uri, milvus_token_env=args.milvus_token_env)
     return 0
 
 

@@ -69,10 +69,13 @@ def auth_from_env(var: str) -> tuple[str, str]:
     return user, password
 
 
-def open_assistant(index_dir: PathArg | None) -> Assistant:
-    """The index at ``index_dir``; with None, a fresh copy of the bundled sample's index for this run only."""
-    if index_dir is not None:
-        return Assistant.open(index_dir)
+def open_assistant(
+    index_dir: PathArg | None, milvus_uri: str | None = None, milvus_token_env: str | None = None
+) -> Assistant:
+    """The index at ``index_dir`` or in Milvus at ``milvus_uri``; with neither, a fresh copy of the bundled
+    sample's index for this run only."""
+    if index_dir is not None or milvus_uri:
+        return Assistant.open(index_dir, milvus_uri=milvus_uri, milvus_token_env=milvus_token_env)
     sample = sample_index(Path(DEFAULT_SAMPLE_INDEX))
     run = Path(tempfile.mkdtemp(prefix="statements-qa-demo-"))  # the system temp dir: cleaned even after a kill
     atexit.register(shutil.rmtree, run, True)
@@ -104,11 +107,13 @@ def serve(
     port: int = 7860,
     share: bool = False,
     auth_env: str | None = None,
+    milvus_uri: str | None = None,
+    milvus_token_env: str | None = None,
 ) -> None:
     """Start the web chat and block until interrupted (``statements-qa serve``)."""
     auth = auth_from_env(auth_env) if auth_env else None
     _check_port(host, port)  # fail fast, before loading the index and the model
-    qa = open_assistant(index_dir)
+    qa = open_assistant(index_dir, milvus_uri, milvus_token_env)
     qa.retrieve("warm up", k=1)  # load the embedding model now, not on the first question
     warm_up_indexing(qa)
     demo = build_app(qa)
