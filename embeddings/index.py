@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,6 +165,10 @@ class StatementIndex:
     def rows_of(self, chunk_ids: np.ndarray) -> np.ndarray:
         """Row positions of the given (existing) chunk ids."""
         return np.searchsorted(self.chunk_ids, chunk_ids)
+
+    def chunk_vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:
+        """The stored vectors of (existing) chunks, in the order given."""
+        return np.asarray(self.vectors[self.rows_of(np.asarray(chunk_ids, np.int64))], np.float32)
 
     def sentence_vectors_of(self, chunk_id: int) -> np.ndarray | None:
         """Stored vectors of a chunk's sentences (float16, in ``Chunk.sentences`` order), if the index has them."""

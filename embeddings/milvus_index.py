@@ -209,6 +209,12 @@ class MilvusIndex:
             raise milvus_error(exc, self.milvus) from None
         return list(result[0]) if result else []
 
+    def chunk_vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:
+        """The stored vectors of chunks, in the order given."""
+        rows = {int(r["id"]): r["dense"] for r in self.client.get(self._chunks, ids=[int(i) for i in chunk_ids],
+                                                                  output_fields=["dense"])}
+        return np.asarray([rows[int(i)] for i in chunk_ids], np.float32).reshape(len(chunk_ids), -1)
+
     def sentence_vectors_of(self, chunk_id: int) -> np.ndarray | None:
         """Stored vectors of a chunk's sentences, in ``Chunk.sentences`` order, if the index has them."""
         return self.store.sentence_vectors(chunk_id)

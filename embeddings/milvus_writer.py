@@ -17,6 +17,7 @@ from corpus.attribution import Attribution, attribute_many
 from corpus.chunk import Chunk
 from corpus.problems import StatementsError
 from corpus.statement import Statement
+from embeddings.backend import SearchIndex
 from embeddings.encoder import Encoder
 from embeddings.manifest import Manifest
 from embeddings.milvus_index import META_ID, read_manifest
@@ -231,3 +232,40 @@ class WriteSession:
 def _write_manifest(client: Any, location: MilvusLocation, manifest: Manifest) -> None:
     value = dataclasses.asdict(manifest)
     client.upsert(location.collection("meta"), [{"id": META_ID, "value": value, "key": placeholder_key()}])
+
+
+def copy_to_milvus(source: SearchIndex, location: MilvusLocation, progress: bool = True) -> UpdateReport:
+    """Copy an opened index (its statements, chunks, vectors, sentence vectors and attributions) into a new
+    Milvus index at ``location`` without embedding anything again: moving an index directory to Milvus."""
+    manifest = source.manifest
+    writer = MilvusWriter(location, source.encoder, _FixedSettings(manifest.chunker), progress=False,
+                          attributions=manifest.attributions)
+    session = writer.open(rebuild=True)
+    store = source.store
+    statements = list(session.changed(store.iter_statements()))
+    with progress_bar(len(statements), desc="copying", unit="statement", enabled=progress) as bar:
+        for lo in range(0, len(statements), WRITE_BATCH):
+            batch = statements[lo : lo + WRITE_BATCH]
+            found = store.attributions_of([st.id for st in batch])
+            prepared = []
+            for st in batch:
+                pairs = store.chunks_of(st.id)
+                vectors = source.chunk_vectors([cid for cid, _ in pairs])
+                found_vectors = [source.sentence_vectors_of(cid) for cid, _ in pairs]
+                sentences = [v for v in found_vectors if v is not None]
+                per_sentence = tuple(sentences) if len(sentences) == len(pairs) else None
+                prepared.append(PreparedStatement(st, tuple(c for _, c in pairs), vectors, per_sentence,
+                                                  tuple(found.get(st.id, ()))))
+            session.write(prepared)
+            bar.update(len(batch))
+    return session.finish(UpdateReport())
+
+
+@dataclass(frozen=True)
+class _FixedSettings:
+    """The chunker settings an index was built with (copying chunks, not making them)."""
+
+    settings: dict[str, Any]
+
+    def chunk_many(self, statements: Iterable[Statement]) -> list[Chunk]:
+        raise StatementsError("internal error: a copied index is never chunked again")
