@@ -21,7 +21,7 @@ from embeddings.backend import Candidates
 from embeddings.encoder import Encoder, model_label
 from embeddings.lexical_index import corrected_words, tokenize
 from embeddings.manifest import FORMAT_VERSION, Manifest
-from embeddings.milvus_filters import literal, milvus_filter
+from embeddings.milvus_filters import milvus_filter
 from embeddings.milvus_schema import BM25_K1, MilvusLocation, load_collections, milvus_error
 from embeddings.milvus_store import MilvusStatementStore
 
@@ -49,7 +49,7 @@ def read_manifest(client: Any, location: MilvusLocation) -> Manifest | None:
 
 
 class MilvusTerms:
-    """BM25 term statistics of the chunk collection: document frequencies by Milvus text match."""
+    """BM25 term statistics of the chunk collection, from the index's term counts."""
 
     def __init__(self, client: Any, location: MilvusLocation, size: int, store: MilvusStatementStore) -> None:
         self._client = client
@@ -63,19 +63,24 @@ class MilvusTerms:
 
     def document_frequency(self, term: str) -> int:
         """How many chunks contain ``term`` (a ``tokenize`` term)."""
-        if term not in self._df:
-            rows = self._client.query(self._chunks, filter=f"TEXT_MATCH(terms, {literal(term)})",
-                                      output_fields=["count(*)"])
-            self._df[term] = int(rows[0]["count(*)"]) if rows else 0
-        return self._df[term]
+        return self._frequencies([term]).get(term, 0)
+
+    def _frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        missing = [t for t in dict.fromkeys(terms) if t not in self._df]
+        if missing:
+            found = self._store.document_frequencies(missing)
+            self._df.update({t: found.get(t, 0) for t in missing})
+        return {t: self._df[t] for t in terms}
 
     def idf(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 inverse document frequency of ``terms`` (0 for unknown terms)."""
         out = np.zeros(len(terms), dtype=np.float32)
+        if not self._size or not terms:
+            return out
+        df = self._frequencies(terms)
         for i, term in enumerate(terms):
-            df = self.document_frequency(term) if self._size and term.isalnum() else 0
-            if df:
-                out[i] = np.log(1.0 + (self._size - df + 0.5) / (df + 0.5))
+            if df[term]:
+                out[i] = np.log(1.0 + (self._size - df[term] + 0.5) / (df[term] + 0.5))
         return out
 
     @property

@@ -9,7 +9,8 @@ Six collections share a name prefix (default ``statements_qa``):
 - ``statements``: each statement's fields, metadata, attributions and content hash (written last, so
   a statement is complete once its row exists);
 - ``texts``: statement texts in parts of at most ``TEXT_PART`` characters (Milvus' VARCHAR limit);
-- ``terms``: every indexed term, for spelling correction of questions;
+- ``terms``: every indexed term with the number of chunks holding it (BM25 idf of question words, and
+  spelling correction);
 - ``meta``: the model, chunker settings, format and a generation counter.
 
 Milvus needs a vector field in every collection: those without one of their own carry ``KEY_FIELD``, a
@@ -119,7 +120,7 @@ def create_collections(client: Any, location: MilvusLocation, dimension: int) ->
     s.add_field("start", DataType.INT64)
     s.add_field("end", DataType.INT64)
     s.add_field("text", DataType.VARCHAR, max_length=MAX_CHUNK)
-    s.add_field("terms", DataType.VARCHAR, max_length=MAX_CHUNK, enable_analyzer=True, enable_match=True,
+    s.add_field("terms", DataType.VARCHAR, max_length=MAX_CHUNK, enable_analyzer=True,
                 analyzer_params={"tokenizer": "standard"})
     s.add_field("sentences", DataType.JSON)
     s.add_field("date", DataType.VARCHAR, max_length=64)
@@ -132,6 +133,7 @@ def create_collections(client: Any, location: MilvusLocation, dimension: int) ->
     p.add_index("dense", **location.dense_index)
     p.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
                 params={"bm25_k1": BM25_K1, "bm25_b": BM25_B})
+    p.add_index("statement_id", index_type="INVERTED")
     make("chunks", s, p)
 
     s = client.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -142,6 +144,8 @@ def create_collections(client: Any, location: MilvusLocation, dimension: int) ->
     s.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
     p = client.prepare_index_params()
     p.add_index("vector", **location.dense_index)
+    p.add_index("chunk_id", index_type="INVERTED")
+    p.add_index("statement_id", index_type="INVERTED")
     make("sentences", s, p)
 
     s = client.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -161,10 +165,13 @@ def create_collections(client: Any, location: MilvusLocation, dimension: int) ->
     s.add_field("statement_id", DataType.VARCHAR, max_length=MAX_ID)
     s.add_field("part", DataType.INT32)
     s.add_field("text", DataType.VARCHAR, max_length=MAX_CHUNK)
-    make("texts", s, placeholder(s))
+    p = placeholder(s)
+    p.add_index("statement_id", index_type="INVERTED")
+    make("texts", s, p)
 
     s = client.create_schema(auto_id=False, enable_dynamic_field=False)
     s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=256)
+    s.add_field("df", DataType.INT64)
     make("terms", s, placeholder(s))
 
     s = client.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -174,6 +181,12 @@ def create_collections(client: Any, location: MilvusLocation, dimension: int) ->
 
 
 COLLECTIONS = ("chunks", "sentences", "statements", "texts", "terms", "meta")
+
+
+def flush_collections(client: Any, location: MilvusLocation) -> None:
+    """Seal what was written, so that searches use the indexes (Milvus Lite searches unsealed rows slowly)."""
+    for name in COLLECTIONS:
+        client.flush(location.collection(name))
 
 
 def load_collections(client: Any, location: MilvusLocation) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,7 @@ class MilvusStatementStore:
         self.location = location
         self.has_attribution_table = True
         self._headers: list[Statement] | None = None
+        self._df: dict[str, int] | None = None  # while writing: chunks holding each term
         self._speakers: dict[str, dict[str, int]] | None = None
 
     def _name(self, collection: str) -> str:
@@ -84,16 +85,22 @@ class MilvusStatementStore:
         """Statement id → content hash of every complete statement."""
         return {r["id"]: r["content_hash"] for r in self._all("statements", ["id", "content_hash"], 'id != ""')}
 
-    def put_many(self, items: Sequence[PreparedStatement]) -> None:
-        """Insert or replace statements with their chunks, vectors and attributions (statement rows last)."""
+    def partial_statements(self) -> set[str]:
+        """Ids of statements with parts written but no row: left by a killed write."""
+        written = {r["statement_id"] for r in self._all("texts", ["statement_id"], 'id != ""')}
+        return written - set(self.content_hashes())
+
+    def put_many(self, items: Sequence[PreparedStatement], replace: Collection[str] = ()) -> None:
+        """Insert statements with their chunks, vectors and attributions (statement rows last); the parts of
+        those in ``replace`` (changed, or partly written before) are deleted first."""
         if not items:
             return
-        self.delete_parts([item.statement.id for item in items])
+        self.delete_parts([item.statement.id for item in items if item.statement.id in replace])
         texts: list[dict[str, Any]] = []
         chunks: list[dict[str, Any]] = []
         sentences: list[dict[str, Any]] = []
         statements: list[dict[str, Any]] = []
-        terms: set[str] = set()
+        counted: list[list[str]] = []
         for item in items:
             st = item.statement
             parts = [st.text[i : i + TEXT_PART] for i in range(0, len(st.text), TEXT_PART)] or [""]
@@ -105,7 +112,7 @@ class MilvusStatementStore:
             chunk_terms = tokenize([c.text for c in item.chunks]) if item.chunks else []
             for j, c in enumerate(item.chunks):
                 cid = chunk_id(st, c.index)
-                terms.update(t for t in chunk_terms[j] if t.isalpha())
+                counted.append(chunk_terms[j])
                 chunks.append({
                     "id": cid, "statement_id": st.id, "position": c.index, "start": c.start, "end": c.end,
                     "text": c.text, "terms": " ".join(chunk_terms[j]), "sentences": [list(s) for s in c.sentences],
@@ -121,9 +128,7 @@ class MilvusStatementStore:
         for collection, rows in (("texts", texts), ("chunks", chunks), ("sentences", sentences)):
             for lo in range(0, len(rows), PAGE):
                 self.client.insert(self._name(collection), rows[lo : lo + PAGE])
-        term_rows = [{"id": t[:256], "key": placeholder_key()} for t in sorted(terms)]
-        for lo in range(0, len(term_rows), PAGE):
-            self.client.upsert(self._name("terms"), term_rows[lo : lo + PAGE])
+        self._count_terms(counted, +1)
         self.client.upsert(self._name("statements"), statements)
 
     def delete(self, statement_ids: Sequence[str]) -> None:
@@ -137,6 +142,8 @@ class MilvusStatementStore:
         """Delete the texts, chunks and sentence vectors of statements (left by a replaced or killed write)."""
         for lo in range(0, len(statement_ids), PAGE):
             part = list(statement_ids[lo : lo + PAGE])
+            gone = self._all("chunks", ["terms"], f"statement_id in {literal(part)}")
+            self._count_terms([r["terms"].split() for r in gone], -1)
             for collection in ("texts", "chunks", "sentences"):
                 self.client.delete(self._name(collection), filter=f"statement_id in {literal(part)}")
 
@@ -240,7 +247,26 @@ class MilvusStatementStore:
 
     def terms(self) -> list[str]:
         """Every indexed term (for spelling correction)."""
-        return [r["id"] for r in self._all("terms", ["id"], 'id != ""')]
+        return [r["id"] for r in self._all("terms", ["id"], "df > 0")]
+
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many chunks hold each of ``terms`` (absent: none)."""
+        rows = self.client.get(self._name("terms"), ids=[t[:256] for t in terms], output_fields=["df"])
+        return {r["id"]: int(r["df"]) for r in rows}
+
+    def _count_terms(self, chunk_terms: Iterable[Sequence[str]], sign: int) -> None:
+        """Add (``sign`` 1) or take away (-1) chunks' terms in the term counts."""
+        if self._df is None:
+            self._df = {r["id"]: int(r["df"]) for r in self._all("terms", ["id", "df"], 'id != ""')}
+        changed: set[str] = set()
+        for terms in chunk_terms:
+            for term in set(terms):
+                term = term[:256]
+                self._df[term] = self._df.get(term, 0) + sign
+                changed.add(term)
+        rows = [{"id": t, "df": max(self._df[t], 0), "key": placeholder_key()} for t in sorted(changed)]
+        for lo in range(0, len(rows), PAGE):
+            self.client.upsert(self._name("terms"), rows[lo : lo + PAGE])
 
     def _header_list(self) -> list[Statement]:
         """Headers of the statements, read once per opened index (an opened index is one generation)."""

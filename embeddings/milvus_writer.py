@@ -25,6 +25,7 @@ from embeddings.milvus_schema import (
     MilvusLocation,
     create_collections,
     drop_collections,
+    flush_collections,
     load_collections,
     milvus_error,
     placeholder_key,
@@ -175,6 +176,7 @@ class WriteSession:
         self.manifest = manifest
         self.store = MilvusStatementStore(client, location)
         self.known = self.store.content_hashes()
+        self.present = set(self.known) | self.store.partial_statements()  # their old parts go before a write
         self.counts = {"added": 0, "updated": 0, "unchanged": 0}
         self.embedded = 0
 
@@ -206,7 +208,7 @@ class WriteSession:
     def write(self, prepared: Sequence[PreparedStatement]) -> None:
         """Write a batch of prepared statements."""
         try:
-            self.store.put_many(prepared)
+            self.store.put_many(prepared, self.present)
         except Exception as exc:
             raise milvus_error(exc, self.location) from None
         self.embedded += sum(len(p.chunks) for p in prepared)
@@ -222,6 +224,7 @@ class WriteSession:
                 chunks=self.store.count_chunks(),
             )
             _write_manifest(self.client, self.location, manifest)
+        flush_collections(self.client, self.location)
         self.client.close()
         return UpdateReport(
             c["added"], c["updated"], c["unchanged"], removal.removed, self.embedded, manifest.statements,
