@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,10 +22,11 @@ from embeddings.encoder import Encoder, model_label
 from embeddings.lexical_index import corrected_words, tokenize
 from embeddings.manifest import FORMAT_VERSION, Manifest
 from embeddings.milvus_filters import milvus_filter
-from embeddings.milvus_schema import BM25_K1, MilvusLocation, load_collections, milvus_error
-from embeddings.milvus_store import MilvusStatementStore
+from embeddings.milvus_schema import BM25_B, BM25_K1, MilvusLocation, load_collections, milvus_error
+from embeddings.milvus_store import CHUNK_FIELDS, MilvusStatementStore
 
 SPANS_KEPT = 2048
+SEARCH_FIELDS = [*CHUNK_FIELDS, "terms", "dense"]  # what a search returns of each chunk
 META_ID = "manifest"
 
 
@@ -82,6 +83,24 @@ class MilvusTerms:
             if df[term]:
                 out[i] = np.log(1.0 + (self._size - df[term] + 0.5) / (df[term] + 0.5))
         return out
+
+    def bm25(self, documents: Sequence[Sequence[str]], query: Sequence[str]) -> np.ndarray:
+        """BM25 of each document (its terms) for the query terms: bm25s' "lucene" variant, k1 1.5, b 0.75,
+        each query term counted as often as it occurs, terms the index never saw left out."""
+        scores = np.zeros(len(documents), np.float32)
+        if not self._size or not documents:
+            return scores
+        idf = dict(zip(query, self.idf(query).tolist(), strict=True))
+        average = self._average_length
+        for i, terms in enumerate(documents):
+            counts = Counter(terms)
+            norm = BM25_K1 * (1.0 - BM25_B + BM25_B * len(terms) / average)
+            scores[i] = sum(idf[t] * counts[t] / (counts[t] + norm) for t in query if counts.get(t) and idf[t] > 0)
+        return scores
+
+    @functools.cached_property
+    def _average_length(self) -> float:
+        return max(self._store.term_total() / self._size, 1.0)
 
     @property
     def max_idf(self) -> float:
@@ -164,55 +183,45 @@ class MilvusIndex:
         self, query: str, query_vector: np.ndarray | None, depth: int, filters: Mapping[str, object] | None,
         mode: str,
     ) -> Candidates:
-        """Up to ``depth`` chunks by Milvus dense and BM25 search, each scored by both, passing ``filters``."""
+        """Up to ``depth`` chunks by Milvus dense search and Milvus BM25 full-text search, passing ``filters``.
+
+        Every candidate is then scored by both here, from the fields the two searches return: the inner
+        product with its vector, and BM25 over its terms with the index's term counts (the formula and
+        parameters of the local backend's bm25s, so both backends score alike).
+        """
         where = milvus_filter(filters)
         if where.nothing or self.manifest.chunks == 0:
             return Candidates.empty()
-        terms = " ".join(tokenize([query])[0])
-        dense: dict[int, float] = {}
-        lexical: dict[int, float] = {}
+        tokens = tokenize([query])[0]
+        rows: dict[int, dict[str, Any]] = {}
         if query_vector is not None and mode != "lexical":
-            dense = self._search_dense(query_vector, depth, where.kwargs())
-        if mode != "dense" and terms:
-            lexical = self._search_terms(terms, depth, where.kwargs())
+            rows.update(self._search([np.asarray(query_vector, np.float32).tolist()], "dense", depth,
+                                     self.milvus.dense_search_params, where.kwargs()))
+        if mode != "dense" and tokens:
+            rows.update(self._search([" ".join(tokens)], "sparse", depth, {"metric_type": "BM25"}, where.kwargs()))
+        if not rows:
+            return Candidates.empty()
+        ids = list(rows)
+        self.store.keep_chunks(rows.values())
         if query_vector is not None and mode != "lexical":
-            missing = [i for i in lexical if i not in dense]
-            if missing:
-                dense.update(self._dense_of(missing, query_vector))
-        if mode != "dense" and terms:
-            missing = [i for i in dense if i not in lexical]
-            if missing:
-                lexical.update(self._search_terms(terms, len(missing), {"filter": f"id in {missing}"}))
-        ids = list(dict.fromkeys([*dense, *lexical]))
-        return Candidates(
-            np.asarray(ids, np.int64),
-            np.asarray([dense.get(i, 0.0) for i in ids], np.float32),
-            np.asarray([lexical.get(i, 0.0) for i in ids], np.float32),
+            vectors = np.asarray([rows[i]["dense"] for i in ids], np.float32)
+            dense = vectors @ np.asarray(query_vector, np.float32)
+        else:
+            dense = np.zeros(len(ids), np.float32)
+        lexical = (
+            self.lexical.bm25([rows[i]["terms"].split() for i in ids], tokens) if mode != "dense"
+            else np.zeros(len(ids), np.float32)
         )
-
-    def _search_dense(self, vector: np.ndarray, limit: int, where: dict[str, Any]) -> dict[int, float]:
-        hits = self._search([np.asarray(vector, np.float32).tolist()], "dense", limit,
-                            self.milvus.dense_search_params, where)
-        return {int(h["id"]): float(h["distance"]) for h in hits}
-
-    def _search_terms(self, terms: str, limit: int, where: dict[str, Any]) -> dict[int, float]:
-        hits = self._search([terms], "sparse", limit, {"metric_type": "BM25"}, where)
-        # Milvus Lite reports BM25 negated; Milvus' BM25 has bm25s' "lucene" score times (k1 + 1)
-        return {int(h["id"]): abs(float(h["distance"])) / (BM25_K1 + 1.0) for h in hits}
-
-    def _dense_of(self, ids: list[int], vector: np.ndarray) -> dict[int, float]:
-        rows = self.client.get(self._chunks, ids=ids, output_fields=["dense"])
-        q = np.asarray(vector, np.float32)
-        return {int(r["id"]): float(np.asarray(r["dense"], np.float32) @ q) for r in rows}
+        return Candidates(np.asarray(ids, np.int64), dense.astype(np.float32), lexical)
 
     def _search(self, data: list[Any], field: str, limit: int, params: dict[str, Any],
-                where: dict[str, Any]) -> list[dict[str, Any]]:
+                where: dict[str, Any]) -> dict[int, dict[str, Any]]:
         try:
             result = self.client.search(self._chunks, data=data, anns_field=field, limit=min(limit, 16_384),
-                                        search_params=params, output_fields=["id"], **where)
+                                        search_params=params, output_fields=SEARCH_FIELDS, **where)
         except Exception as exc:
             raise milvus_error(exc, self.milvus) from None
-        return list(result[0]) if result else []
+        return {int(h["id"]): {"id": h["id"], **h["entity"]} for h in (result[0] if result else [])}
 
     def chunk_vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:
         """The stored vectors of chunks, in the order given."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections import OrderedDict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ from embeddings.store import COLUMN_KEYS
 HEADER_FIELDS = ["id", "title", "speaker", "source", "date", "url", "path", "metadata", "speakers"]
 CHUNK_FIELDS = ["id", "statement_id", "position", "start", "end", "text", "sentences"]
 PAGE = 1000  # rows per query page (ids per ``in`` list)
+TERM_TOTAL_ID = "term_total"  # the meta row counting all terms of all chunks
+KEPT = 1024  # statements (and chunks) an opened index keeps in memory
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,9 @@ class MilvusStatementStore:
         self.has_attribution_table = True
         self._headers: list[Statement] | None = None
         self._df: dict[str, int] | None = None  # while writing: chunks holding each term
+        self._total = 0  # while writing: terms in all chunks
+        self._statements: OrderedDict[str, tuple[Statement, list[Attribution]]] = OrderedDict()
+        self._chunks: OrderedDict[int, Chunk] = OrderedDict()
         self._speakers: dict[str, dict[str, int]] | None = None
 
     def _name(self, collection: str) -> str:
@@ -155,13 +161,21 @@ class MilvusStatementStore:
         return self._count("chunks")
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
-        """Chunks by id (missing ids are absent from the result)."""
-        out: dict[int, Chunk] = {}
-        for lo in range(0, len(chunk_ids), PAGE):
-            rows = self.client.get(self._name("chunks"), ids=[int(i) for i in chunk_ids[lo : lo + PAGE]],
-                                   output_fields=CHUNK_FIELDS)
+        """Chunks by id (missing ids are absent from the result); those seen in recent searches from memory."""
+        out = {int(i): self._chunks[int(i)] for i in chunk_ids if int(i) in self._chunks}
+        wanted = [int(i) for i in chunk_ids if int(i) not in out]
+        for lo in range(0, len(wanted), PAGE):
+            rows = self.client.get(self._name("chunks"), ids=wanted[lo : lo + PAGE], output_fields=CHUNK_FIELDS)
             out.update((int(r["id"]), _chunk(r)) for r in rows)
         return out
+
+    def keep_chunks(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Keep chunks returned by a search (with ``CHUNK_FIELDS``), so that reading them costs no call."""
+        for r in rows:
+            self._chunks[int(r["id"])] = _chunk(r)
+            self._chunks.move_to_end(int(r["id"]))
+        while len(self._chunks) > KEPT:
+            self._chunks.popitem(last=False)
 
     def chunks_of(self, statement_id: str) -> list[tuple[int, Chunk]]:
         """All chunks of one statement with their ids, in order."""
@@ -170,10 +184,20 @@ class MilvusStatementStore:
 
     def statements(self, ids: Sequence[str]) -> dict[str, Statement]:
         """Statements by id, with their texts (missing ids are absent from the result)."""
-        out: dict[str, Statement] = {}
-        for lo in range(0, len(ids), PAGE):
-            part = list(ids[lo : lo + PAGE])
-            rows = self.client.get(self._name("statements"), ids=part, output_fields=[*HEADER_FIELDS, "pages"])
+        return {i: st for i, (st, _) in self._read(ids).items()}
+
+    def attributions_of(self, statement_ids: Sequence[str]) -> dict[str, list[Attribution]]:
+        """Each statement's attributions in text order."""
+        return {i: found for i, (_, found) in self._read(statement_ids).items() if found}
+
+    def _read(self, ids: Sequence[str]) -> dict[str, tuple[Statement, list[Attribution]]]:
+        """Statements with their attributions; the latest ``KEPT`` are kept (an opened index is one generation)."""
+        out = {i: self._statements[i] for i in ids if i in self._statements}
+        wanted = [i for i in dict.fromkeys(ids) if i not in out]
+        for lo in range(0, len(wanted), PAGE):
+            part = wanted[lo : lo + PAGE]
+            rows = self.client.get(self._name("statements"), ids=part,
+                                   output_fields=[*HEADER_FIELDS, "pages", "attributions"])
             if not rows:
                 continue
             texts: dict[str, list[tuple[int, str]]] = {}
@@ -181,18 +205,10 @@ class MilvusStatementStore:
                 texts.setdefault(t["statement_id"], []).append((int(t["part"]), t["text"]))
             for r in rows:
                 text = "".join(piece for _, piece in sorted(texts.get(r["id"], [])))
-                out[r["id"]] = _statement(r, text)
-        return out
-
-    def attributions_of(self, statement_ids: Sequence[str]) -> dict[str, list[Attribution]]:
-        """Each statement's attributions in text order."""
-        out: dict[str, list[Attribution]] = {}
-        for lo in range(0, len(statement_ids), PAGE):
-            rows = self.client.get(self._name("statements"), ids=list(statement_ids[lo : lo + PAGE]),
-                                   output_fields=["id", "attributions"])
-            for r in rows:
-                if r["attributions"]:
-                    out[r["id"]] = [Attribution(*a) for a in r["attributions"]]
+                found = [Attribution(*a) for a in r["attributions"] or ()]
+                out[r["id"]] = self._statements[r["id"]] = (_statement(r, text), found)
+        while len(self._statements) > KEPT:
+            self._statements.popitem(last=False)
         return out
 
     def attributed_speakers(self) -> list[tuple[str, str, int]]:
@@ -254,12 +270,19 @@ class MilvusStatementStore:
         rows = self.client.get(self._name("terms"), ids=[t[:256] for t in terms], output_fields=["df"])
         return {r["id"]: int(r["df"]) for r in rows}
 
+    def term_total(self) -> int:
+        """How many terms the chunks hold in all (BM25's average chunk length is this over the chunk count)."""
+        rows = self.client.get(self._name("meta"), ids=[TERM_TOTAL_ID], output_fields=["value"])
+        return int(rows[0]["value"]["terms"]) if rows else 0
+
     def _count_terms(self, chunk_terms: Iterable[Sequence[str]], sign: int) -> None:
         """Add (``sign`` 1) or take away (-1) chunks' terms in the term counts."""
         if self._df is None:
             self._df = {r["id"]: int(r["df"]) for r in self._all("terms", ["id", "df"], 'id != ""')}
+            self._total = self.term_total()
         changed: set[str] = set()
         for terms in chunk_terms:
+            self._total += sign * len(terms)
             for term in set(terms):
                 term = term[:256]
                 self._df[term] = self._df.get(term, 0) + sign
@@ -267,6 +290,8 @@ class MilvusStatementStore:
         rows = [{"id": t, "df": max(self._df[t], 0), "key": placeholder_key()} for t in sorted(changed)]
         for lo in range(0, len(rows), PAGE):
             self.client.upsert(self._name("terms"), rows[lo : lo + PAGE])
+        self.client.upsert(self._name("meta"), [{"id": TERM_TOTAL_ID, "value": {"terms": max(self._total, 0)},
+                                                 "key": placeholder_key()}])
 
     def _header_list(self) -> list[Statement]:
         """Headers of the statements, read once per opened index (an opened index is one generation)."""
