@@ -147,6 +147,14 @@ class MilvusIndex:
             )
         client = location.connect()
         try:
+            return cls._opened(location, client, model)
+        except BaseException:
+            location.disconnect(client)
+            raise
+
+    @classmethod
+    def _opened(cls, location: MilvusLocation, client: Any, model: str | None) -> MilvusIndex:
+        try:
             manifest = read_manifest(client, location)
         except StatementsError:
             raise
@@ -250,7 +258,4 @@ class MilvusIndex:
 
     def close(self) -> None:
         """Close the connection."""
-        try:
-            self.client.close()
-        except Exception:  # closing a connection that is already gone is not an error for the user
-            pass
+        self.milvus.disconnect(self.client)

@@ -20,12 +20,17 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 from corpus.problems import StatementsError
 
 DEFAULT_PREFIX = "statements_qa"
+# Milvus Lite runs one server per file inside the process (milvus_lite's own registry); these count the open
+# clients of each file so that the last to close stops it and releases the file.
+_LITE_CLIENTS: dict[str, int] = {}
+_LITE_LOCK = threading.Lock()
 TEXT_PART = 16_000  # characters per statement text part: at most 64,000 bytes of UTF-8, under Milvus' 65,535
 KEY_FIELD = "key"
 BM25_K1 = 1.5  # bm25s' defaults, so that BM25 scores match the local backend's
@@ -70,9 +75,34 @@ class MilvusLocation:
             if not token:
                 raise StatementsError(f"environment variable {self.token_env} (--milvus-token-env) is not set")
         try:
-            return MilvusClient(uri=self.uri, token=token)
+            client = MilvusClient(uri=self.uri, token=token)
         except Exception as exc:  # pymilvus raises many kinds; the user needs one line
-            raise StatementsError(f"cannot open Milvus at {self.uri}: {_first_line(exc)}") from None
+            reason = _first_line(exc)
+            if self.is_lite and "Open local milvus failed" in reason:
+                reason = "the file is in use by another process (Milvus Lite opens a file in one process at a time)"
+            raise StatementsError(f"cannot open Milvus at {self.uri}: {reason}") from None
+        if self.is_lite:
+            with _LITE_LOCK:
+                _LITE_CLIENTS[os.path.abspath(self.uri)] = _LITE_CLIENTS.get(os.path.abspath(self.uri), 0) + 1
+        return client
+
+    def disconnect(self, client: Any) -> None:
+        """Close a client from ``connect``; the last one of a Milvus Lite file stops its in-process server, so
+        that another process can open the file."""
+        try:
+            client.close()
+        except Exception:  # closing a connection that is already gone is not an error for the user
+            pass
+        if not self.is_lite:
+            return
+        path = os.path.abspath(self.uri)
+        with _LITE_LOCK:
+            left = _LITE_CLIENTS.get(path, 1) - 1
+            _LITE_CLIENTS[path] = max(left, 0)
+        if left <= 0:
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(path)
 
     @property
     def dense_index(self) -> dict[str, Any]:

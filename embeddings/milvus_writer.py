@@ -114,19 +114,23 @@ class MilvusWriter:
     ) -> UpdateReport:
         """Add new and changed statements (by content hash), remove ``remove_ids``; then bump the generation."""
         session = self.open(rebuild)
-        report = session.remove(remove_ids)
-        batch: list[Statement] = []
-        with progress_bar(None, desc="indexing", unit="statement", enabled=self.progress) as bar:
-            for statement in session.changed(statements):
-                batch.append(statement)
-                if len(batch) >= WRITE_BATCH:
+        try:
+            report = session.remove(remove_ids)
+            batch: list[Statement] = []
+            with progress_bar(None, desc="indexing", unit="statement", enabled=self.progress) as bar:
+                for statement in session.changed(statements):
+                    batch.append(statement)
+                    if len(batch) >= WRITE_BATCH:
+                        session.write(embed(chunk_and_attribute(batch, self.chunker, session.attributions),
+                                            self.encoder))
+                        bar.update(len(batch))
+                        batch.clear()
+                if batch:
                     session.write(embed(chunk_and_attribute(batch, self.chunker, session.attributions), self.encoder))
                     bar.update(len(batch))
-                    batch.clear()
-            if batch:
-                session.write(embed(chunk_and_attribute(batch, self.chunker, session.attributions), self.encoder))
-                bar.update(len(batch))
-        return session.finish(report)
+            return session.finish(report)
+        finally:
+            session.close()
 
     def remove(self, statement_ids: Sequence[str]) -> UpdateReport:
         """Delete statements (and their chunks and vectors) from the index."""
@@ -136,6 +140,13 @@ class MilvusWriter:
         """Connect, create the collections of a new index (or drop them all: ``rebuild``) and check the
         existing index was built with this model and chunker."""
         client = self.location.connect()
+        try:
+            return self._session(client, rebuild)
+        except BaseException:
+            self.location.disconnect(client)
+            raise
+
+    def _session(self, client: Any, rebuild: bool) -> WriteSession:
         try:
             if rebuild:
                 drop_collections(client, self.location)
@@ -179,6 +190,13 @@ class WriteSession:
         self.present = set(self.known) | self.store.partial_statements()  # their old parts go before a write
         self.counts = {"added": 0, "updated": 0, "unchanged": 0}
         self.embedded = 0
+        self.closed = False
+
+    def close(self) -> None:
+        """Disconnect (once)."""
+        if not self.closed:
+            self.closed = True
+            self.location.disconnect(self.client)
 
     @property
     def attributions(self) -> bool:
@@ -225,7 +243,7 @@ class WriteSession:
             )
             _write_manifest(self.client, self.location, manifest)
         flush_collections(self.client, self.location)
-        self.client.close()
+        self.close()
         return UpdateReport(
             c["added"], c["updated"], c["unchanged"], removal.removed, self.embedded, manifest.statements,
             manifest.chunks, manifest.generation, removal.missing,
@@ -244,24 +262,27 @@ def copy_to_milvus(source: SearchIndex, location: MilvusLocation, progress: bool
     writer = MilvusWriter(location, source.encoder, _FixedSettings(manifest.chunker), progress=False,
                           attributions=manifest.attributions)
     session = writer.open(rebuild=True)
-    store = source.store
-    statements = list(session.changed(store.iter_statements()))
-    with progress_bar(len(statements), desc="copying", unit="statement", enabled=progress) as bar:
-        for lo in range(0, len(statements), WRITE_BATCH):
-            batch = statements[lo : lo + WRITE_BATCH]
-            found = store.attributions_of([st.id for st in batch])
-            prepared = []
-            for st in batch:
-                pairs = store.chunks_of(st.id)
-                vectors = source.chunk_vectors([cid for cid, _ in pairs])
-                found_vectors = [source.sentence_vectors_of(cid) for cid, _ in pairs]
-                sentences = [v for v in found_vectors if v is not None]
-                per_sentence = tuple(sentences) if len(sentences) == len(pairs) else None
-                prepared.append(PreparedStatement(st, tuple(c for _, c in pairs), vectors, per_sentence,
-                                                  tuple(found.get(st.id, ()))))
-            session.write(prepared)
-            bar.update(len(batch))
-    return session.finish(UpdateReport())
+    try:
+        store = source.store
+        statements = list(session.changed(store.iter_statements()))
+        with progress_bar(len(statements), desc="copying", unit="statement", enabled=progress) as bar:
+            for lo in range(0, len(statements), WRITE_BATCH):
+                batch = statements[lo : lo + WRITE_BATCH]
+                found = store.attributions_of([st.id for st in batch])
+                prepared = []
+                for st in batch:
+                    pairs = store.chunks_of(st.id)
+                    vectors = source.chunk_vectors([cid for cid, _ in pairs])
+                    found_vectors = [source.sentence_vectors_of(cid) for cid, _ in pairs]
+                    sentences = [v for v in found_vectors if v is not None]
+                    per_sentence = tuple(sentences) if len(sentences) == len(pairs) else None
+                    prepared.append(PreparedStatement(st, tuple(c for _, c in pairs), vectors, per_sentence,
+                                                      tuple(found.get(st.id, ()))))
+                session.write(prepared)
+                bar.update(len(batch))
+        return session.finish(UpdateReport())
+    finally:
+        session.close()
 
 
 @dataclass(frozen=True)

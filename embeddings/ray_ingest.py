@@ -54,7 +54,11 @@ def ray_index(
     writer = MilvusWriter(location, encoder, progress=False, attributions=attributions)
     session = writer.open(rebuild)
     chunker_settings = writer.chunker.settings
-    started = _start_ray(address)
+    try:
+        started = _start_ray(address)
+    except BaseException:
+        session.close()
+        raise
     try:
         pool = _pool(workers)
         with progress_bar(None, desc="indexing (ray)", unit="statement", enabled=progress) as bar:
@@ -68,6 +72,7 @@ def ray_index(
                 _run_window(window, session, encoder.name, chunker_settings, pool, bar)
         return session.finish(UpdateReport())
     finally:
+        session.close()
         if started:
             ray.shutdown()
 

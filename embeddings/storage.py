@@ -67,7 +67,7 @@ class MilvusStorage:
         try:
             return read_manifest(client, self.location)
         finally:
-            client.close()
+            self.location.disconnect(client)
 
 
 Storage = IndexDirectory | MilvusStorage

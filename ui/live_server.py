@@ -34,7 +34,7 @@ POLL_SECONDS = 0.3
 PROBE_TIMEOUT = 2.0  # seconds for one HTTP request while waiting
 LOG_TAIL_LINES = 30
 # Options the helper sets itself: never passed through ``extra_args`` (they could leave loopback).
-MANAGED_OPTIONS = ("--host", "--port", "--index-dir", "--share")
+MANAGED_OPTIONS = ("--host", "--port", "--index-dir", "--milvus-uri", "--share")
 # The subprocess's environment on top of this process's: no analytics, unbuffered output in the log.
 FORCED_ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
 # Used unless already set: no busy-waiting OpenMP threads next to torch, no tokenizer fork warnings.
@@ -207,8 +207,9 @@ class LiveServer:
 
 
 def start_live_server(
-    index_dir: str | os.PathLike[str],
+    index_dir: str | os.PathLike[str] | None,
     *,
+    milvus_uri: str | None = None,
     host: str | None = None,
     port: int | None = None,
     in_process: bool = False,
@@ -219,7 +220,7 @@ def start_live_server(
     start_timeout: float = START_TIMEOUT,
     wait: bool = True,
 ) -> LiveServer:
-    """Start the web chat over the index at ``index_dir`` on a loopback address.
+    """Start the web chat over the index at ``index_dir`` (or in Milvus at ``milvus_uri``) on a loopback address.
 
     Subprocess (default): runs ``statements-qa serve --index-dir INDEX --port PORT [--host HOST]
     [EXTRA_ARGS]`` (the venv's console script, else ``python -m ui.cli``) from the project folder,
@@ -245,16 +246,17 @@ def start_live_server(
     if in_process:
         if extra_args or env or log_path is not None:
             raise ValueError("extra_args, env and log_path apply to a subprocess server only")
-        server = _start_in_process(Path(index_dir), host or DEFAULT_HOST, port, auth, start_timeout)
+        server = _start_in_process(index_dir, milvus_uri, host or DEFAULT_HOST, port, auth, start_timeout)
     else:
         if auth is not None:
             raise ValueError("auth is for in_process servers; a subprocess takes --auth-env VAR in extra_args and env")
-        server = _start_subprocess(Path(index_dir), host, port, extra_args, env, log_path, start_timeout)
+        where = ["--milvus-uri", milvus_uri] if milvus_uri else ["--index-dir", str(index_dir)]
+        server = _start_subprocess(where, host, port, extra_args, env, log_path, start_timeout)
     return server.wait_ready() if wait else server
 
 
 def _start_subprocess(
-    index_dir: Path,
+    where: list[str],
     host: str | None,
     port: int,
     extra_args: Sequence[str],
@@ -263,7 +265,7 @@ def _start_subprocess(
     start_timeout: float,
 ) -> LiveServer:
     began = time.perf_counter()
-    cmd = [*_command(), "serve", "--index-dir", str(index_dir), "--port", str(port)]
+    cmd = [*_command(), "serve", *where, "--port", str(port)]
     if host is not None:
         cmd += ["--host", host]
     cmd += list(extra_args)
@@ -281,14 +283,15 @@ def _start_subprocess(
 
 
 def _start_in_process(
-    index_dir: Path, host: str, port: int, auth: tuple[str, str] | None, start_timeout: float
+    index_dir: str | os.PathLike[str] | None, milvus_uri: str | None, host: str, port: int,
+    auth: tuple[str, str] | None, start_timeout: float,
 ) -> LiveServer:
     from assistant.api import Assistant
     from ui.page import build_app
     from ui.server import launch_app
 
     began = time.perf_counter()
-    qa = Assistant.open(index_dir)
+    qa = Assistant.open(index_dir, milvus_uri=milvus_uri)
     demo = None
     try:
         qa.retrieve("warm up", k=1)  # load the model before the first client waits on it
