@@ -26,7 +26,7 @@ from embeddings.milvus_schema import BM25_B, BM25_K1, MilvusLocation, load_colle
 from embeddings.milvus_store import CHUNK_FIELDS, MilvusStatementStore
 
 SPANS_KEPT = 2048
-SEARCH_FIELDS = [*CHUNK_FIELDS, "terms", "dense"]  # what a search returns of each chunk
+SEARCH_FIELDS = [*CHUNK_FIELDS, "terms"]  # what a search returns of each chunk (BM25 hits: their vector too)
 META_ID = "manifest"
 
 
@@ -202,18 +202,25 @@ class MilvusIndex:
             return Candidates.empty()
         tokens = tokenize([query])[0]
         rows: dict[int, dict[str, Any]] = {}
+        similarity: dict[int, float] = {}  # inner products Milvus computed
         if query_vector is not None and mode != "lexical":
-            rows.update(self._search([np.asarray(query_vector, np.float32).tolist()], "dense", depth,
-                                     self.milvus.dense_search_params, where.kwargs()))
+            found = self._search([np.asarray(query_vector, np.float32).tolist()], "dense", depth,
+                                 self.milvus.dense_search_params, where.kwargs(), SEARCH_FIELDS)
+            similarity = {i: row.pop("distance") for i, row in found.items()}
+            rows.update(found)
         if mode != "dense" and tokens:
-            rows.update(self._search([" ".join(tokens)], "sparse", depth, {"metric_type": "BM25"}, where.kwargs()))
+            found = self._search([" ".join(tokens)], "sparse", depth, {"metric_type": "BM25"}, where.kwargs(),
+                                 [*SEARCH_FIELDS, "dense"] if query_vector is not None else SEARCH_FIELDS)
+            rows.update((i, row) for i, row in found.items() if i not in rows)
         if not rows:
             return Candidates.empty()
         ids = list(rows)
         self.store.keep_chunks(rows.values())
         if query_vector is not None and mode != "lexical":
-            vectors = np.asarray([rows[i]["dense"] for i in ids], np.float32)
-            dense = vectors @ np.asarray(query_vector, np.float32)
+            q = np.asarray(query_vector, np.float32)
+            dense = np.asarray([
+                similarity[i] if i in similarity else float(np.asarray(rows[i]["dense"], np.float32) @ q) for i in ids
+            ], np.float32)
         else:
             dense = np.zeros(len(ids), np.float32)
         lexical = (
@@ -223,13 +230,15 @@ class MilvusIndex:
         return Candidates(np.asarray(ids, np.int64), dense.astype(np.float32), lexical)
 
     def _search(self, data: list[Any], field: str, limit: int, params: dict[str, Any],
-                where: dict[str, Any]) -> dict[int, dict[str, Any]]:
+                where: dict[str, Any], fields: list[str]) -> dict[int, dict[str, Any]]:
+        """Hits of one search: each chunk's ``fields`` and the search's ``distance``, by chunk id."""
         try:
             result = self.client.search(self._chunks, data=data, anns_field=field, limit=min(limit, 16_384),
-                                        search_params=params, output_fields=SEARCH_FIELDS, **where)
+                                        search_params=params, output_fields=fields, **where)
         except Exception as exc:
             raise milvus_error(exc, self.milvus) from None
-        return {int(h["id"]): {"id": h["id"], **h["entity"]} for h in (result[0] if result else [])}
+        hits = result[0] if result else []
+        return {int(h["id"]): {**h["entity"], "id": h["id"], "distance": h["distance"]} for h in hits}
 
     def chunk_vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:
         """The stored vectors of chunks, in the order given."""
