@@ -23,10 +23,10 @@ from embeddings.lexical_index import corrected_words, tokenize
 from embeddings.manifest import FORMAT_VERSION, Manifest
 from embeddings.milvus_filters import milvus_filter
 from embeddings.milvus_schema import BM25_B, BM25_K1, MilvusLocation, load_collections, milvus_error
-from embeddings.milvus_store import CHUNK_FIELDS, MilvusStatementStore
+from embeddings.milvus_store import MilvusStatementStore
 
 SPANS_KEPT = 2048
-SEARCH_FIELDS = [*CHUNK_FIELDS, "terms"]  # what a search returns of each chunk (BM25 hits: their vector too)
+SEARCH_FIELDS = ["terms"]  # what a search returns of each chunk (BM25 hits: their vector too); fused here
 META_ID = "manifest"
 
 
@@ -215,7 +215,6 @@ class MilvusIndex:
         if not rows:
             return Candidates.empty()
         ids = list(rows)
-        self.store.keep_chunks(rows.values())
         if query_vector is not None and mode != "lexical":
             q = np.asarray(query_vector, np.float32)
             dense = np.asarray([
