@@ -8,7 +8,7 @@ Milvus Lite does not take template parameters everywhere.
 """
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +17,24 @@ from corpus.attribution import SPEAKER_CONFIDENCE, Attribution
 from corpus.statement import Statement
 from embeddings.store import COLUMN_KEYS, end_of_period
 
-_SAFE_KEY = re.compile(r"^[\w .\-]+$")
+# LIKE's wildcards, stored and searched as characters of Unicode's private use area, so that they match only
+# themselves (Milvus' LIKE has no ESCAPE)
+_LITERAL = str.maketrans({"%": "\ue000", "_": "\ue001"})
+
+
+def comparable(value: object) -> str:
+    """A value as filters compare it: lower-cased text, LIKE's wildcards made ordinary characters."""
+    return str(value).lower().translate(_LITERAL)
+
+
+def as_text(value: object) -> str:
+    """A metadata value as the local backend's SQLite reads it (``CAST(json_extract(...) AS TEXT)``): true → 1,
+    lists and objects as compact JSON."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return str(value)
 
 
 def literal(value: object) -> str:
@@ -60,10 +77,8 @@ def milvus_filter(filters: Mapping[str, object] | None) -> MilvusFilter:
                 where.append(f"statement_id in {literal(ids)}")
             elif ids:
                 where.append(f"statement_id not in {literal(ids)}")
-        elif not _SAFE_KEY.match(key):
-            return MilvusFilter(nothing=True)  # no field of that name is stored
         else:
-            where.append(f'fields["{key}"] like {literal("%" + str(value).lower() + "%")}')
+            where.append(f"fields[{literal(key)}] like {literal('%' + comparable(value) + '%')}")
     return MilvusFilter(" and ".join(f"({w})" for w in where))
 
 
@@ -72,10 +87,10 @@ def filter_fields(statement: Statement, attributions: Iterable[Attribution]) -> 
     also holds the speakers found in its text (one per line)."""
     out: dict[str, str] = {}
     for key, value in statement.metadata.items():
-        if _SAFE_KEY.match(str(key)) and value is not None:
-            out[str(key)] = str(value).lower()
+        if value is not None:
+            out[str(key)] = comparable(as_text(value))
     for key in COLUMN_KEYS:
-        out[key] = str(getattr(statement, key) or "").lower()
-    found = sorted({a.speaker.lower() for a in attributions if a.speaker and a.confidence >= SPEAKER_CONFIDENCE})
+        out[key] = comparable(getattr(statement, key) or "")
+    found = sorted({comparable(a.speaker) for a in attributions if a.speaker and a.confidence >= SPEAKER_CONFIDENCE})
     out["speaker"] = "\n".join([out["speaker"], *found])
     return out

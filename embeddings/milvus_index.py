@@ -131,7 +131,7 @@ class MilvusIndex:
         self.client = client
         self.manifest = manifest
         self.encoder = encoder
-        self.store = MilvusStatementStore(client, location)
+        self.store = MilvusStatementStore(client, location, (manifest.statements, manifest.chunks))
         self.lexical = MilvusTerms(client, location, manifest.chunks, self.store)
         self._chunks = location.collection("chunks")
         self._spans: OrderedDict[str, tuple[tuple[int, int], ...]] = OrderedDict()

@@ -18,6 +18,7 @@ two-number placeholder.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -37,7 +38,7 @@ BM25_K1 = 1.5  # bm25s' defaults, so that BM25 scores match the local backend's
 BM25_B = 0.75
 HNSW = {"M": 32, "efConstruction": 80}  # as embeddings.vector_index
 HNSW_EF = 256
-MAX_ID = 512  # characters of a statement id
+MAX_ID = 16_000  # characters of a statement id (4 bytes each at most, under Milvus' 65,535)
 MAX_CHUNK = 65_535
 
 
@@ -179,7 +180,8 @@ def create_collections(client: Any, location: MilvusLocation, dimension: int) ->
     make("sentences", s, p)
 
     s = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=MAX_ID)
+    s.add_field("id", DataType.INT64, is_primary=True)  # key_of(statement id): any id, no quoting in expressions
+    s.add_field("statement_id", DataType.VARCHAR, max_length=MAX_ID)
     for name in ("title", "speaker", "source", "date", "url", "path"):
         s.add_field(name, DataType.VARCHAR, max_length=MAX_CHUNK)
     s.add_field("metadata", DataType.JSON)
@@ -191,7 +193,7 @@ def create_collections(client: Any, location: MilvusLocation, dimension: int) ->
     make("statements", s, placeholder(s))
 
     s = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=MAX_ID + 16)  # "<statement id>\t<part>"
+    s.add_field("id", DataType.INT64, is_primary=True)  # key_of(statement id, part)
     s.add_field("statement_id", DataType.VARCHAR, max_length=MAX_ID)
     s.add_field("part", DataType.INT32)
     s.add_field("text", DataType.VARCHAR, max_length=MAX_CHUNK)
@@ -234,6 +236,12 @@ def drop_collections(client: Any, location: MilvusLocation) -> None:
         full = location.collection(name)
         if client.has_collection(full):
             client.drop_collection(full)
+
+
+def key_of(*parts: object) -> int:
+    """A stable 63-bit key for a statement id (and a part number): primary keys that need no quoting."""
+    digest = hashlib.blake2b("\0".join(str(p) for p in parts).encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big") & ((1 << 63) - 1)
 
 
 def placeholder_key() -> list[float]:

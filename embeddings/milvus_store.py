@@ -8,7 +8,6 @@ deletes whatever parts they have and writes them again, so nothing is indexed tw
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,10 +20,10 @@ from corpus.chunk import Chunk
 from corpus.statement import PageSpan, Statement
 from embeddings.lexical_index import tokenize
 from embeddings.milvus_filters import filter_fields, literal
-from embeddings.milvus_schema import TEXT_PART, MilvusLocation, placeholder_key
+from embeddings.milvus_schema import TEXT_PART, MilvusLocation, key_of, placeholder_key
 from embeddings.store import COLUMN_KEYS
 
-HEADER_FIELDS = ["id", "title", "speaker", "source", "date", "url", "path", "metadata", "speakers"]
+HEADER_FIELDS = ["statement_id", "title", "speaker", "source", "date", "url", "path", "metadata", "speakers"]
 CHUNK_FIELDS = ["id", "statement_id", "position", "start", "end", "text", "sentences"]
 PAGE = 1000  # rows per query page (ids per ``in`` list)
 TERM_TOTAL_ID = "term_total"  # the meta row counting all terms of all chunks
@@ -44,16 +43,17 @@ class PreparedStatement:
 
 def chunk_id(statement: Statement, position: int) -> int:
     """A chunk's id: stable for the same statement content and position (a retried write is idempotent)."""
-    digest = hashlib.blake2b(f"{statement.id}\0{statement.content_hash}\0{position}".encode(), digest_size=8)
-    return int.from_bytes(digest.digest(), "big") & ((1 << 63) - 1)
+    return key_of(statement.id, statement.content_hash, position)
 
 
 class MilvusStatementStore:
     """Reads and writes an index's collections through one ``MilvusClient``."""
 
-    def __init__(self, client: Any, location: MilvusLocation) -> None:
+    def __init__(self, client: Any, location: MilvusLocation, counts: tuple[int, int] | None = None) -> None:
+        """``counts``: the statements and chunks of the generation a reader opened (a writer counts live)."""
         self.client = client
         self.location = location
+        self._counts = counts
         self.has_attribution_table = True
         self._headers: list[Statement] | None = None
         self._df: dict[str, int] | None = None  # while writing: chunks holding each term
@@ -65,7 +65,7 @@ class MilvusStatementStore:
     def _name(self, collection: str) -> str:
         return self.location.collection(collection)
 
-    def _all(self, collection: str, fields: list[str], expression: str = "") -> Iterator[dict[str, Any]]:
+    def _all(self, collection: str, fields: list[str], expression: str = "id >= 0") -> Iterator[dict[str, Any]]:
         """Every row of a collection matching ``expression``, page by page."""
         iterator = self.client.query_iterator(
             self._name(collection), batch_size=PAGE, filter=expression, output_fields=fields
@@ -89,11 +89,11 @@ class MilvusStatementStore:
     # -- writing -------------------------------------------------------------------------
     def content_hashes(self) -> dict[str, str]:
         """Statement id → content hash of every complete statement."""
-        return {r["id"]: r["content_hash"] for r in self._all("statements", ["id", "content_hash"], 'id != ""')}
+        return {r["statement_id"]: r["content_hash"] for r in self._all("statements", ["statement_id", "content_hash"])}
 
     def partial_statements(self) -> set[str]:
         """Ids of statements with parts written but no row: left by a killed write."""
-        written = {r["statement_id"] for r in self._all("texts", ["statement_id"], 'id != ""')}
+        written = {r["statement_id"] for r in self._all("texts", ["statement_id"])}
         return written - set(self.content_hashes())
 
     def put_many(self, items: Sequence[PreparedStatement], replace: Collection[str] = ()) -> None:
@@ -111,7 +111,7 @@ class MilvusStatementStore:
             st = item.statement
             parts = [st.text[i : i + TEXT_PART] for i in range(0, len(st.text), TEXT_PART)] or [""]
             texts += [
-                {"id": f"{st.id}\t{n}", "statement_id": st.id, "part": n, "text": part, "key": placeholder_key()}
+                {"id": key_of(st.id, n), "statement_id": st.id, "part": n, "text": part, "key": placeholder_key()}
                 for n, part in enumerate(parts)
             ]
             fields = filter_fields(st, item.attributions)
@@ -141,7 +141,7 @@ class MilvusStatementStore:
         """Delete statements: their rows first (so each is gone at once), then their parts."""
         for lo in range(0, len(statement_ids), PAGE):
             part = list(statement_ids[lo : lo + PAGE])
-            self.client.delete(self._name("statements"), ids=part)
+            self.client.delete(self._name("statements"), ids=[key_of(i) for i in part])
         self.delete_parts(statement_ids)
 
     def delete_parts(self, statement_ids: Sequence[str]) -> None:
@@ -155,10 +155,10 @@ class MilvusStatementStore:
 
     # -- reading -------------------------------------------------------------------------
     def count_statements(self) -> int:
-        return self._count("statements")
+        return self._counts[0] if self._counts is not None else self._count("statements")
 
     def count_chunks(self) -> int:
-        return self._count("chunks")
+        return self._counts[1] if self._counts is not None else self._count("chunks")
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
         """Chunks by id (missing ids are absent from the result); those seen in recent searches from memory."""
@@ -196,7 +196,7 @@ class MilvusStatementStore:
         wanted = [i for i in dict.fromkeys(ids) if i not in out]
         for lo in range(0, len(wanted), PAGE):
             part = wanted[lo : lo + PAGE]
-            rows = self.client.get(self._name("statements"), ids=part,
+            rows = self.client.get(self._name("statements"), ids=[key_of(i) for i in part],
                                    output_fields=[*HEADER_FIELDS, "pages", "attributions"])
             if not rows:
                 continue
@@ -204,9 +204,10 @@ class MilvusStatementStore:
             for t in self._all("texts", ["statement_id", "part", "text"], f"statement_id in {literal(part)}"):
                 texts.setdefault(t["statement_id"], []).append((int(t["part"]), t["text"]))
             for r in rows:
-                text = "".join(piece for _, piece in sorted(texts.get(r["id"], [])))
+                sid = r["statement_id"]
+                text = "".join(piece for _, piece in sorted(texts.get(sid, [])))
                 found = [Attribution(*a) for a in r["attributions"] or ()]
-                out[r["id"]] = self._statements[r["id"]] = (_statement(r, text), found)
+                out[sid] = self._statements[sid] = (_statement(r, text), found)
         while len(self._statements) > KEPT:
             self._statements.popitem(last=False)
         return out
@@ -263,7 +264,7 @@ class MilvusStatementStore:
 
     def terms(self) -> list[str]:
         """Every indexed term (for spelling correction)."""
-        return [r["id"] for r in self._all("terms", ["id"], "df > 0")]
+        return [r["id"] for r in self._all("terms", ["id"], "df > 0")]  # terms are word characters: no quoting
 
     def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
         """How many chunks hold each of ``terms`` (absent: none)."""
@@ -296,8 +297,8 @@ class MilvusStatementStore:
     def _header_list(self) -> list[Statement]:
         """Headers of the statements, read once per opened index (an opened index is one generation)."""
         if self._headers is None:
-            rows = sorted(self._all("statements", HEADER_FIELDS, 'id != ""'), key=lambda r: r["id"])
-            self._speakers = {r["id"]: dict(r["speakers"] or {}) for r in rows if r["speakers"]}
+            rows = sorted(self._all("statements", HEADER_FIELDS), key=lambda r: r["statement_id"])
+            self._speakers = {r["statement_id"]: dict(r["speakers"] or {}) for r in rows if r["speakers"]}
             self._headers = [_statement(r, "") for r in rows]
         return self._headers
 
@@ -315,7 +316,8 @@ def _statement_row(st: Statement, attributions: Iterable[Attribution], parts: in
         if a.speaker and a.confidence >= SPEAKER_CONFIDENCE:
             found[a.speaker] = found.get(a.speaker, 0) + 1
     return {
-        "id": st.id, "title": st.title, "speaker": st.speaker, "source": st.source, "date": st.date, "url": st.url,
+        "id": key_of(st.id), "statement_id": st.id, "title": st.title, "speaker": st.speaker, "source": st.source,
+        "date": st.date, "url": st.url,
         "path": st.path, "metadata": dict(st.metadata), "pages": [[p.start, p.end, p.page] for p in st.pages],
         "attributions": listed, "speakers": found, "parts": parts, "content_hash": st.content_hash,
         "key": placeholder_key(),
@@ -324,7 +326,7 @@ def _statement_row(st: Statement, attributions: Iterable[Attribution], parts: in
 
 def _statement(r: dict[str, Any], text: str) -> Statement:
     return Statement(
-        id=r["id"], text=text, title=r.get("title") or "", speaker=r.get("speaker") or "",
+        id=r["statement_id"], text=text, title=r.get("title") or "", speaker=r.get("speaker") or "",
         source=r.get("source") or "", date=r.get("date") or "", url=r.get("url") or "", path=r.get("path") or "",
         metadata=dict(r.get("metadata") or {}), pages=tuple(PageSpan(*p) for p in r.get("pages") or ()),
     )

@@ -148,14 +148,17 @@ class MilvusWriter:
 
     def _session(self, client: Any, rebuild: bool) -> WriteSession:
         try:
+            previous = 0
             if rebuild:
+                old = read_manifest(client, self.location)
+                previous = old.generation if old is not None else 0  # generations only go up: readers refresh
                 drop_collections(client, self.location)
             current = read_manifest(client, self.location)
             load_collections(client, self.location)
             if current is None:
                 create_collections(client, self.location, self.encoder.dimension)
                 current = Manifest(
-                    generation=0, model=self.encoder.name, dimension=self.encoder.dimension,
+                    generation=previous, model=self.encoder.name, dimension=self.encoder.dimension,
                     chunker=self.chunker.settings, statements=0, chunks=0, approximate=not self.location.is_lite,
                     attributions=self.attributions,
                 )
