@@ -7,6 +7,8 @@ this interface, so ``ask``, ``search``, filters and attributions work the same o
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -53,6 +55,31 @@ class StatementReader(Protocol):
     def has_dates(self) -> bool: ...
     def distinct_values(self, key: str, limit: int = 500) -> list[str]: ...
     def date_range(self) -> tuple[str, str]: ...
+
+
+class SentenceSpans:
+    """Every sentence span of a statement, from its chunks, in text order; the latest ``kept`` statements' spans
+    are kept (an opened index is one generation, so they never change)."""
+
+    def __init__(self, kept: int = 2048) -> None:
+        self.kept = kept
+        self._spans: OrderedDict[str, tuple[tuple[int, int], ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, statement_id: str, store: StatementReader) -> tuple[tuple[int, int], ...]:
+        """The spans of ``statement_id``, read from ``store`` the first time."""
+        with self._lock:
+            spans = self._spans.get(statement_id)
+        if spans is None:
+            found: set[tuple[int, int]] = set()
+            for _, chunk in store.chunks_of(statement_id):
+                found.update(chunk.sentences)
+            spans = tuple(sorted(found))
+            with self._lock:
+                self._spans[statement_id] = spans
+                while len(self._spans) > self.kept:
+                    self._spans.popitem(last=False)
+        return spans
 
 
 class TermStatistics(Protocol):

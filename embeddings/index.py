@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.problems import StatementsError
-from embeddings.backend import Candidates
+from embeddings.backend import Candidates, SentenceSpans
 from embeddings.encoder import Encoder, model_label
 from embeddings.lexical_index import LexicalIndex
 from embeddings.manifest import Manifest, folder_checksums
@@ -27,7 +27,6 @@ BM25_FOLDER = "bm25"
 # the range sentence_rows[i]:sentence_rows[i + 1] of its sentences' rows (in Chunk.sentences order).
 SENTENCE_VECTORS_FILE = "sentence_vectors.npy"
 SENTENCE_ROWS_FILE = "sentence_rows.npy"
-SPANS_KEPT = 2048  # statements whose sentence spans an opened index keeps in memory
 FILTERS_KEPT = 256  # filter results an opened index keeps in memory
 
 
@@ -54,7 +53,7 @@ class StatementIndex:
     encoder: Encoder
     sentence_vectors: np.ndarray | None = None
     sentence_rows: np.ndarray | None = None
-    _spans: OrderedDict[str, tuple[tuple[int, int], ...]] = field(default_factory=OrderedDict, init=False, repr=False)
+    _sentence_spans: SentenceSpans = field(default_factory=SentenceSpans, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _allowed: OrderedDict[tuple[tuple[str, object], ...], np.ndarray] = field(
         default_factory=OrderedDict, init=False, repr=False
@@ -181,18 +180,7 @@ class StatementIndex:
 
     def sentence_spans(self, statement_id: str) -> tuple[tuple[int, int], ...]:
         """Every sentence span of a statement (from its chunks), in text order; kept for the 2,048 latest."""
-        with self._lock:
-            spans = self._spans.get(statement_id)
-        if spans is None:
-            found: set[tuple[int, int]] = set()
-            for _, chunk in self.store.chunks_of(statement_id):
-                found.update(chunk.sentences)
-            spans = tuple(sorted(found))
-            with self._lock:  # a generation never changes, so spans can be kept
-                self._spans[statement_id] = spans
-                while len(self._spans) > SPANS_KEPT:
-                    self._spans.popitem(last=False)
-        return spans
+        return self._sentence_spans.of(statement_id, self.store)
 
     def close(self) -> None:
         """Release the database handle."""

@@ -8,8 +8,7 @@ them the same way (measured against Milvus' own ``hybrid_search`` rankers in ``b
 from __future__ import annotations
 
 import functools
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from corpus.problems import StatementsError
-from embeddings.backend import Candidates
+from embeddings.backend import Candidates, SentenceSpans
 from embeddings.encoder import Encoder, model_label
 from embeddings.lexical_index import corrected_words, tokenize
 from embeddings.manifest import FORMAT_VERSION, Manifest
@@ -25,7 +24,6 @@ from embeddings.milvus_filters import milvus_filter
 from embeddings.milvus_schema import BM25_B, BM25_K1, MilvusLocation, load_collections, milvus_error
 from embeddings.milvus_store import MilvusStatementStore
 
-SPANS_KEPT = 2048
 SEARCH_FIELDS = ["terms"]  # what a search returns of each chunk (BM25 hits: their vector too); fused here
 META_ID = "manifest"
 
@@ -134,8 +132,7 @@ class MilvusIndex:
         self.store = MilvusStatementStore(client, location, (manifest.statements, manifest.chunks))
         self.lexical = MilvusTerms(client, location, manifest.chunks, self.store)
         self._chunks = location.collection("chunks")
-        self._spans: OrderedDict[str, tuple[tuple[int, int], ...]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._sentence_spans = SentenceSpans()
 
     @classmethod
     def open(cls, location: MilvusLocation, model: str | None = None) -> MilvusIndex:
@@ -251,18 +248,7 @@ class MilvusIndex:
 
     def sentence_spans(self, statement_id: str) -> tuple[tuple[int, int], ...]:
         """Every sentence span of a statement (from its chunks), in text order; kept for the 2,048 latest."""
-        with self._lock:
-            spans = self._spans.get(statement_id)
-        if spans is None:
-            found: set[tuple[int, int]] = set()
-            for _, chunk in self.store.chunks_of(statement_id):
-                found.update(chunk.sentences)
-            spans = tuple(sorted(found))
-            with self._lock:
-                self._spans[statement_id] = spans
-                while len(self._spans) > SPANS_KEPT:
-                    self._spans.popitem(last=False)
-        return spans
+        return self._sentence_spans.of(statement_id, self.store)
 
     def close(self) -> None:
         """Close the connection."""
