@@ -234,16 +234,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("path", type=Path, help="ungdc_2015-2024.jsonl.gz")
     p.add_argument("--limit", type=int, default=300, help="first N speeches (default 300)")
     p.add_argument("--files", type=int, default=8, help="written into this many files (default 8)")
-    p = sub.add_parser("curve")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+    sub.add_parser("curve", help="benchmarks/scale_curve.py, with its own options")
     for q in sub.choices.values():
         q.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "statements-qa-scale",
                        help="folder for Milvus Lite files and inputs (default: the system temp folder)")
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
     if args.part == "curve":
         import scale_curve
 
-        return int(scale_curve.main(args.rest) or 0)
+        return int(scale_curve.main(rest) or 0)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     args.work.mkdir(parents=True, exist_ok=True)
     for warning in check_environment():
         log(f"warning: {warning}")

@@ -76,7 +76,9 @@ class MilvusLocation:
             if not token:
                 raise StatementsError(f"environment variable {self.token_env} (--milvus-token-env) is not set")
         try:
-            client = MilvusClient(uri=self.uri, token=token)
+            # Milvus Lite's in-process server drops clients that ping during a long index build ("too_many_pings")
+            options = {"grpc_options": {"grpc.keepalive_time_ms": 600_000}} if self.is_lite else {}
+            client = MilvusClient(uri=self.uri, token=token, **options)
         except Exception as exc:  # pymilvus raises many kinds; the user needs one line
             reason = _first_line(exc)
             if self.is_lite and "Open local milvus failed" in reason:

@@ -8,19 +8,21 @@ deletes whatever parts they have and writes them again, so nothing is indexed tw
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
 from corpus.attribution import SPEAKER_CONFIDENCE, Attribution
 from corpus.chunk import Chunk
+from corpus.problems import StatementsError
 from corpus.statement import PageSpan, Statement
 from embeddings.lexical_index import tokenize
 from embeddings.milvus_filters import filter_fields, literal
-from embeddings.milvus_schema import TEXT_PART, MilvusLocation, key_of, placeholder_key
+from embeddings.milvus_schema import TEXT_PART, MilvusLocation, key_of, milvus_error, placeholder_key
 from embeddings.store import COLUMN_KEYS
 
 HEADER_FIELDS = ["statement_id", "title", "speaker", "source", "date", "url", "path", "metadata", "speakers"]
@@ -44,6 +46,24 @@ class PreparedStatement:
 def chunk_id(statement: Statement, position: int) -> int:
     """A chunk's id: stable for the same statement content and position (a retried write is idempotent)."""
     return key_of(statement.id, statement.content_hash, position)
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _one_line(method: _Method) -> _Method:
+    """Milvus' errors as one line naming the index (``StatementsError``), never a traceback."""
+
+    @functools.wraps(method)
+    def wrapper(self: MilvusStatementStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except StatementsError:
+            raise
+        except Exception as exc:  # pymilvus raises many kinds; the user needs one line
+            raise milvus_error(exc, self.location) from None
+
+    return cast(_Method, wrapper)
 
 
 class MilvusStatementStore:
@@ -79,6 +99,7 @@ class MilvusStatementStore:
         finally:
             iterator.close()
 
+    @_one_line
     def _count(self, collection: str) -> int:
         rows = self.client.query(self._name(collection), filter="", output_fields=["count(*)"])
         return int(rows[0]["count(*)"]) if rows else 0
@@ -87,15 +108,18 @@ class MilvusStatementStore:
         """Nothing to release: the client belongs to the index."""
 
     # -- writing -------------------------------------------------------------------------
+    @_one_line
     def content_hashes(self) -> dict[str, str]:
         """Statement id → content hash of every complete statement."""
         return {r["statement_id"]: r["content_hash"] for r in self._all("statements", ["statement_id", "content_hash"])}
 
+    @_one_line
     def partial_statements(self) -> set[str]:
         """Ids of statements with parts written but no row: left by a killed write."""
         written = {r["statement_id"] for r in self._all("texts", ["statement_id"])}
         return written - set(self.content_hashes())
 
+    @_one_line
     def put_many(self, items: Sequence[PreparedStatement], replace: Collection[str] = ()) -> None:
         """Insert statements with their chunks, vectors and attributions (statement rows last); the parts of
         those in ``replace`` (changed, or partly written before) are deleted first."""
@@ -137,6 +161,7 @@ class MilvusStatementStore:
         self._count_terms(counted, +1)
         self.client.upsert(self._name("statements"), statements)
 
+    @_one_line
     def delete(self, statement_ids: Sequence[str]) -> None:
         """Delete statements: their rows first (so each is gone at once), then their parts."""
         for lo in range(0, len(statement_ids), PAGE):
@@ -144,6 +169,7 @@ class MilvusStatementStore:
             self.client.delete(self._name("statements"), ids=[key_of(i) for i in part])
         self.delete_parts(statement_ids)
 
+    @_one_line
     def delete_parts(self, statement_ids: Sequence[str]) -> None:
         """Delete the texts, chunks and sentence vectors of statements (left by a replaced or killed write)."""
         for lo in range(0, len(statement_ids), PAGE):
@@ -160,6 +186,7 @@ class MilvusStatementStore:
     def count_chunks(self) -> int:
         return self._counts[1] if self._counts is not None else self._count("chunks")
 
+    @_one_line
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
         """Chunks by id (missing ids are absent from the result); those seen in recent searches from memory."""
         out = {int(i): self._chunks[int(i)] for i in chunk_ids if int(i) in self._chunks}
@@ -177,6 +204,7 @@ class MilvusStatementStore:
         while len(self._chunks) > KEPT:
             self._chunks.popitem(last=False)
 
+    @_one_line
     def chunks_of(self, statement_id: str) -> list[tuple[int, Chunk]]:
         """All chunks of one statement with their ids, in order."""
         rows = self._all("chunks", CHUNK_FIELDS, f"statement_id == {literal(statement_id)}")
@@ -190,6 +218,7 @@ class MilvusStatementStore:
         """Each statement's attributions in text order."""
         return {i: found for i, (_, found) in self._read(statement_ids).items() if found}
 
+    @_one_line
     def _read(self, ids: Sequence[str]) -> dict[str, tuple[Statement, list[Attribution]]]:
         """Statements with their attributions; the latest ``KEPT`` are kept (an opened index is one generation)."""
         out = {i: self._statements[i] for i in ids if i in self._statements}
@@ -253,6 +282,7 @@ class MilvusStatementStore:
         dates = [st.date for st in self._header_list() if st.date]
         return (min(dates), max(dates)) if dates else ("", "")
 
+    @_one_line
     def sentence_vectors(self, chunk_id: int) -> np.ndarray | None:
         """A chunk's sentence vectors in order, or None if it has none."""
         rows = self.client.query(self._name("sentences"), filter=f"chunk_id == {int(chunk_id)}",
@@ -262,15 +292,18 @@ class MilvusStatementStore:
         rows.sort(key=lambda r: r["position"])
         return np.asarray([r["vector"] for r in rows], dtype=np.float32)
 
+    @_one_line
     def terms(self) -> list[str]:
         """Every indexed term (for spelling correction)."""
         return [r["id"] for r in self._all("terms", ["id"], "df > 0")]  # terms are word characters: no quoting
 
+    @_one_line
     def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
         """How many chunks hold each of ``terms`` (absent: none)."""
         rows = self.client.get(self._name("terms"), ids=[t[:256] for t in terms], output_fields=["df"])
         return {r["id"]: int(r["df"]) for r in rows}
 
+    @_one_line
     def term_total(self) -> int:
         """How many terms the chunks hold in all (BM25's average chunk length is this over the chunk count)."""
         rows = self.client.get(self._name("meta"), ids=[TERM_TOTAL_ID], output_fields=["value"])
@@ -294,6 +327,7 @@ class MilvusStatementStore:
         self.client.upsert(self._name("meta"), [{"id": TERM_TOTAL_ID, "value": {"terms": max(self._total, 0)},
                                                  "key": placeholder_key()}])
 
+    @_one_line
     def _header_list(self) -> list[Statement]:
         """Headers of the statements, read once per opened index (an opened index is one generation)."""
         if self._headers is None:
