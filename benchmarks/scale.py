@@ -130,7 +130,7 @@ def latency(args: argparse.Namespace) -> dict[str, Any]:
             for q in questions
         )
         out["same_top10"] = f"{same}/{len(questions)}"
-        for call in ("retrieve", "ask"):
+        for call in args.calls.split(","):
             per_run: dict[str, list[dict[str, float]]] = {name: [] for name in backends}
             for _ in range(args.runs):
                 times: dict[str, list[float]] = {name: [] for name in backends}
@@ -230,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("latency")
     p.add_argument("path", type=Path, help="a local index directory (UNGDC 2015-2024)")
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--calls", default="retrieve,ask", help="what to time: retrieve, ask or both (default)")
     p = sub.add_parser("ingest")
     p.add_argument("path", type=Path, help="ungdc_2015-2024.jsonl.gz")
     p.add_argument("--limit", type=int, default=300, help="first N speeches (default 300)")
