@@ -182,22 +182,26 @@ def ingest(args: argparse.Namespace) -> dict[str, Any]:
     options = LoadOptions(source=("country_name", "source"))
     out: dict[str, Any] = {"statements": len(records), "files": args.files, "load_start": load_average()}
 
-    encoder = Encoder()
-    from corpus.load import load_statements
+    modes = args.modes.split(",")
+    if "raw" in modes:
+        encoder = Encoder()
+        from corpus.load import load_statements
 
-    statements, _ = load_statements([folder], options)
-    chunks = default_chunker(encoder).chunk_many(statements)
-    texts = [c.text for c in chunks]
-    spans = [[(a - c.start, b - c.start) for a, b in c.sentences] for c in chunks]
-    encoder.encode_chunks(texts[:32], spans[:32])  # load and warm up
-    with Stopwatch() as sw:
-        encoder.encode_chunks(texts, spans)
-    out["chunks"] = len(chunks)
-    out["raw_encoder_chunks_per_s"] = round(len(chunks) / sw.seconds, 2)
-    log(f"raw encoder: {len(chunks)} chunks in {sw.seconds:.1f}s = {out['raw_encoder_chunks_per_s']}/s")
+        statements, _ = load_statements([folder], options)
+        chunks = default_chunker(encoder).chunk_many(statements)
+        texts = [c.text for c in chunks]
+        spans = [[(a - c.start, b - c.start) for a, b in c.sentences] for c in chunks]
+        encoder.encode_chunks(texts[:32], spans[:32])  # load and warm up
+        with Stopwatch() as sw:
+            encoder.encode_chunks(texts, spans)
+        out["chunks"] = len(chunks)
+        out["raw_encoder_chunks_per_s"] = round(len(chunks) / sw.seconds, 2)
+        log(f"raw encoder: {len(chunks)} chunks in {sw.seconds:.1f}s = {out['raw_encoder_chunks_per_s']}/s")
 
     runs = [("single_process", None, None), ("ray_1_worker", "local", 1), ("ray_2_workers", "local", 2)]
     for label, address, workers in runs:
+        if label not in modes:
+            continue
         db = args.work / f"ingest_{label}.db"
         shutil.rmtree(db, ignore_errors=True)
         if db.exists():
@@ -208,14 +212,17 @@ def ingest(args: argparse.Namespace) -> dict[str, Any]:
         rate = update.chunks_embedded / sw.seconds
         out[label] = {
             "seconds": round(sw.seconds, 1), "chunks": update.chunks_embedded, "chunks_per_s": round(rate, 2),
-            "ratio_to_raw_encoder": round(rate / out["raw_encoder_chunks_per_s"], 3),
             "update": dataclasses.asdict(update),
         }
+        if "raw_encoder_chunks_per_s" in out:
+            out[label]["ratio_to_raw_encoder"] = round(rate / out["raw_encoder_chunks_per_s"], 3)
         log(f"{label}: {update.summary()} in {sw.seconds:.1f}s = {rate:.1f} chunks/s")
-    single = out["single_process"]["chunks_per_s"]
-    out["ray_2_workers_vs_single_process"] = round(out["ray_2_workers"]["chunks_per_s"] / single, 3)
-    out["ray_1_worker_vs_single_process"] = round(out["ray_1_worker"]["chunks_per_s"] / single, 3)
-    out["ray_2_vs_1_workers"] = round(out["ray_2_workers"]["chunks_per_s"] / out["ray_1_worker"]["chunks_per_s"], 3)
+    rates = {label: out[label]["chunks_per_s"] for label, _, _ in runs if label in out}
+    for label in ("ray_1_worker", "ray_2_workers"):
+        if label in rates and "single_process" in rates:
+            out[f"{label}_vs_single_process"] = round(rates[label] / rates["single_process"], 3)
+    if "ray_1_worker" in rates and "ray_2_workers" in rates:
+        out["ray_2_vs_1_workers"] = round(rates["ray_2_workers"] / rates["ray_1_worker"], 3)
     out["load_end"] = load_average()
     return out
 
@@ -235,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("path", type=Path, help="ungdc_2015-2024.jsonl.gz")
     p.add_argument("--limit", type=int, default=300, help="first N speeches (default 300)")
     p.add_argument("--files", type=int, default=8, help="written into this many files (default 8)")
+    p.add_argument("--modes", default="raw,single_process,ray_1_worker,ray_2_workers",
+                   help="what to measure (default: all four, in this order)")
     sub.add_parser("curve", help="benchmarks/scale_curve.py, with its own options")
     for q in sub.choices.values():
         q.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "statements-qa-scale",

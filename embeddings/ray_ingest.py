@@ -85,14 +85,18 @@ def _start_ray(address: str) -> bool:
         return False
     env = {"env_vars": {k: os.environ[k] for k in DEFAULTS
                         if k in os.environ}}
-    try:
-        if address in ("", "local"):
-            ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, log_to_driver=False,
-                     runtime_env=env, logging_level=logging.ERROR)
-        else:
-            ray.init(address=address, log_to_driver=False, runtime_env=env, logging_level=logging.ERROR)
-    except Exception as exc:  # Ray raises many kinds; the user needs one line
-        raise StatementsError(f"cannot start or reach Ray at {address!r}: {one_line(exc)}") from None
+    for attempt in (1, 2):  # a local Ray sometimes misses its own 30 s start-up deadline: try once more
+        try:
+            if address in ("", "local"):
+                ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, log_to_driver=False,
+                         runtime_env=env, logging_level=logging.ERROR)
+            else:
+                ray.init(address=address, log_to_driver=False, runtime_env=env, logging_level=logging.ERROR)
+            break
+        except Exception as exc:  # Ray raises many kinds; the user needs one line
+            ray.shutdown()
+            if attempt == 2 or address not in ("", "local"):
+                raise StatementsError(f"cannot start or reach Ray at {address!r}: {one_line(exc)}") from None
     import ray.data
 
     for name in ("ray", "ray.data"):  # our own bar shows progress; Ray's logs stay in its session folder
