@@ -29,7 +29,7 @@ HEADER_FIELDS = ["statement_id", "title", "speaker", "source", "date", "url", "p
 CHUNK_FIELDS = ["id", "statement_id", "position", "start", "end", "text", "sentences"]
 PAGE = 1000  # rows per query page (ids per ``in`` list)
 TERM_TOTAL_ID = "term_total"  # the meta row counting all terms of all chunks
-KEPT = 1024  # statements (and chunks) an opened index keeps in memory
+KEPT = 1024  # statements an opened index keeps in memory
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,6 @@ class MilvusStatementStore:
         self._df: dict[str, int] | None = None  # while writing: chunks holding each term
         self._total = 0  # while writing: terms in all chunks
         self._statements: OrderedDict[str, tuple[Statement, list[Attribution]]] = OrderedDict()
-        self._chunks: OrderedDict[int, Chunk] = OrderedDict()
         self._speakers: dict[str, dict[str, int]] | None = None
 
     def _name(self, collection: str) -> str:
@@ -188,21 +187,14 @@ class MilvusStatementStore:
 
     @_one_line
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
-        """Chunks by id (missing ids are absent from the result); those seen in recent searches from memory."""
-        out = {int(i): self._chunks[int(i)] for i in chunk_ids if int(i) in self._chunks}
-        wanted = [int(i) for i in chunk_ids if int(i) not in out]
+        """Chunks by id (missing ids are absent from the result)."""
+        out: dict[int, Chunk] = {}
+        wanted = [int(i) for i in chunk_ids]
         for lo in range(0, len(wanted), PAGE):
             rows = self.client.get(self._name("chunks"), ids=wanted[lo : lo + PAGE], output_fields=CHUNK_FIELDS)
             out.update((int(r["id"]), _chunk(r)) for r in rows)
         return out
 
-    def keep_chunks(self, rows: Iterable[dict[str, Any]]) -> None:
-        """Keep chunks returned by a search (with ``CHUNK_FIELDS``), so that reading them costs no call."""
-        for r in rows:
-            self._chunks[int(r["id"])] = _chunk(r)
-            self._chunks.move_to_end(int(r["id"]))
-        while len(self._chunks) > KEPT:
-            self._chunks.popitem(last=False)
 
     @_one_line
     def chunks_of(self, statement_id: str) -> list[tuple[int, Chunk]]:

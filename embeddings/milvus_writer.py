@@ -13,7 +13,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from corpus.attribution import Attribution, attribute_many
 from corpus.chunk import Chunk
 from corpus.problems import StatementsError
 from corpus.statement import Statement
@@ -32,35 +31,9 @@ from embeddings.milvus_schema import (
 )
 from embeddings.milvus_store import MilvusStatementStore, PreparedStatement
 from embeddings.progress import progress_bar
-from embeddings.writer import StatementChunker, UpdateReport, default_chunker
+from embeddings.writer import ChunkedStatement, StatementChunker, StatementWriter, UpdateReport, chunk_and_attribute
 
 WRITE_BATCH = 32  # statements prepared and written together
-
-
-@dataclass(frozen=True)
-class ChunkedStatement:
-    """A statement with its chunks and attributions, before embedding."""
-
-    statement: Statement
-    chunks: tuple[Chunk, ...]
-    attributions: tuple[Attribution, ...]
-
-
-def chunk_and_attribute(
-    statements: Sequence[Statement], chunker: StatementChunker, attributions: bool
-) -> list[ChunkedStatement]:
-    """Chunk statements and find who said each sentence (``attributions=False``: skip that)."""
-    chunks_of: dict[str, list[Chunk]] = {}
-    for chunk in chunker.chunk_many(statements):
-        chunks_of.setdefault(chunk.statement_id, []).append(chunk)
-    found = (
-        attribute_many([st.text for st in statements], [st.speaker or None for st in statements])
-        if attributions else [[] for _ in statements]
-    )
-    return [
-        ChunkedStatement(st, tuple(chunks_of.get(st.id, ())), tuple(a))
-        for st, a in zip(statements, found, strict=True)
-    ]
 
 
 def embed(items: Sequence[ChunkedStatement], encoder: Encoder) -> list[PreparedStatement]:
@@ -85,7 +58,7 @@ def embed(items: Sequence[ChunkedStatement], encoder: Encoder) -> list[PreparedS
     return out
 
 
-class MilvusWriter:
+class MilvusWriter(StatementWriter):
     """Adds, changes and removes statements in a Milvus index (the ``IndexWriter`` of that backend)."""
 
     def __init__(
@@ -96,18 +69,8 @@ class MilvusWriter:
         progress: bool = True,
         attributions: bool = True,
     ) -> None:
+        super().__init__(encoder, chunker, progress, attributions)
         self.location = location
-        self.encoder = encoder or Encoder()
-        self._chunker = chunker
-        self.progress = progress
-        self.attributions = attributions
-
-    @property
-    def chunker(self) -> StatementChunker:
-        """The chunker (the default one loads the model's tokenizer, so only when first needed)."""
-        if self._chunker is None:
-            self._chunker = default_chunker(self.encoder)
-        return self._chunker
 
     def update(
         self, statements: Iterable[Statement], rebuild: bool = False, remove_ids: Sequence[str] = ()

@@ -26,9 +26,9 @@ from corpus.statement import Statement
 from embeddings.encoder import Encoder
 from embeddings.environment import DEFAULTS
 from embeddings.milvus_schema import MilvusLocation
-from embeddings.milvus_writer import MilvusWriter, WriteSession, chunk_and_attribute, embed
+from embeddings.milvus_writer import MilvusWriter, WriteSession, embed
 from embeddings.progress import progress_bar
-from embeddings.writer import UpdateReport
+from embeddings.writer import UpdateReport, chunk_and_attribute
 
 WINDOW = 2048  # new or changed statements per Ray Data run
 BATCH = 16  # statements per row of the dataset: chunked, attributed and embedded together

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from corpus.attribution import attribute_many
+from corpus.attribution import Attribution, attribute_many
 from corpus.chunk import Chunk
 from corpus.problems import StatementsError, one_line
 from corpus.statement import Statement
@@ -75,7 +75,57 @@ class UpdateReport:
         )
 
 
-class IndexWriter:
+@dataclass(frozen=True)
+class ChunkedStatement:
+    """A statement with its chunks and attributions, before embedding."""
+
+    statement: Statement
+    chunks: tuple[Chunk, ...]
+    attributions: tuple[Attribution, ...]
+
+
+def chunk_and_attribute(
+    statements: Sequence[Statement], chunker: StatementChunker, attributions: bool
+) -> list[ChunkedStatement]:
+    """Chunk statements and find who said each sentence (``attributions=False``: skip that)."""
+    chunks_of: dict[str, list[Chunk]] = {}
+    for chunk in chunker.chunk_many(statements):
+        chunks_of.setdefault(chunk.statement_id, []).append(chunk)
+    found = (
+        attribute_many([st.text for st in statements], [st.speaker or None for st in statements])
+        if attributions else [[] for _ in statements]
+    )
+    return [
+        ChunkedStatement(st, tuple(chunks_of.get(st.id, ())), tuple(a))
+        for st, a in zip(statements, found, strict=True)
+    ]
+
+
+class StatementWriter:
+    """What every backend's writer holds: the encoder, the chunker (loaded when first needed), whether to show
+    progress, and whether a new index finds who said each sentence (``attributions``)."""
+
+    def __init__(
+        self,
+        encoder: Encoder | None = None,
+        chunker: StatementChunker | None = None,
+        progress: bool = True,
+        attributions: bool = True,
+    ) -> None:
+        self.encoder = encoder or Encoder()
+        self._chunker = chunker
+        self.progress = progress
+        self.attributions = attributions
+
+    @property
+    def chunker(self) -> StatementChunker:
+        """The chunker; the default one loads the model's tokenizer, so only when first needed."""
+        if self._chunker is None:
+            self._chunker = default_chunker(self.encoder)
+        return self._chunker
+
+
+class IndexWriter(StatementWriter):
     """Adds, changes and removes statements in an index directory."""
 
     def __init__(
@@ -88,19 +138,9 @@ class IndexWriter:
         attributions: bool = True,
     ) -> None:
         """``attributions=False``: a new index (or a rebuild) skips finding who said each sentence."""
+        super().__init__(encoder, chunker, progress, attributions)
         self.index_dir = Path(index_dir)
-        self.encoder = encoder or Encoder()
-        self._chunker = chunker
-        self.progress = progress
         self.lock_timeout = lock_timeout
-        self.attributions = attributions
-
-    @property
-    def chunker(self) -> StatementChunker:
-        """The chunker; the default one loads the model's tokenizer, so only when first needed."""
-        if self._chunker is None:
-            self._chunker = default_chunker(self.encoder)
-        return self._chunker
 
     def update(
         self, statements: Iterable[Statement], rebuild: bool = False, remove_ids: Sequence[str] = ()
@@ -215,17 +255,11 @@ class IndexWriter:
         batch: list[Statement] = []
 
         def flush() -> None:
-            chunks_of: dict[str, list[Chunk]] = {}
-            for chunk in self.chunker.chunk_many(batch):
-                chunks_of.setdefault(chunk.statement_id, []).append(chunk)
-            found = (
-                attribute_many([st.text for st in batch], [st.speaker or None for st in batch])
-                if attributions else [[] for _ in batch]
-            )
-            for statement, attributed in zip(batch, found, strict=True):
-                chunks = chunks_of.get(statement.id, [])
-                gone.update(store.delete([statement.id]))
-                new_chunks.extend(zip(store.put(statement, chunks, attributed), chunks, strict=True))
+            for item in chunk_and_attribute(batch, self.chunker, attributions):
+                gone.update(store.delete([item.statement.id]))
+                new_chunks.extend(
+                    zip(store.put(item.statement, item.chunks, item.attributions), item.chunks, strict=True)
+                )
             batch.clear()
 
         with progress_bar(None, desc="chunking", unit="statement", enabled=self.progress) as bar:
