@@ -20,10 +20,10 @@ from corpus.load import PathArg, iter_statements
 from corpus.options import LoadOptions
 from corpus.problems import LoadReport, StatementsError
 from corpus.statement import Statement
-from embeddings.backend import SearchIndex
-from embeddings.encoder import Encoder
-from embeddings.storage import Storage, storage_for
-from embeddings.writer import UpdateReport
+from embeddings.backend.interface import SearchIndex
+from embeddings.backend.report import UpdateReport
+from embeddings.backend.storage import Storage, storage_for
+from embeddings.encoding.encoder import Encoder
 
 
 @dataclass(frozen=True)
@@ -328,8 +328,8 @@ def update_index(
         model = current.model if current is not None else None
     report = LoadReport()
     if ray_address is not None:
-        from embeddings.milvus_schema import MilvusLocation
-        from embeddings.ray_ingest import ray_index
+        from embeddings.milvus.ray_ingest import ray_index
+        from embeddings.milvus.schema import MilvusLocation
 
         location = getattr(storage, "location", None)
         if not isinstance(location, MilvusLocation):

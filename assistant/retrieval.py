@@ -10,7 +10,7 @@ import numpy as np
 
 from corpus.attribution import Attribution
 from corpus.statement import Statement
-from embeddings.backend import SearchIndex
+from embeddings.backend.interface import SearchIndex
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from assistant.settings import ExtractionSettings
 from corpus.attribution import Attribution
 from corpus.markdown import is_structure
 from corpus.statement import Statement
-from embeddings.backend import SearchIndex
-from embeddings.encoder import Encoder
-from embeddings.lexical_index import tokenize
+from embeddings.backend.interface import SearchIndex
+from embeddings.backend.terms import tokenize
+from embeddings.encoding.encoder import Encoder
 
 Span = tuple[int, int]
 
@@ -113,7 +113,7 @@ class _Slot:
     spans: tuple[Span, ...]
     position: int
     passage_score: float
-    vector: np.ndarray | None  # stored at index time (see embeddings.sentence_pooling), if any
+    vector: np.ndarray | None  # stored at index time (see embeddings.encoding.sentence_pooling), if any
     attributions: tuple[Attribution, ...] = ()
 
 

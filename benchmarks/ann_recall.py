@@ -16,9 +16,9 @@ import common  # noqa: F401  (first: the project on sys.path, OMP_WAIT_POLICY et
 import numpy as np
 from common import log, machine_info, summary_ms, write_result
 
-from embeddings import vector_index
-from embeddings.index import StatementIndex
-from embeddings.vector_index import VectorIndex
+from embeddings.local import vector_index
+from embeddings.local.index import StatementIndex
+from embeddings.local.vector_index import VectorIndex
 
 
 def main() -> None:

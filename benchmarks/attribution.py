@@ -423,15 +423,16 @@ def load_method(name: str, tagger_model: Path | None = None) -> Callable[[str], 
         return baseline_attribute
     if name in ("spacy", "rules"):
         import corpus.attribution as attribution
-        from corpus.attribution_tagger import ContentTagger
+        from corpus.attribution import extraction
+        from corpus.attribution.tagger import ContentTagger
 
         tagger = None if name == "rules" else ContentTagger(tagger_model) if tagger_model else (
-            attribution.content_tagger())
+            extraction.content_tagger())
         if name == "spacy" and tagger is None:
             raise ValueError("no tagger model: corpus/models/attribution_content.crfsuite is missing")
 
         def run(text: str) -> Sequence[Any]:
-            attribution.content_tagger = lambda: tagger  # type: ignore[assignment]  # the method's tagger, or none
+            extraction.content_tagger = lambda: tagger  # type: ignore[assignment]  # the method's tagger, or none
             return attribution.attribute(text)
 
         return run

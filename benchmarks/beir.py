@@ -230,8 +230,8 @@ def build_index(corpus: Path, index_dir: Path, chunker: str, progress: bool):
 
             update, report = index_statements([corpus], index_dir, options=options, progress=progress)
         else:
-            from embeddings.encoder import Encoder
-            from embeddings.writer import IndexWriter
+            from embeddings.encoding.encoder import Encoder
+            from embeddings.local.writer import IndexWriter
 
             report = LoadReport()
             writer = IndexWriter(index_dir, Encoder(), chunker=WholeStatementChunker(), progress=progress)

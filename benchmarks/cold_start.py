@@ -47,16 +47,16 @@ import json, sys, time
 start = time.perf_counter()
 import ui.cli
 imported = time.perf_counter() - start
-import assistant.api, embeddings.encoder, embeddings.index
+import assistant.api, embeddings.encoding.encoder, embeddings.local.index
 rest = time.perf_counter() - start - imported
 sys.path.insert(0, {benchmarks!r})  # after the project's modules: common puts this checkout on the path
 from common import StageTimes
 times = StageTimes()
 times.add("import ui.cli", imported)
 times.add("import assistant.api, embeddings (rest)", rest)
-times.patch(embeddings.index.StatementIndex, "open", "open index")
-times.patch(embeddings.encoder.Encoder, "encode_texts", "encode question (first call loads the model)")
-times.patch(embeddings.encoder.Encoder, "encode_query", "encode query (first call loads the model)")
+times.patch(embeddings.local.index.StatementIndex, "open", "open index")
+times.patch(embeddings.encoding.encoder.Encoder, "encode_texts", "encode question (first call loads the model)")
+times.patch(embeddings.encoding.encoder.Encoder, "encode_query", "encode query (first call loads the model)")
 times.patch(assistant.api.Assistant, "ask", "Assistant.ask (encoding included)")
 times.patch(assistant.api.Assistant, "retrieve", "Assistant.retrieve (encoding included)")
 with open({out!r}, "w") as out:

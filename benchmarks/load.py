@@ -362,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import psutil
 
-    from embeddings.index import StatementIndex
+    from embeddings.local.index import StatementIndex
     from ui.page import ASK_CONCURRENCY
 
     index = StatementIndex.open(args.index_dir)  # only to read the sources; the server opens its own

@@ -76,8 +76,8 @@ def evaluate_answers(answers_per_q, questions):
 
 def sentence_baselines(qa: Assistant, paragraphs, questions):
     """Dense-only and plain-RRF sentence rankings over every sentence of the corpus."""
-    from embeddings.lexical_index import LexicalIndex
-    from embeddings.vector_index import VectorIndex
+    from embeddings.local.lexical_index import LexicalIndex
+    from embeddings.local.vector_index import VectorIndex
 
     sents = []
     for p in paragraphs:

@@ -33,10 +33,10 @@ from common import Stopwatch, check_environment, load_average, log, machine_info
 
 def milvus_copy(local_dir: Path, db: Path) -> Path:
     """``db``: a Milvus Lite copy of the index at ``local_dir`` (made once; reused when it is current)."""
-    from embeddings.index import StatementIndex
-    from embeddings.milvus_schema import MilvusLocation
-    from embeddings.milvus_writer import copy_to_milvus
-    from embeddings.storage import MilvusStorage
+    from embeddings.backend.storage import MilvusStorage
+    from embeddings.local.index import StatementIndex
+    from embeddings.milvus.schema import MilvusLocation
+    from embeddings.milvus.writer import copy_to_milvus
 
     source = StatementIndex.open(local_dir, verify=False)
     location = MilvusLocation(str(db))
@@ -89,7 +89,7 @@ def milvus_hybrid_ranker(qa: Any, ranker: str, k: int) -> Any:
     (0.75 dense, 0.25 BM25, as our default convex weight) instead of our fusion."""
     from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
 
-    from embeddings.lexical_index import tokenize
+    from embeddings.backend.terms import tokenize
 
     index = qa.index
     chunks = index.milvus.collection("chunks")
@@ -167,8 +167,8 @@ def ingest(args: argparse.Namespace) -> dict[str, Any]:
     """Chunks/s: raw encoder, single process into Milvus Lite, Ray with 1 and 2 workers (local Ray)."""
     from assistant.api import index_statements
     from corpus.options import LoadOptions
-    from embeddings.encoder import Encoder
-    from embeddings.writer import default_chunker
+    from embeddings.backend.writing import default_chunker
+    from embeddings.encoding.encoder import Encoder
 
     folder = args.work / "ingest_input"
     shutil.rmtree(folder, ignore_errors=True)

@@ -21,7 +21,7 @@ Vectors (384-dim float32, normalised, inner product, as all-MiniLM-L6-v2 gives t
 
 Backends, each size of each in its own subprocess (its memory is that backend's alone):
 
-- ``faiss-exact``/``faiss-hnsw``: ``embeddings.vector_index.VectorIndex.build(vectors, ids, approximate=...)``
+- ``faiss-exact``/``faiss-hnsw``: ``embeddings.local.vector_index.VectorIndex.build(vectors, ids, approximate=...)``
   (IndexFlatIP, or HNSW M=32 efConstruction=80 efSearch=256) and ``.search(query, k)``.
 - ``milvus-lite-flat``/``milvus-lite-hnsw``: ``MilvusClient("<work-dir>/<backend>_<n>.db")``, a collection
   ``id`` INT64 primary key + ``dense`` FLOAT_VECTOR(384); rows inserted 5,000 at a time, flushed, then the
@@ -115,7 +115,7 @@ def prepare_data(real_index: Path | None, synthetic: str, queries: int, seed: in
     held_out = queries + WARMUP_QUERIES
     info: dict[str, Any] = {"seed": seed, "synthetic_mode": synthetic, "query_noise_norm": QUERY_NOISE}
     if real_index is not None:
-        from embeddings.index import StatementIndex
+        from embeddings.local.index import StatementIndex
 
         ix = StatementIndex.open(real_index, verify=False)
         real = np.asarray(ix.vectors, dtype=np.float32)
@@ -241,7 +241,7 @@ class RssSampler:
 
 # -- the backends (run in the child) ------------------------------------------------------------
 class FaissBackend:
-    """The local backend: ``embeddings.vector_index.VectorIndex``, exact or HNSW."""
+    """The local backend: ``embeddings.local.vector_index.VectorIndex``, exact or HNSW."""
 
     def __init__(self, approximate: bool) -> None:
         self.approximate = approximate
@@ -249,11 +249,11 @@ class FaissBackend:
 
     def build(self, vectors: np.ndarray, ids: np.ndarray) -> dict[str, float]:
         """Index the vectors; seconds taken."""
-        from embeddings import vector_index
-        from embeddings.vector_index import VectorIndex
+        from embeddings.local import vector_index
+        from embeddings.local.vector_index import VectorIndex
 
         assert (vector_index.HNSW_NEIGHBOURS, vector_index.HNSW_EF_CONSTRUCTION, vector_index.HNSW_EF_SEARCH) == (
-            HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH), "embeddings.vector_index's HNSW settings changed"
+            HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH), "embeddings.local.vector_index's HNSW settings changed"
         start = time.perf_counter()
         self.index = VectorIndex.build(vectors, ids, approximate=self.approximate)
         return {"build_s": time.perf_counter() - start}

@@ -23,8 +23,8 @@ def chunk_sample(path: Path, count: int) -> tuple[list[str], list[list[tuple[int
     """Texts and relative sentence spans of the first ``count`` chunks of the file."""
     from corpus.load import iter_statements
     from corpus.problems import LoadReport
-    from embeddings.encoder import Encoder
-    from embeddings.writer import default_chunker
+    from embeddings.backend.writing import default_chunker
+    from embeddings.encoding.encoder import Encoder
 
     chunker = default_chunker(Encoder())
     texts: list[str] = []
@@ -45,7 +45,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
 
-    from embeddings.encoder import Encoder
+    from embeddings.encoding.encoder import Encoder
 
     encoder = Encoder()
     texts, spans = chunk_sample(args.path, args.chunks)

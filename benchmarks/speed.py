@@ -106,7 +106,7 @@ def build(
             [path], index_dir, options=options, rebuild=rebuild, progress=False, attributions=attributions
         )
         return update
-    from embeddings.writer import IndexWriter
+    from embeddings.local.writer import IndexWriter
 
     writer = IndexWriter(index_dir, encoder, progress=False, attributions=attributions)
     return writer.update(statements_of(path, options, limit, LoadReport()), rebuild=rebuild)
@@ -115,12 +115,12 @@ def build(
 def profile_targets(times: StageTimes) -> None:
     """Wrap the indexing pipeline's steps with timers (undone by ``times.restore()``)."""
     import corpus.chunker
-    import embeddings.atomic
-    import embeddings.writer
-    from embeddings.encoder import Encoder
-    from embeddings.lexical_index import LexicalIndex
-    from embeddings.store import StatementStore
-    from embeddings.vector_index import VectorIndex
+    import embeddings.local.atomic
+    import embeddings.local.writer
+    from embeddings.encoding.encoder import Encoder
+    from embeddings.local.lexical_index import LexicalIndex
+    from embeddings.local.store import StatementStore
+    from embeddings.local.vector_index import VectorIndex
 
     times.patch(Encoder, "encode", "embed (Encoder.encode)")
     times.patch(Encoder, "encode_chunks", "embed (Encoder.encode_chunks: chunks + sentence vectors)")
@@ -133,10 +133,10 @@ def profile_targets(times: StageTimes) -> None:
     times.patch(VectorIndex, "save", "faiss save")
     times.patch(LexicalIndex, "build", "bm25 build")
     times.patch(LexicalIndex, "save", "bm25 save")
-    times.patch(embeddings.writer, "folder_checksums", "checksums (sha256 of the generation)")
-    times.patch(embeddings.atomic, "_fsync_tree", "fsync generation")
-    times.patch(embeddings.writer.shutil, "copyfile", "copy previous store")
-    times.patch(embeddings.writer.IndexWriter, "_vectors", "vectors (load old + embed + sort)")
+    times.patch(embeddings.local.writer, "folder_checksums", "checksums (sha256 of the generation)")
+    times.patch(embeddings.local.atomic, "_fsync_tree", "fsync generation")
+    times.patch(embeddings.local.writer.shutil, "copyfile", "copy previous store")
+    times.patch(embeddings.local.writer.IndexWriter, "_vectors", "vectors (load old + embed + sort)")
 
 
 def embed_seconds(times: StageTimes) -> float:
@@ -146,10 +146,10 @@ def embed_seconds(times: StageTimes) -> float:
 
 def query_profile_targets(times: StageTimes) -> None:
     from assistant.retrieval import HybridRetriever
-    from embeddings.encoder import Encoder
-    from embeddings.index import StatementIndex
-    from embeddings.lexical_index import LexicalIndex
-    from embeddings.vector_index import VectorIndex
+    from embeddings.encoding.encoder import Encoder
+    from embeddings.local.index import StatementIndex
+    from embeddings.local.lexical_index import LexicalIndex
+    from embeddings.local.vector_index import VectorIndex
 
     times.patch(Encoder, "encode_query", "encode query")
     times.patch(LexicalIndex, "scores", "bm25 scores (all chunks)")
@@ -206,7 +206,7 @@ def latency(qa: Any, queries: list[str], k: int, mode: str = "hybrid", filters: 
 def index_stages(args: Any, index_dir: Path, options: Any, encoder: Any, out: dict, loads: dict) -> None:
     """Stages 1-5: load + chunk, raw encoder, fresh build, re-index unchanged, size on disk."""
     from corpus.problems import LoadReport
-    from embeddings.writer import default_chunker
+    from embeddings.backend.writing import default_chunker
 
     # 1. load + chunk
     report = LoadReport()
@@ -310,10 +310,10 @@ def index_stages(args: Any, index_dir: Path, options: Any, encoder: Any, out: di
     )
 
     # 5. size on disk
-    from embeddings.manifest import Manifest
+    from embeddings.local.files import generation_folder, read_manifest
 
-    manifest = Manifest.read(index_dir)
-    gen = index_dir / manifest.folder_name
+    manifest = read_manifest(index_dir)
+    gen = index_dir / generation_folder(manifest.generation)
     files = {str(p.relative_to(gen)): p.stat().st_size for p in sorted(gen.rglob("*")) if p.is_file()}
     out["index_size"] = {
         "generation_bytes": sum(files.values()),
@@ -397,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     with Stopwatch() as sw:
         import torch
 
-        from embeddings.encoder import Encoder
+        from embeddings.encoding.encoder import Encoder
 
         if args.torch_threads:
             torch.set_num_threads(args.torch_threads)
@@ -435,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         with Stopwatch() as sw:
             qa = Assistant.open(index_dir)
         opens.append(sw.seconds)
-    from embeddings.index import StatementIndex
+    from embeddings.local.index import StatementIndex
 
     no_verify = []
     for _ in range(args.runs):

@@ -1,4 +1,4 @@
-"""Train the attribution content tagger (``corpus/attribution_tagger.py``) on PolNeAR train.
+"""Train the attribution content tagger (``corpus/attribution/tagger.py``) on PolNeAR train.
 
     python benchmarks/train_attribution_tagger.py /work/shared/data/polnear [--skip N] [--out PATH]
         [--c1 X] [--c2 X] [--iterations N] [--docs-cache PATH]
@@ -26,7 +26,7 @@ from common import log
 from tqdm import tqdm
 
 from corpus.attribution import english_pipeline, tagger_features
-from corpus.attribution_tagger import MODEL_PATH, labels_for
+from corpus.attribution.tagger import MODEL_PATH, labels_for
 
 
 def parsed(texts: list[str], cache: Path) -> list:  # type: ignore[type-arg]

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-import corpus.attribution as attribution
-from corpus.attribution import attribute, english_pipeline
-from corpus.attribution_tagger import MODEL_PATH, content_tagger, labels_for, spans_from
+from corpus.attribution import Attribution, attribute, english_pipeline, extraction
+from corpus.attribution.tagger import MODEL_PATH, content_tagger, labels_for, spans_from
 
 NEWS = [
     "Grellin did not back the plan. She pushed for a new round of talks instead.",
@@ -18,13 +17,13 @@ NEWS = [
 ]
 
 
-def _rules_only(text: str) -> list[attribution.Attribution]:
-    tagger = attribution.content_tagger
-    attribution.content_tagger = lambda: None  # type: ignore[assignment]
+def _rules_only(text: str) -> list[Attribution]:
+    tagger = extraction.content_tagger
+    extraction.content_tagger = lambda: None  # type: ignore[assignment]
     try:
         return attribute(text)
     finally:
-        attribution.content_tagger = tagger  # type: ignore[assignment]
+        extraction.content_tagger = tagger  # type: ignore[assignment]
 
 
 def test_the_model_ships_small_and_loads() -> None:

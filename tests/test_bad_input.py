@@ -23,7 +23,7 @@ import pytest
 from assistant.api import Assistant, index_statements
 from corpus import LoadOptions, load_statements
 from corpus.options import MB
-from embeddings.index import StatementIndex
+from embeddings.local.index import StatementIndex
 from ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

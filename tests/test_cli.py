@@ -434,7 +434,7 @@ def test_index_and_api_print_no_progress_when_stderr_is_not_a_terminal(fictional
 
 
 def test_ask_loads_neither_torch_nor_gradio(cli_index):
-    """A question is encoded with numpy (embeddings.numpy_encoder): the cold start skips seconds of imports."""
+    """A question is encoded with numpy (embeddings.encoding.numpy_encoder): the cold start skips seconds of imports."""
     code = (
         "import contextlib, io, json, sys\n"
         "from ui.cli import main\n"

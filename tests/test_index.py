@@ -23,9 +23,9 @@ from assistant.api import Assistant, index_statements
 from corpus.load import load_statements
 from corpus.problems import StatementsError
 from corpus.statement import Statement
-from embeddings.index import StatementIndex
-from embeddings.manifest import MANIFEST_NAME, Manifest
-from embeddings.writer import IndexWriter
+from embeddings.local.files import MANIFEST_NAME, generation_folder, read_manifest
+from embeddings.local.index import StatementIndex
+from embeddings.local.writer import IndexWriter
 from ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,9 +96,9 @@ def write_corpus(folder: Path, files: dict[str, str]) -> Path:
 
 
 def current_folder(index_dir: Path) -> Path:
-    manifest = Manifest.read(index_dir)
+    manifest = read_manifest(index_dir)
     assert manifest is not None
-    return index_dir / manifest.folder_name
+    return index_dir / generation_folder(manifest.generation)
 
 
 def generation_folders(index_dir: Path) -> list[str]:
@@ -217,7 +217,7 @@ def test_topical_query_ranks_the_relevant_statement_first(fictional_assistant, q
 
 def test_build_then_open_gives_the_same_index(small_built, small_assistant):
     corpus, index_dir = small_built
-    manifest = Manifest.read(index_dir)
+    manifest = read_manifest(index_dir)
     assert manifest is not None and manifest.generation == 1
     assert manifest.model == "all-MiniLM-L6-v2" and manifest.dimension == 384
     assert manifest.statements == len(SMALL_IDS)
@@ -239,7 +239,7 @@ def test_build_then_open_gives_the_same_index(small_built, small_assistant):
 def test_adding_a_file_embeds_only_its_chunks(small):
     corpus, index_dir = small
     qa = Assistant.open(index_dir)
-    before = Manifest.read(index_dir)
+    before = read_manifest(index_dir)
     (corpus / NEW_FILE[0]).write_text(NEW_FILE[1], encoding="utf-8")
 
     report, load_report = qa.add([corpus])
@@ -409,7 +409,7 @@ def test_updating_with_another_model_is_a_clear_error(fictional_corpus, fictiona
     code = main(["index", str(fictional_corpus), "--index-dir", str(fresh), "--model", OTHER_MODEL])
     line = one_error_line(capsys.readouterr().err)
     assert code != 0 and OTHER_MODEL in line
-    assert Manifest.read(fresh) is None and generation_folders(fresh) == [] and stale_temporaries(fresh) == []
+    assert read_manifest(fresh) is None and generation_folders(fresh) == [] and stale_temporaries(fresh) == []
 
 
 def test_an_index_remembers_its_model(tmp_path, capsys):
@@ -436,7 +436,7 @@ def test_an_index_remembers_its_model(tmp_path, capsys):
     assert (report.added, report.unchanged) == (1, 2)
     assert reader.remove(["selby-wheat"]).removed == 1
     assert main(["remove", "arden-harbour", "--index-dir", str(index_dir)]) == 0
-    assert Manifest.read(index_dir).model == str(model)
+    assert read_manifest(index_dir).model == str(model)
     assert Assistant.open(index_dir).retrieve("solar lamp on Skarra Point", k=1)[0].statement_id == "pell-lighthouse"
 
     # Asking for another model is still an error that names both.

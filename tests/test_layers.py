@@ -133,3 +133,89 @@ def test_layer_imports_only_lower_layers(layer: str, forbidden: set[str]) -> Non
 def test_every_layer_is_checked() -> None:
     assert {layer for layer, _ in LAYER_RULES} | {"ui"} == set(LAYERS)
     assert all((ROOT / layer).is_dir() for layer in LAYERS)
+
+
+# -- no circle of imports ------------------------------------------------------------------------------------------
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(files: list[Path]) -> dict[str, set[str]]:
+    """Each project module and the project modules it imports (at any nesting, ``TYPE_CHECKING`` included):
+    ``from a.b import c`` counts as ``a.b.c`` when that is a module, else as ``a.b``."""
+    modules = {_module_name(path): path for path in files}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        deps: set[str] = set()
+        for site in imports_in(path.read_text(encoding="utf-8"), _package_of(path)):
+            module = site.module
+            while module and module not in modules:
+                module = module.rpartition(".")[0]
+            if module and module != name:
+                deps.add(module)
+        graph[name] = deps
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    cycles.append(sorted(group))
+    return cycles
+
+
+def test_the_cycle_finder_finds_a_circle_and_only_a_circle() -> None:
+    assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert import_cycles({"a": {"b"}, "b": {"c"}, "c": set()}) == []
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    files = [path for layer in LAYERS for path in _python_files(layer)]
+    cycles = import_cycles(import_graph(files))
+    assert not cycles, "import circles:\n" + "\n".join(" → ".join(group) for group in cycles)
+
+
+MAX_MODULE_LINES = 500
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_modules_stay_small(layer: str) -> None:
+    long = [f"{p.relative_to(ROOT)}: {n} lines" for p in _python_files(layer)
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES]
+    assert not long, f"modules over {MAX_MODULE_LINES} lines:\n" + "\n".join(long)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, ExtractionSettings
-from embeddings.index import StatementIndex
+from embeddings.local.index import StatementIndex
 from ui.cli import main
 
 NEW_STATEMENT = """---

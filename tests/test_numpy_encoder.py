@@ -1,6 +1,6 @@
 """The numpy question encoder gives the vectors sentence-transformers gives, for the bundled model.
 
-Indexes are built by sentence-transformers (torch); questions are encoded by ``embeddings.numpy_encoder``
+Indexes are built by sentence-transformers (torch); questions are encoded by ``embeddings.encoding.numpy_encoder``
 when the model allows it. Both must agree, or retrieval would silently get worse. All texts are fictional.
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from corpus.tokens import default_model_path
-from embeddings.encoder import NUMPY_TOKEN_BUDGET, Encoder
-from embeddings.numpy_encoder import NumpyBert, supports
+from embeddings.encoding.encoder import NUMPY_TOKEN_BUDGET, Encoder
+from embeddings.encoding.numpy_encoder import NumpyBert, supports
 
 TEXTS = [
     "what did Elara Voss say about the sea walls?",

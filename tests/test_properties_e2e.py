@@ -31,7 +31,8 @@ from corpus import load_statements
 from corpus.attribution import attribute
 from corpus.loaders.decode import normalise_newlines
 from corpus.statement import Statement
-from embeddings.writer import IndexWriter
+from embeddings.local.files import generation_folder
+from embeddings.local.writer import IndexWriter
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("E2E_EXAMPLES", "25")),
@@ -128,7 +129,8 @@ def check_attributions(qa: Assistant) -> None:
         assert found == attribute(statement.text, statement.speaker or None), statement.id
         for a in found:
             assert 0 <= a.content_start < a.content_end <= len(statement.text)
-    with sqlite3.connect(f"file:{qa.index.folder / qa.index.manifest.folder_name / 'store.sqlite'}?mode=ro",
+    store_file = qa.index.folder / generation_folder(qa.index.manifest.generation) / "store.sqlite"
+    with sqlite3.connect(f"file:{store_file}?mode=ro",
                          uri=True) as db:
         orphans = db.execute("SELECT COUNT(*) FROM attributions WHERE statement_id NOT IN (SELECT id FROM statements)")
         assert orphans.fetchone()[0] == 0

@@ -32,9 +32,9 @@ import pytest
 
 from assistant.api import Assistant, index_statements
 from corpus.problems import StatementsError
-from embeddings.index import StatementIndex
-from embeddings.lock import write_lock
-from embeddings.manifest import MANIFEST_NAME, Manifest
+from embeddings.local.files import MANIFEST_NAME, generation_folder, read_manifest
+from embeddings.local.index import StatementIndex
+from embeddings.local.lock import write_lock
 from ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -193,7 +193,7 @@ def copy(base, tmp_path) -> tuple[Path, Path]:
 
 def test_every_truncated_file_is_a_clear_error_with_the_repair_command(base, tmp_path, capsys):
     _, source = base
-    manifest = Manifest.read(source)
+    manifest = read_manifest(source)
     names = sorted(manifest.checksums)
     assert {"store.sqlite", "vectors.npy", "chunk_ids.npy", "dense.faiss"} <= set(names)
     assert any(n.startswith("bm25/") for n in names)
@@ -203,7 +203,8 @@ def test_every_truncated_file_is_a_clear_error_with_the_repair_command(base, tmp
     for number, (name, cut) in enumerate(cases):
         index_dir = tmp_path / f"index-{number}"
         shutil.copytree(source, index_dir)
-        path = index_dir / name if name == MANIFEST_NAME else index_dir / manifest.folder_name / name
+        folder = index_dir / generation_folder(manifest.generation)
+        path = index_dir / name if name == MANIFEST_NAME else folder / name
         with open(path, "r+b") as fh:
             fh.truncate(path.stat().st_size // 2 if cut == "half" else 0)
 
@@ -222,7 +223,7 @@ def test_every_truncated_file_is_a_clear_error_with_the_repair_command(base, tmp
 @pytest.mark.slow  # two CLI subprocesses that load the model (~6 s)
 def test_the_cli_names_the_repair_command_and_the_command_repairs(copy):
     corpus, index_dir = copy
-    faiss = index_dir / Manifest.read(index_dir).folder_name / "dense.faiss"
+    faiss = index_dir / generation_folder(read_manifest(index_dir).generation) / "dense.faiss"
     with open(faiss, "r+b") as fh:
         fh.truncate(faiss.stat().st_size // 2)
 
@@ -246,7 +247,7 @@ def test_the_cli_names_the_repair_command_and_the_command_repairs(copy):
 def test_opening_without_verification_still_reports_an_empty_npy_file_clearly(base, tmp_path):
     index_dir = tmp_path / "index"
     shutil.copytree(base[1], index_dir)
-    (index_dir / Manifest.read(index_dir).folder_name / "chunk_ids.npy").write_bytes(b"")
+    (index_dir / generation_folder(read_manifest(index_dir).generation) / "chunk_ids.npy").write_bytes(b"")
     with pytest.raises(StatementsError):
         StatementIndex.open(index_dir, verify=False)
 
@@ -256,12 +257,12 @@ def test_opening_without_verification_still_reports_an_empty_npy_file_clearly(ba
 KILLED_MANIFEST_WRITE = """
 import os, signal, sys
 from pathlib import Path
-from embeddings.atomic import atomic_path
-from embeddings.manifest import MANIFEST_NAME
+from embeddings.local.atomic import atomic_path
+from embeddings.local.files import MANIFEST_NAME
 
 target = Path(sys.argv[1]) / MANIFEST_NAME
 data = target.read_bytes().replace(b'"generation": 1', b'"generation": 7')
-with atomic_path(target) as tmp:  # what Manifest.write does, killed between write and rename
+with atomic_path(target) as tmp:  # what write_manifest does, killed between write and rename
     tmp.write_bytes(data[: len(data) // 2])
     os.kill(os.getpid(), signal.SIGKILL)
 """
@@ -287,7 +288,7 @@ def test_a_killed_manifest_write_leaves_a_leftover_that_breaks_nothing(copy, cap
     assert main(["ask", QUESTIONS[2], "--index-dir", str(index_dir)]) == 0
     assert "Skellig" in capsys.readouterr().out
 
-    # The next update works and clears the leftovers (embeddings/writer.py _prune_generations).
+    # The next update works and clears the leftovers (embeddings/local/writer.py _prune_generations).
     write_corpus(corpus, NEW_FILES)
     report, _ = index_statements([corpus], index_dir, progress=False)
     assert (report.added, report.generation) == (1, 2)
@@ -483,7 +484,7 @@ def test_two_update_processes_one_waits_and_the_index_holds_both(copy, tmp_path)
         assert "Traceback" not in writer.err and "added 41" in writer.out, writer.out
     outs = sorted(w.out for w in writers)
     assert "index holds 44 statements" in outs[0] and "index holds 85 statements" in outs[1]  # one after the other
-    manifest = Manifest.read(index_dir)
+    manifest = read_manifest(index_dir)
     assert manifest.generation == 3 and manifest.statements == 3 + 41 + 41
     index = StatementIndex.open(index_dir)  # verifies every checksum
     try:
@@ -495,7 +496,8 @@ def test_two_update_processes_one_waits_and_the_index_holds_both(copy, tmp_path)
         assert len(index.dense) == len(index.lexical) == len(stored_ids) == manifest.chunks
     finally:
         index.close()
-    db = sqlite3.connect(f"file:{index_dir / manifest.folder_name / 'store.sqlite'}?mode=ro", uri=True)
+    store_file = index_dir / generation_folder(manifest.generation) / "store.sqlite"
+    db = sqlite3.connect(f"file:{store_file}?mode=ro", uri=True)
     try:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:

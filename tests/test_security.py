@@ -115,7 +115,7 @@ def generation(index: Path) -> tuple[int, int]:
 
 
 def statement_ids(index: Path) -> set[str]:
-    from embeddings.index import StatementIndex
+    from embeddings.local.index import StatementIndex
 
     return {st.id for st in StatementIndex.open(index, verify=False).store.iter_statements()}
 

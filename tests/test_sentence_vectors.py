@@ -14,10 +14,16 @@ import pytest
 
 from assistant.api import Assistant, index_statements
 from corpus.problems import StatementsError
-from embeddings.encoder import Encoder
-from embeddings.index import SENTENCE_ROWS_FILE, SENTENCE_VECTORS_FILE, StatementIndex
-from embeddings.manifest import MANIFEST_NAME, Manifest
-from embeddings.sentence_pooling import pool_sentences
+from embeddings.encoding.encoder import Encoder
+from embeddings.encoding.sentence_pooling import pool_sentences
+from embeddings.local.files import (
+    MANIFEST_NAME,
+    SENTENCE_ROWS_FILE,
+    SENTENCE_VECTORS_FILE,
+    generation_folder,
+    read_manifest,
+)
+from embeddings.local.index import StatementIndex
 
 TEXTS = [
     "Minister Elara Voss said the sea walls of Port Lune will be raised. She added that the fund opens in May.",
@@ -128,8 +134,8 @@ def test_ask_uses_stored_vectors_and_encodes_no_sentence(fictional_index):
 
 def _strip_sentence_vectors(index_dir: Path) -> None:
     """Make the index look like one built before sentence vectors were stored."""
-    manifest = Manifest.read(index_dir)
-    folder = index_dir / manifest.folder_name
+    manifest = read_manifest(index_dir)
+    folder = index_dir / generation_folder(manifest.generation)
     for name in (SENTENCE_VECTORS_FILE, SENTENCE_ROWS_FILE):
         (folder / name).unlink()
     data = json.loads((index_dir / MANIFEST_NAME).read_text())
@@ -163,8 +169,8 @@ def test_an_index_without_sentence_vectors_still_answers_and_stays_without(ficti
 def test_sentence_rows_that_disagree_with_the_chunks_are_a_clear_error(fictional_index, tmp_path):
     index_dir = tmp_path / "index"
     shutil.copytree(fictional_index, index_dir)
-    manifest = Manifest.read(index_dir)
-    rows_path = index_dir / manifest.folder_name / SENTENCE_ROWS_FILE
+    manifest = read_manifest(index_dir)
+    rows_path = index_dir / generation_folder(manifest.generation) / SENTENCE_ROWS_FILE
     np.save(rows_path, np.load(rows_path)[:-1])
     with pytest.raises(StatementsError, match="--rebuild"):
         StatementIndex.open(index_dir, verify=False)

@@ -45,7 +45,7 @@ def warm_up_indexing(qa: Assistant) -> threading.Thread:
 
     def run() -> None:
         from corpus.attribution import attribute
-        from embeddings.encoder import Encoder
+        from embeddings.encoding.encoder import Encoder
 
         try:
             _ = Encoder(qa.stats().model).dimension

@@ -9,15 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from corpus.problems import StatementsError
-
-LOCK_NAME = ".write.lock"
+from embeddings.local.files import LOCK_FILE
 
 
 @contextlib.contextmanager
 def write_lock(index_dir: Path, timeout: float = 600.0) -> Iterator[None]:
     """Hold the directory's write lock; wait up to ``timeout`` seconds for another writer."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / LOCK_NAME, "a+") as fh:
+    with open(index_dir / LOCK_FILE, "a+") as fh:
         deadline = time.monotonic() + timeout
         told = False
         while True:

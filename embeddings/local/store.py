@@ -10,6 +10,7 @@ from typing import Any
 from corpus.attribution import SPEAKER_CONFIDENCE, Attribution
 from corpus.chunk import Chunk
 from corpus.statement import PageSpan, Statement
+from embeddings.backend.fields import COLUMN_KEYS, end_of_period
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS statements (
@@ -46,8 +47,6 @@ CREATE TABLE IF NOT EXISTS attributions (
 CREATE INDEX IF NOT EXISTS attributions_by_statement ON attributions(statement_id, content_start);
 """
 
-# Filter keys that are columns; any other key is looked up in the metadata JSON.
-COLUMN_KEYS = ("id", "title", "speaker", "source", "date", "url", "path")
 
 
 class StatementStore:
@@ -284,11 +283,6 @@ class StatementStore:
         if where:  # match statements first, then their chunks through the statement index
             sql += " WHERE c.statement_id IN (SELECT s.id FROM statements s WHERE " + " AND ".join(where) + ")"
         return [r[0] for r in self._db.execute(sql, args)]
-
-
-def end_of_period(bound: str) -> str:
-    """Pad a partial ISO date so that it includes the whole year or month."""
-    return bound + "-12-31"[len(bound) - 4 :] if len(bound) in (4, 7) else bound
 
 
 def _escape_like(value: str) -> str:

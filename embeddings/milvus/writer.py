@@ -1,6 +1,6 @@
 """Building and updating an index in Milvus, statement by content hash, restartable.
 
-Statements are prepared in two steps that ``embeddings.ray_ingest`` also runs on a Ray cluster:
+Statements are prepared in two steps that ``embeddings.milvus.ray_ingest`` also runs on a Ray cluster:
 ``chunk_and_attribute`` (CPU: chunks and who said each sentence) and ``embed`` (the encoder: chunk
 and sentence vectors). ``MilvusWriter`` writes prepared statements in batches (see
 ``MilvusStatementStore.put_many`` for why a killed run can simply be run again) and bumps the
@@ -16,11 +16,13 @@ from typing import Any
 from corpus.chunk import Chunk
 from corpus.problems import StatementsError
 from corpus.statement import Statement
-from embeddings.backend import SearchIndex
-from embeddings.encoder import Encoder
-from embeddings.manifest import Manifest
-from embeddings.milvus_index import META_ID, read_manifest
-from embeddings.milvus_schema import (
+from embeddings.backend.interface import SearchIndex
+from embeddings.backend.manifest import Manifest
+from embeddings.backend.report import UpdateReport
+from embeddings.backend.writing import ChunkedStatement, StatementChunker, StatementWriter, chunk_and_attribute
+from embeddings.encoding.encoder import Encoder
+from embeddings.milvus.index import META_ID, read_manifest
+from embeddings.milvus.schema import (
     MilvusLocation,
     create_collections,
     drop_collections,
@@ -29,9 +31,8 @@ from embeddings.milvus_schema import (
     milvus_error,
     placeholder_key,
 )
-from embeddings.milvus_store import MilvusStatementStore, PreparedStatement
+from embeddings.milvus.store import MilvusStatementStore, PreparedStatement
 from embeddings.progress import progress_bar
-from embeddings.writer import ChunkedStatement, StatementChunker, StatementWriter, UpdateReport, chunk_and_attribute
 
 WRITE_BATCH = 32  # statements prepared and written together
 

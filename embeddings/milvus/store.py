@@ -1,4 +1,4 @@
-"""Statements, chunks, vectors and attributions in Milvus collections (see ``embeddings.milvus_schema``).
+"""Statements, chunks, vectors and attributions in Milvus collections (see ``embeddings.milvus.schema``).
 
 Writing is restartable without transactions: a statement's texts, chunks and sentence vectors are
 replaced first and its ``statements`` row, which carries the content hash, is written last. A run
@@ -20,10 +20,10 @@ from corpus.attribution import SPEAKER_CONFIDENCE, Attribution
 from corpus.chunk import Chunk
 from corpus.problems import StatementsError
 from corpus.statement import PageSpan, Statement
-from embeddings.lexical_index import tokenize
-from embeddings.milvus_filters import filter_fields, literal
-from embeddings.milvus_schema import TEXT_PART, MilvusLocation, key_of, milvus_error, placeholder_key
-from embeddings.store import COLUMN_KEYS
+from embeddings.backend.fields import COLUMN_KEYS
+from embeddings.backend.terms import tokenize
+from embeddings.milvus.filters import filter_fields, literal
+from embeddings.milvus.schema import TEXT_PART, MilvusLocation, key_of, milvus_error, placeholder_key
 
 HEADER_FIELDS = ["statement_id", "title", "speaker", "source", "date", "url", "path", "metadata", "speakers"]
 CHUNK_FIELDS = ["id", "statement_id", "position", "start", "end", "text", "sentences"]

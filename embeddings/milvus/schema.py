@@ -3,7 +3,7 @@
 Six collections share a name prefix (default ``statements_qa``):
 
 - ``chunks``: chunk text, offsets, sentence spans, statement id, the dense vector, the BM25 sparse
-  vector made by Milvus' BM25 function from the chunk's terms (``embeddings.lexical_index.tokenize``,
+  vector made by Milvus' BM25 function from the chunk's terms (``embeddings.local.lexical_index.tokenize``,
   so both backends score the same words), and the statement's filter fields (lower-cased);
 - ``sentences``: one vector per sentence of every chunk (mean-pooling models);
 - ``statements``: each statement's fields, metadata, attributions and content hash (written last, so
@@ -36,7 +36,7 @@ TEXT_PART = 16_000  # characters per statement text part: at most 64,000 bytes o
 KEY_FIELD = "key"
 BM25_K1 = 1.5  # bm25s' defaults, so that BM25 scores match the local backend's
 BM25_B = 0.75
-HNSW = {"M": 32, "efConstruction": 80}  # as embeddings.vector_index
+HNSW = {"M": 32, "efConstruction": 80}  # as embeddings.local.vector_index
 HNSW_EF = 256
 MAX_ID = 16_000  # characters of a statement id (4 bytes each at most, under Milvus' 65,535)
 MAX_CHUNK = 65_535

@@ -11,28 +11,27 @@ from pathlib import Path
 import numpy as np
 
 from corpus.problems import StatementsError
-from embeddings.backend import Candidates, SentenceSpans
-from embeddings.encoder import Encoder, model_label
-from embeddings.lexical_index import LexicalIndex
-from embeddings.manifest import Manifest, folder_checksums
-from embeddings.store import StatementStore
-from embeddings.vector_index import VectorIndex
+from embeddings.backend.candidates import Candidates, SentenceSpans
+from embeddings.backend.manifest import Manifest
+from embeddings.encoding.encoder import Encoder, model_label
+from embeddings.local.files import (
+    BM25_FOLDER,
+    CHUNK_IDS_FILE,
+    FAISS_FILE,
+    SENTENCE_ROWS_FILE,
+    SENTENCE_VECTORS_FILE,
+    STORE_FILE,
+    VECTORS_FILE,
+    generation_folder,
+    read_manifest,
+    rebuild_hint,
+    verify_generation,
+)
+from embeddings.local.lexical_index import LexicalIndex
+from embeddings.local.store import StatementStore
+from embeddings.local.vector_index import VectorIndex
 
-STORE_FILE = "store.sqlite"
-VECTORS_FILE = "vectors.npy"
-CHUNK_IDS_FILE = "chunk_ids.npy"
-FAISS_FILE = "dense.faiss"
-BM25_FOLDER = "bm25"
-# Optional (mean-pooling models): one float16 row per sentence of every chunk, and for chunk row i
-# the range sentence_rows[i]:sentence_rows[i + 1] of its sentences' rows (in Chunk.sentences order).
-SENTENCE_VECTORS_FILE = "sentence_vectors.npy"
-SENTENCE_ROWS_FILE = "sentence_rows.npy"
 FILTERS_KEPT = 256  # filter results an opened index keeps in memory
-
-
-def rebuild_hint(index_dir: Path) -> str:
-    """The command that repairs an index directory."""
-    return f"rebuild it with `statements-qa index PATH... --index-dir {index_dir} --rebuild`"
 
 
 @dataclass
@@ -63,7 +62,7 @@ class StatementIndex:
     def open(cls, index_dir: str | Path, model: str | None = None, verify: bool = True) -> StatementIndex:
         """Open the current generation; ``model`` must match the one the index was built with."""
         index_dir = Path(index_dir)
-        manifest = Manifest.read(index_dir)
+        manifest = read_manifest(index_dir)
         if manifest is None:
             raise StatementsError(
                 f"no index at {index_dir}: build one with `statements-qa index PATH... --index-dir {index_dir}`"
@@ -74,7 +73,7 @@ class StatementIndex:
                 f"open it without --model (or with --model {manifest.model}), "
                 f"or {rebuild_hint(index_dir)} --model {model}"
             )
-        folder = index_dir / manifest.folder_name
+        folder = index_dir / generation_folder(manifest.generation)
         if verify:
             verify_generation(folder, manifest, index_dir)
         try:
@@ -153,7 +152,7 @@ class StatementIndex:
 
     def latest_generation(self) -> int | None:
         """The directory's current generation (another writer may have made a newer one since this was opened)."""
-        manifest = Manifest.read(self.folder)
+        manifest = read_manifest(self.folder)
         return manifest.generation if manifest is not None else None
 
     @property
@@ -192,17 +191,3 @@ def _top_rows(scores: np.ndarray, k: int) -> np.ndarray:
         return np.arange(len(scores))
     return np.argpartition(-scores, k)[:k]
 
-
-def verify_generation(folder: Path, manifest: Manifest, index_dir: Path) -> None:
-    """Raise ``StatementsError`` (with the repair command) unless every file matches the manifest."""
-    if not folder.is_dir():
-        raise StatementsError(f"index {index_dir} is missing {folder.name}/; {rebuild_hint(index_dir)}")
-    actual = folder_checksums(folder)
-    for name, expected in manifest.checksums.items():
-        if name not in actual:
-            raise StatementsError(f"index {index_dir} is missing {folder.name}/{name}; {rebuild_hint(index_dir)}")
-        if actual[name] != expected:
-            raise StatementsError(
-                f"index {index_dir} is damaged: {folder.name}/{name} does not match its checksum; "
-                f"{rebuild_hint(index_dir)}"
-            )

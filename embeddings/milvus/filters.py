@@ -15,7 +15,7 @@ from typing import Any
 
 from corpus.attribution import SPEAKER_CONFIDENCE, Attribution
 from corpus.statement import Statement
-from embeddings.store import COLUMN_KEYS, end_of_period
+from embeddings.backend.fields import COLUMN_KEYS, end_of_period
 
 # LIKE's wildcards, stored and searched as characters of Unicode's private use area, so that they match only
 # themselves (Milvus' LIKE has no ESCAPE)

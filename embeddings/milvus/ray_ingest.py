@@ -23,12 +23,13 @@ from corpus.load import FirstOfEach, discover, read_file
 from corpus.options import LoadOptions
 from corpus.problems import LoadProblem, LoadReport, StatementsError, one_line
 from corpus.statement import Statement
-from embeddings.encoder import Encoder
+from embeddings.backend.report import UpdateReport
+from embeddings.backend.writing import chunk_and_attribute
+from embeddings.encoding.encoder import Encoder
 from embeddings.environment import DEFAULTS
-from embeddings.milvus_schema import MilvusLocation
-from embeddings.milvus_writer import MilvusWriter, WriteSession, embed
+from embeddings.milvus.schema import MilvusLocation
+from embeddings.milvus.writer import MilvusWriter, WriteSession, embed
 from embeddings.progress import progress_bar
-from embeddings.writer import UpdateReport, chunk_and_attribute
 
 WINDOW = 2048  # new or changed statements per Ray Data run
 BATCH = 16  # statements per row of the dataset: chunked, attributed and embedded together
@@ -200,7 +201,7 @@ class _ChunkTask:
 @functools.lru_cache(maxsize=2)
 def _chunker(model: str) -> Any:
     """The default chunker of ``model``, loaded once per Ray worker process (the tokenizer is a model)."""
-    from embeddings.writer import default_chunker
+    from embeddings.backend.writing import default_chunker
 
     return default_chunker(Encoder(model))
 

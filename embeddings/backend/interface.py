@@ -1,42 +1,24 @@
 """The storage backend interface: what the answer path reads of an index, and what builds one.
 
-Two backends implement it: the index directory (``embeddings.index`` / ``embeddings.writer``, the
-default) and Milvus (``embeddings.milvus_index`` / ``embeddings.milvus_writer``: Milvus Lite in a
+Two backends implement it: the index directory (``embeddings.local.index`` / ``embeddings.local.writer``, the
+default) and Milvus (``embeddings.milvus.index`` / ``embeddings.milvus.writer``: Milvus Lite in a
 local ``.db`` file, or a Milvus server or cluster). The answer path (``assistant``) speaks only
 this interface, so ``ask``, ``search``, filters and attributions work the same on either.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from corpus.attribution import Attribution
 from corpus.chunk import Chunk
 from corpus.statement import Statement
-from embeddings.encoder import Encoder
-from embeddings.manifest import Manifest
-
-if TYPE_CHECKING:
-    from embeddings.writer import UpdateReport
-
-
-@dataclass(frozen=True)
-class Candidates:
-    """Chunks found by dense or lexical search, each scored by both (0 where a retriever has no score)."""
-
-    ids: np.ndarray  # chunk ids, int64
-    dense: np.ndarray  # inner product with the query vector (float32)
-    lexical: np.ndarray  # BM25 score (float32)
-
-    @classmethod
-    def empty(cls) -> Candidates:
-        """No candidates."""
-        return cls(np.empty(0, np.int64), np.empty(0, np.float32), np.empty(0, np.float32))
+from embeddings.backend.candidates import Candidates
+from embeddings.backend.manifest import Manifest
+from embeddings.backend.report import UpdateReport
+from embeddings.encoding.encoder import Encoder
 
 
 class StatementReader(Protocol):
@@ -57,33 +39,8 @@ class StatementReader(Protocol):
     def date_range(self) -> tuple[str, str]: ...
 
 
-class SentenceSpans:
-    """Every sentence span of a statement, from its chunks, in text order; the latest ``kept`` statements' spans
-    are kept (an opened index is one generation, so they never change)."""
-
-    def __init__(self, kept: int = 2048) -> None:
-        self.kept = kept
-        self._spans: OrderedDict[str, tuple[tuple[int, int], ...]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def of(self, statement_id: str, store: StatementReader) -> tuple[tuple[int, int], ...]:
-        """The spans of ``statement_id``, read from ``store`` the first time."""
-        with self._lock:
-            spans = self._spans.get(statement_id)
-        if spans is None:
-            found: set[tuple[int, int]] = set()
-            for _, chunk in store.chunks_of(statement_id):
-                found.update(chunk.sentences)
-            spans = tuple(sorted(found))
-            with self._lock:
-                self._spans[statement_id] = spans
-                while len(self._spans) > self.kept:
-                    self._spans.popitem(last=False)
-        return spans
-
-
 class TermStatistics(Protocol):
-    """Word statistics of the indexed chunks, in ``embeddings.lexical_index.tokenize`` terms."""
+    """Word statistics of the indexed chunks, in ``embeddings.backend.terms.tokenize`` terms."""
 
     @property
     def max_idf(self) -> float: ...

@@ -12,117 +12,41 @@ import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
 
 import numpy as np
 
-from corpus.attribution import Attribution, attribute_many
 from corpus.chunk import Chunk
-from corpus.problems import StatementsError, one_line
+from corpus.problems import StatementsError
 from corpus.statement import Statement
-from embeddings.atomic import atomic_path
-from embeddings.encoder import Encoder
-from embeddings.index import (
+from embeddings.backend.manifest import Manifest
+from embeddings.backend.report import UpdateReport
+from embeddings.backend.writing import StatementChunker, StatementWriter, chunk_and_attribute
+from embeddings.encoding.encoder import Encoder
+from embeddings.local.atomic import atomic_path
+from embeddings.local.files import (
     BM25_FOLDER,
     CHUNK_IDS_FILE,
     FAISS_FILE,
+    MANIFEST_NAME,
     SENTENCE_ROWS_FILE,
     SENTENCE_VECTORS_FILE,
     STORE_FILE,
     VECTORS_FILE,
+    folder_checksums,
+    generation_folder,
+    read_manifest,
     rebuild_hint,
     verify_generation,
+    write_manifest,
 )
-from embeddings.lexical_index import LexicalIndex
-from embeddings.lock import write_lock
-from embeddings.manifest import MANIFEST_NAME, Manifest, folder_checksums, generation_folder
+from embeddings.local.lexical_index import LexicalIndex
+from embeddings.local.lock import write_lock
+from embeddings.local.store import StatementStore
+from embeddings.local.vector_index import VectorIndex
 from embeddings.progress import progress_bar
-from embeddings.store import StatementStore
-from embeddings.vector_index import VectorIndex
 
 KEEP_GENERATIONS = 2  # the current one and the one before, for readers still opening it
 CHUNK_BATCH = 64  # statements chunked together (their sentences are counted in one batch)
-
-
-class StatementChunker(Protocol):
-    """What the writer needs of a chunker."""
-
-    def chunk_many(self, statements: Iterable[Statement]) -> list[Chunk]: ...
-
-    @property
-    def settings(self) -> dict[str, Any]: ...
-
-
-@dataclass(frozen=True)
-class UpdateReport:
-    """What an update changed."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    chunks_embedded: int = 0
-    statements: int = 0
-    chunks: int = 0
-    generation: int = 0
-    missing: tuple[str, ...] = ()  # ids asked to be removed that the index did not hold
-
-    def summary(self) -> str:
-        """One line for the terminal or the chat."""
-        return (
-            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, removed {self.removed}; "
-            f"index holds {self.statements} statements in {self.chunks} chunks"
-        )
-
-
-@dataclass(frozen=True)
-class ChunkedStatement:
-    """A statement with its chunks and attributions, before embedding."""
-
-    statement: Statement
-    chunks: tuple[Chunk, ...]
-    attributions: tuple[Attribution, ...]
-
-
-def chunk_and_attribute(
-    statements: Sequence[Statement], chunker: StatementChunker, attributions: bool
-) -> list[ChunkedStatement]:
-    """Chunk statements and find who said each sentence (``attributions=False``: skip that)."""
-    chunks_of: dict[str, list[Chunk]] = {}
-    for chunk in chunker.chunk_many(statements):
-        chunks_of.setdefault(chunk.statement_id, []).append(chunk)
-    found = (
-        attribute_many([st.text for st in statements], [st.speaker or None for st in statements])
-        if attributions else [[] for _ in statements]
-    )
-    return [
-        ChunkedStatement(st, tuple(chunks_of.get(st.id, ())), tuple(a))
-        for st, a in zip(statements, found, strict=True)
-    ]
-
-
-class StatementWriter:
-    """What every backend's writer holds: the encoder, the chunker (loaded when first needed), whether to show
-    progress, and whether a new index finds who said each sentence (``attributions``)."""
-
-    def __init__(
-        self,
-        encoder: Encoder | None = None,
-        chunker: StatementChunker | None = None,
-        progress: bool = True,
-        attributions: bool = True,
-    ) -> None:
-        self.encoder = encoder or Encoder()
-        self._chunker = chunker
-        self.progress = progress
-        self.attributions = attributions
-
-    @property
-    def chunker(self) -> StatementChunker:
-        """The chunker; the default one loads the model's tokenizer, so only when first needed."""
-        if self._chunker is None:
-            self._chunker = default_chunker(self.encoder)
-        return self._chunker
 
 
 class IndexWriter(StatementWriter):
@@ -151,12 +75,12 @@ class IndexWriter(StatementWriter):
         previous contents are dropped and everything given is indexed afresh.
         """
         with write_lock(self.index_dir, self.lock_timeout):
-            current = None if rebuild else Manifest.read(self.index_dir)
+            current = None if rebuild else read_manifest(self.index_dir)
             if current is not None:
                 self._check_compatible(current)
                 # Never build on damaged files: that would carry the damage into a new generation
                 # with fresh checksums, or report success while the index stays unreadable.
-                verify_generation(self.index_dir / current.folder_name, current, self.index_dir)
+                verify_generation(self.index_dir / generation_folder(current.generation), current, self.index_dir)
             _ = self.chunker  # load the tokenizer now, so that a bad model fails before any work
             return self._write_generation(current, statements, remove_ids)
 
@@ -198,7 +122,7 @@ class IndexWriter(StatementWriter):
     ) -> UpdateReport:
         with atomic_path(target) as tmp:
             tmp.mkdir()
-            old = self.index_dir / current.folder_name if current else None
+            old = self.index_dir / generation_folder(current.generation) if current else None
             if old is not None:
                 shutil.copyfile(old / STORE_FILE, tmp / STORE_FILE)
             store = StatementStore(tmp / STORE_FILE)
@@ -237,7 +161,7 @@ class IndexWriter(StatementWriter):
                 checksums=folder_checksums(tmp),
                 attributions=attributions,
             )
-        manifest.write(self.index_dir)
+        write_manifest(self.index_dir, manifest)
         _prune_generations(self.index_dir, generation)
         return _with_totals(report, manifest, len(new_chunks))
 
@@ -327,23 +251,8 @@ class _Vectors:
 
     ids: np.ndarray
     vectors: np.ndarray
-    sentence_vectors: np.ndarray | None  # float16, see embeddings.index.SENTENCE_ROWS_FILE
+    sentence_vectors: np.ndarray | None  # float16, see embeddings.local.index.SENTENCE_ROWS_FILE
     sentence_rows: np.ndarray | None
-
-
-def default_chunker(encoder: Encoder) -> StatementChunker:
-    """The default sentence-aware chunker, counting tokens with the encoder's tokenizer."""
-    from corpus.chunker import Chunker
-    from corpus.tokens import TokenCounter
-
-    try:
-        counter = TokenCounter(encoder.path)
-    except Exception as exc:  # transformers raises many kinds; the user needs one line
-        raise StatementsError(
-            f"cannot load the tokenizer of embedding model {encoder.name!r}: {one_line(exc)}"
-            " (give a local sentence-transformers folder or a model already in the cache)"
-        ) from None
-    return Chunker(token_counter=counter)
 
 
 def _next_generation(index_dir: Path, current: Manifest | None) -> int:

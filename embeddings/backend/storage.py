@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.problems import StatementsError
-from embeddings.backend import IndexUpdater, SearchIndex
-from embeddings.encoder import Encoder
-from embeddings.manifest import Manifest
-from embeddings.milvus_schema import DEFAULT_PREFIX, MilvusLocation
+from embeddings.backend.interface import IndexUpdater, SearchIndex
+from embeddings.backend.manifest import Manifest
+from embeddings.encoding.encoder import Encoder
+from embeddings.milvus.schema import DEFAULT_PREFIX, MilvusLocation
 
 
 @dataclass(frozen=True)
 class IndexDirectory:
-    """An index directory on this machine (FAISS, bm25s and SQLite files; ``embeddings.index``)."""
+    """An index directory on this machine (FAISS, bm25s and SQLite files; ``embeddings.local.index``)."""
 
     path: Path
 
@@ -23,24 +23,26 @@ class IndexDirectory:
 
     def open(self, model: str | None = None) -> SearchIndex:
         """The current generation, opened read-only."""
-        from embeddings.index import StatementIndex
+        from embeddings.local.index import StatementIndex
 
         return StatementIndex.open(self.path, model=model)
 
     def updater(self, encoder: Encoder, progress: bool = True, attributions: bool = True) -> IndexUpdater:
         """The writer of this index."""
-        from embeddings.writer import IndexWriter
+        from embeddings.local.writer import IndexWriter
 
         return IndexWriter(self.path, encoder, progress=progress, attributions=attributions)
 
     def manifest(self) -> Manifest | None:
         """What the index holds, or None if there is none yet."""
-        return Manifest.read(self.path)
+        from embeddings.local.files import read_manifest
+
+        return read_manifest(self.path)
 
 
 @dataclass(frozen=True)
 class MilvusStorage:
-    """An index in Milvus: a Milvus Lite file or a server (``embeddings.milvus_index``)."""
+    """An index in Milvus: a Milvus Lite file or a server (``embeddings.milvus.index``)."""
 
     location: MilvusLocation
 
@@ -49,19 +51,19 @@ class MilvusStorage:
 
     def open(self, model: str | None = None) -> SearchIndex:
         """The index, opened for reading."""
-        from embeddings.milvus_index import MilvusIndex
+        from embeddings.milvus.index import MilvusIndex
 
         return MilvusIndex.open(self.location, model=model)
 
     def updater(self, encoder: Encoder, progress: bool = True, attributions: bool = True) -> IndexUpdater:
         """The writer of this index."""
-        from embeddings.milvus_writer import MilvusWriter
+        from embeddings.milvus.writer import MilvusWriter
 
         return MilvusWriter(self.location, encoder, progress=progress, attributions=attributions)
 
     def manifest(self) -> Manifest | None:
         """What the index holds, or None if Milvus holds none there."""
-        from embeddings.milvus_index import read_manifest
+        from embeddings.milvus.index import read_manifest
 
         client = self.location.connect()
         try:

@@ -10,13 +10,13 @@ import numpy as np
 
 from corpus.problems import StatementsError, one_line
 from corpus.tokens import DEFAULT_MODEL, default_model_path
+from embeddings.encoding.sentence_pooling import EncodedChunks, Span, pool_sentences, pools_by_mean
 from embeddings.progress import progress_bar
-from embeddings.sentence_pooling import EncodedChunks, Span, pool_sentences, pools_by_mean
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from embeddings.numpy_encoder import NumpyBert
+    from embeddings.encoding.numpy_encoder import NumpyBert
 
 # Texts of at most this many tokens in all are encoded with numpy (a question: ~15); more is long work for torch.
 NUMPY_TOKEN_BUDGET = 512
@@ -72,8 +72,8 @@ def _no_transformers_progress() -> Iterator[None]:
 
 @functools.lru_cache(maxsize=4)
 def _load_numpy_model(path: str) -> NumpyBert | None:
-    """The model in ``path`` run with numpy (``embeddings.numpy_encoder``), or None when it is not supported."""
-    from embeddings.numpy_encoder import NumpyBert, supports
+    """The model in ``path`` run with numpy (``embeddings.encoding.numpy_encoder``), or None if unsupported."""
+    from embeddings.encoding.numpy_encoder import NumpyBert, supports
 
     return NumpyBert.load(path) if supports(path) else None
 
@@ -196,7 +196,7 @@ class Encoder:
 
         With a plain BERT model with mean pooling (the default one), up to ``NUMPY_TOKEN_BUDGET`` tokens
         are encoded with numpy, so asking a question never loads torch or sentence-transformers
-        (``embeddings.numpy_encoder``); the vectors are the same.
+        (``embeddings.encoding.numpy_encoder``); the vectors are the same.
         """
         fast = _load_numpy_model(self.path) if self.device == "cpu" else None
         if fast is not None:

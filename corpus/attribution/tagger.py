@@ -1,6 +1,6 @@
 """Content spans of attributions tagged by a linear-chain CRF (python-crfsuite) over spaCy features.
 
-The rule finder in ``corpus.attribution`` knows a few hundred cue frames; news reports many more ways
+The rule finder in ``corpus.attribution.rules`` knows a few hundred cue frames; news reports many more ways
 of saying and believing ("Palestinians want [East Jerusalem]", "[the timing] doesn't surprise X").
 This tagger reads a parsed document token by token and labels each token ``B`` (first token of a
 content span), ``I`` (inside one) or ``O``. Its features are the token's own (word, lemma, part of
@@ -8,7 +8,7 @@ speech, dependency, entity type, inside a quotation), its head's, the nearest ve
 parse with the dependency that leads there ("under a ccomp of *say*"), and the rule finder's own
 spans (stacking: the CRF learns when to trust, widen or add to them). It is trained on PolNeAR train
 by ``benchmarks/train_attribution_tagger.py``; the model (under 1 MB) ships in ``corpus/models/``.
-``corpus.attribution`` adds its spans where the rules found none; without the model file the rules
+``corpus.attribution.rules`` adds its spans where the rules found none; without the model file the rules
 work alone.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
-MODEL_PATH = Path(__file__).with_name("models") / "attribution_content.crfsuite"
+MODEL_PATH = Path(__file__).parents[1] / "models" / "attribution_content.crfsuite"
 CharSpan = tuple[int, int]
 _MAX_ANCESTORS = 6
 

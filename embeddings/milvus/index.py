@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 
 from corpus.problems import StatementsError
-from embeddings.backend import Candidates, SentenceSpans
-from embeddings.encoder import Encoder, model_label
-from embeddings.lexical_index import corrected_words, tokenize
-from embeddings.manifest import FORMAT_VERSION, Manifest
-from embeddings.milvus_filters import milvus_filter
-from embeddings.milvus_schema import BM25_B, BM25_K1, MilvusLocation, load_collections, milvus_error
-from embeddings.milvus_store import MilvusStatementStore
+from embeddings.backend.candidates import Candidates, SentenceSpans
+from embeddings.backend.manifest import FORMAT_VERSION, Manifest
+from embeddings.backend.terms import corrected_words, tokenize
+from embeddings.encoding.encoder import Encoder, model_label
+from embeddings.milvus.filters import milvus_filter
+from embeddings.milvus.schema import BM25_B, BM25_K1, MilvusLocation, load_collections, milvus_error
+from embeddings.milvus.store import MilvusStatementStore
 
 SEARCH_FIELDS = ["terms"]  # what a search returns of each chunk (BM25 hits: their vector too); fused here
 META_ID = "manifest"

@@ -1,0 +1,99 @@
+"""``attribute``: parse a text, find its attributions by rules and the content tagger, resolve their
+speakers and, in a speech, give the speaker every sentence no one else is credited with."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from corpus.attribution.lexicon import MAY_REPORT
+from corpus.attribution.model import FIRST_PERSON_CONFIDENCE, Attribution
+from corpus.attribution.parsing import english_pipeline
+from corpus.attribution.rules import RuleFinder
+from corpus.attribution.speakers import SpeakerResolver
+from corpus.attribution.tagger import content_tagger
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+
+def attribute(text: str, speaker: str | None = None) -> list[Attribution]:
+    """Every attribution in ``text``, in text order. ``speaker``: who speaks in the first person, if known.
+
+    Without a speaker (a news report, a readout) the whole text is parsed. With one (a speech),
+    only sentences that may report someone else's words (a cue verb not in the first person,
+    "according to", a quotation) are parsed, each on its own; the others are the speaker's.
+    """
+    return attribute_many([text], [speaker])[0]
+
+
+def attribute_many(
+    texts: Sequence[str], speakers: Sequence[str | None], batch_size: int = 32
+) -> list[list[Attribution]]:
+    """``attribute`` over many texts, parsed in batches."""
+    if len(texts) != len(speakers):
+        raise ValueError("one speaker (or None) per text")
+    from corpus.sentences import split_sentences  # blingfire loads only when attributing, not with ``corpus``
+
+    nlp = english_pipeline()
+    results: list[list[Attribution]] = [[] for _ in texts]
+    reports = [i for i, (t, spk) in enumerate(zip(texts, speakers, strict=True)) if t.strip() and not spk]
+    for i, doc in zip(reports, nlp.pipe((texts[i] for i in reports), batch_size=batch_size), strict=True):
+        results[i] = attributions_in(doc, "")
+    pieces: list[tuple[int, int, str]] = []  # (text number, offset, sentence) of speeches, to parse
+    sentences_of: dict[int, list[tuple[int, int]]] = {}
+    for i, (text, spk) in enumerate(zip(texts, speakers, strict=True)):
+        if spk and text.strip():
+            sentences_of[i] = split_sentences(text)
+            pieces += [(i, a, text[a:b]) for a, b in sentences_of[i] if MAY_REPORT.search(text[a:b])]
+    found: dict[int, list[Attribution]] = {i: [] for i in sentences_of}
+    for (i, offset, _), doc in zip(pieces, nlp.pipe((p[2] for p in pieces), batch_size=batch_size), strict=True):
+        found[i] += [_shifted(a, offset) for a in attributions_in(doc, speakers[i] or "", first_person=False)]
+    for i, spans in sentences_of.items():
+        results[i] = with_first_person(texts[i], speakers[i] or "", found[i], spans)
+    return results
+
+
+def tagger_features(doc: Doc) -> list[list[str]]:
+    """What the content tagger sees of each token of a parsed news text (for training it)."""
+    finder = RuleFinder(doc, "")
+    return finder.features(finder.find())
+
+
+def _shifted(a: Attribution, offset: int) -> Attribution:
+    """An attribution found in a sentence, with offsets into the whole text."""
+    return replace(
+        a, content_start=a.content_start + offset, content_end=a.content_end + offset,
+        cue_start=a.cue_start + offset, cue_end=a.cue_end + offset,
+        source_start=None if a.source_start is None else a.source_start + offset,
+        source_end=None if a.source_end is None else a.source_end + offset,
+    )
+
+
+def with_first_person(
+    text: str, speaker: str, found: list[Attribution], sentences: Sequence[tuple[int, int]]
+) -> list[Attribution]:
+    """``found`` plus, for every sentence no attribution touches, the speaker's own first-person words."""
+    out = list(found)
+    for a, b in sentences:
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b - a < 3 or any(x.content_start < b and a < x.content_end for x in found):
+            continue  # someone else's words are in it, or it is already the speaker's
+        out.append(Attribution(a, b, a, a, None, None, "", speaker, "first_person", FIRST_PERSON_CONFIDENCE))
+    return sorted(out, key=lambda x: (x.content_start, x.cue_start))
+
+
+def attributions_in(doc: Doc, speaker: str, first_person: bool = True) -> list[Attribution]:
+    """The attributions of one parsed document, in text order: the rules' spans, the content tagger's where
+    the rules found none (news only), their sources resolved, and with a speaker, their first-person words."""
+    finder = RuleFinder(doc, speaker)
+    found = finder.find()
+    tagger = content_tagger() if not finder.speaker else None
+    if tagger is not None:
+        found = finder.tagged(found, tagger)
+    out = SpeakerResolver(doc, finder.speaker).resolve(found)
+    if finder.speaker and first_person:
+        spans = [(sent.start_char, sent.end_char) for sent in doc.sents]
+        out = with_first_person(finder.text, finder.speaker, out, spans)
+    return sorted(out, key=lambda a: (a.content_start, a.cue_start))

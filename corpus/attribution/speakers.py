@@ -1,0 +1,172 @@
+"""Who a source is: a name expanded to its fullest form in the text, a pronoun or role resolved to the person
+or organisation it stands for, a description kept as its own speaker."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from corpus.attribution.lexicon import (
+    FIRST_PERSON,
+    GROUP_PRONOUNS,
+    NAMED,
+    ORGANISATION_NOUNS,
+    PERSON_NOUNS,
+    PERSON_PRONOUNS,
+    TITLES,
+)
+from corpus.attribution.model import Attribution, Found
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+
+class SpeakerResolver:
+    """Resolves the sources of one parsed document's attributions to speakers."""
+
+    def __init__(self, doc: Doc, speaker: str) -> None:
+        self.doc = doc
+        self.speaker = speaker.strip()
+        self.people = [e for e in doc.ents if e.label_ == "PERSON"]
+
+    def resolve(self, found: Sequence[Found]) -> list[Attribution]:
+        out: list[Attribution] = []
+        previous_speaker = ""
+        for f in found:
+            speaker, confidence = self._speaker_of(f.source, f.cue[0], previous_speaker)
+            if f.source is None and f.cue[0] == f.cue[1] and out:
+                speaker, confidence = previous_speaker, 0.6  # a quote continuing the previous attribution
+            src = (f.source.start_char, f.source.end_char) if f.source is not None else (None, None)
+            out.append(
+                Attribution(
+                    content_start=f.content[0], content_end=f.content[1], cue_start=f.cue[0], cue_end=f.cue[1],
+                    source_start=src[0], source_end=src[1],
+                    source_text=f.source.text if f.source is not None else "", speaker=speaker, kind=f.kind,
+                    confidence=confidence,
+                )
+            )
+            if speaker:
+                previous_speaker = speaker
+        return out
+
+    def _speaker_of(self, source: Span | None, at: int, previous: str) -> tuple[str, float]:
+        """The resolved speaker of a source span, and a confidence."""
+        if source is None:
+            return "", 0.3
+        named = self._named_in(source)
+        if named:
+            return named, 0.9
+        head = source.root.lower_
+        if head in FIRST_PERSON and self.speaker:
+            return self.speaker, 0.9
+        if head in FIRST_PERSON and previous:
+            return previous, 0.6  # "I" in a news report: the person being quoted
+        if head in PERSON_NOUNS:
+            titled = self._titled_person(head, at)
+            if titled:
+                return titled, 0.7
+        if head in PERSON_PRONOUNS or head in PERSON_NOUNS:
+            return self._person_before(at, previous)
+        if head in GROUP_PRONOUNS or head in ORGANISATION_NOUNS:
+            if previous and not self._is_person(previous):
+                return previous, 0.6
+            speaker, confidence = self._last_named(at, ("ORG", "GPE", "NORP"), hint=head)
+            if speaker or head in GROUP_PRONOUNS:
+                return speaker, confidence
+        return description(source), 0.4
+
+    def _named_in(self, source: Span) -> str:
+        """The name a source span gives: the entity at its head, else its person, else its longest name
+        ("Trump campaign manager X" → X, "Sanders' aides" → Sanders); a proper noun the NER missed."""
+        root = source.root
+        names = [e for e in source.ents if e.label_ in NAMED]
+        at_head = [e for e in names if e.start <= root.i < e.end]
+        if at_head:
+            return self._full_name(strip_titles(at_head[0].text))
+        if root.pos_ == "PROPN" and root.lower_ not in TITLES:  # a name the NER missed or cut short
+            return self._full_name(strip_titles(self.doc[name_start(root) : root.i + 1].text))
+        if names:  # "CITY (Agency) — Jane Roe", "Roe's aides": a person first, the nearest to the head
+            name = max(names, key=lambda e: (e.label_ == "PERSON", e.end))
+            return self._full_name(strip_titles(name.text))
+        proper = [t for t in source if t.pos_ == "PROPN" and t.lower_ not in TITLES and not t.is_sent_start]
+        if proper:
+            last = max(proper, key=lambda t: (t.i == root.i, t.i))
+            return self._full_name(strip_titles(self.doc[name_start(last) : last.i + 1].text))
+        return ""
+
+    def _person_before(self, at: int, previous: str) -> tuple[str, float]:
+        """The person a "he"/"she"/"the senator" before ``at`` stands for: the previous attribution's
+        speaker, else the nearest person named as a subject before, else the nearest person named."""
+        if previous and self._is_person(previous):
+            return previous, 0.7
+        before = [e for e in self.people if e.end_char <= at]
+        subjects = [e for e in before if e.root.dep_ in ("nsubj", "nsubjpass")]
+        if subjects:
+            return self._full_name(strip_titles(subjects[-1].text)), 0.5
+        if before:
+            return self._full_name(strip_titles(before[-1].text)), 0.5
+        return "", 0.3
+
+    def _last_named(self, at: int, labels: tuple[str, ...], hint: str = "") -> tuple[str, float]:
+        """The nearest named mention of these kinds before ``at`` (one containing ``hint`` first)."""
+        before = [e for e in self.doc.ents if e.label_ in labels and e.end_char <= at]
+        if hint:
+            hinted = [e for e in before if hint in e.text.lower().split()]
+            if hinted:
+                return self._full_name(strip_titles(hinted[-1].text)), 0.6
+        if not before:
+            return "", 0.3
+        return self._full_name(strip_titles(before[-1].text)), 0.5
+
+    def _titled_person(self, role: str, at: int) -> str:
+        """The nearest person before ``at`` introduced with this role ("Foreign Minister X", "X, the minister")."""
+        for person in reversed([e for e in self.people if e.end_char <= at]):
+            before = self.doc[max(0, person.start - 4) : person.start]
+            after = self.doc[person.end : min(len(self.doc), person.end + 4)]
+            if any(t.lower_ == role for t in before) or (after and after[0].text == "," and
+                                                          any(t.lower_ == role for t in after)):
+                return self._full_name(strip_titles(person.text))
+        return ""
+
+    def _is_person(self, name: str) -> bool:
+        """A person's name: one the NER calls a person, or a capitalised name it calls nothing at all."""
+        last = name.split()[-1] if name.split() else ""
+        if any(e.text.split()[-1] == last for e in self.people if e.text.split()):
+            return True
+        others = [e for e in self.doc.ents if e.label_ in NAMED and e.label_ != "PERSON"]
+        return last[:1].isupper() and not any(last in e.text.split() for e in others)
+
+    def _full_name(self, name: str) -> str:
+        """The longest PERSON mention in the text (or the metadata speaker) that ends with this name's last word."""
+        words = name.split()
+        if not words:
+            return name
+        best = name
+        for candidate in [strip_titles(person.text) for person in self.people] + [self.speaker]:
+            parts = candidate.split()
+            if parts and parts[-1] == words[-1].removesuffix("’s").removesuffix("'s") and len(candidate) > len(best):
+                best = candidate
+        return best.removesuffix("’s").removesuffix("'s")
+
+
+def name_start(token: Token) -> int:
+    """The first token of a name ending at ``token``: its compound and flat PROPN modifiers."""
+    start = token.i
+    for child in token.lefts:
+        if child.dep_ in ("compound", "flat") and child.pos_ == "PROPN":
+            start = min(start, child.left_edge.i)
+    return start
+
+
+def description(source: Span) -> str:
+    """An unresolved description as its own speaker: "the state's election officials" → "state's election officials"."""
+    words = [t for t in source if not (t.i == source.start and t.dep_ in ("det", "poss"))]
+    stop = next((t.i for t in words if t.dep_ in ("relcl", "acl", "appos") or t.text in ",(—–"), source.end)
+    return " ".join(t.text for t in words if t.i < stop).strip()
+
+
+def strip_titles(name: str) -> str:
+    """"Foreign Minister Sergei Lavrov" → "Sergei Lavrov"; "the Ministry" → "Ministry"."""
+    parts = name.split()
+    while len(parts) > 1 and parts[0].lower().rstrip(".") in TITLES:
+        parts = parts[1:]
+    return " ".join(parts)

@@ -1,0 +1,1 @@
+"""Encoding text into vectors: the sentence-transformers encoder, its fast numpy query path, sentence pooling."""

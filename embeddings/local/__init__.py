@@ -1,0 +1,1 @@
+"""The index directory (the default backend): FAISS, bm25s and SQLite files, one generation per change."""
