@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.citation import described
-from assistant.question_frame import QuestionFrame
+from assistant.reading.frame import QuestionFrame
 
 
 @dataclass(frozen=True)

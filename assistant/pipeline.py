@@ -1,42 +1,27 @@
 """From a question (and the conversation so far) to an Answer of verbatim, attributed quotes.
 
-question → frame (``question_frame``) → retrieval (``retrieval``: passages carrying their statement)
-→ sentences scored (``sentence_scoring``) → quotes built (``quote_building``) → ``Answer``.
+question → frame (``reading.read_question``) → retrieval (``retrieval``: passages carrying their statement)
+→ sentences scored (``sentence_scoring``) → quotes built (``quote_building``) → ``Answer``. A time or speaker
+that leaves nothing to quote is relaxed (``relaxations``) and the answer says so.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from assistant.answer import Answer, Quote
-from assistant.question_frame import QuestionFrame, parse_question, resolve_follow_up, spoken_date, without_year
-from assistant.question_linking import find_mention, topic_without
-from assistant.question_linking import is_framing_word as _is_framing_word
 from assistant.quote_building import QuoteBuilder
+from assistant.reading import NearestIntent, QuestionFrame, Vocabulary, read_question
 from assistant.retrieval import HybridRetriever, Passage
 from assistant.sentence_scoring import ScoredSentence, SentenceScorer, question_texts
 from assistant.sentence_speakers import Speaker, SpeakerQuery
 from assistant.settings import ExtractionSettings
 from assistant.speakers import SpeakerDirectory
-from assistant.spelling import is_english_word
 
 HistoryItem = Answer | QuestionFrame | str
 ANSWER_PASSAGES = 6  # retrieved passages whose sentences are scored for an answer
-# "in that speech", "the same statement", "there": the statements of the previous answer.
-_SAME_STATEMENT = re.compile(
-    r"\s*,?\s*\b(?:(?:in|from|of)\s+)?(?:that|this|the\s+same|the\s+previous|the\s+last|her|his|their|its)\s+"
-    r"(?:speech|statement|address|document|report|article|text|interview|remarks|one)\b|\s+(?:in\s+)?there\b",
-    re.IGNORECASE,
-)
-# Words around a follow-up's one new thing: "and in 2019?", "what about Valdoria?", "how about the king?".
-_FOLLOW_UP_FILLER = re.compile(
-    r"^\s*(?:and|but|so|ok|okay|also|then)?\s*(?:(?:what|how)\s+about|what\s+of|and)?\s*(?:in|for|from|during)?\s*",
-    re.IGNORECASE,
-)
-_ABOUT_FOLLOW_UP = re.compile(r"^\s*(?:and|also|then|so)?\s*(?:about|on|regarding|concerning|of)\b", re.IGNORECASE)
 WIDE_DEPTH = 5  # quoted words, "who spoke about…" and timelines look in this many times more passages
 WHO_SPOKE_SHOWN = 5  # speakers quoted for "who spoke about…?"
 TIMELINE_SHOWN = 12  # dated statements quoted for a timeline
@@ -63,9 +48,11 @@ class AnswerPipeline:
         self.speakers = SpeakerDirectory(index.store.headers(), found, aliases)
         self.has_dates = index.store.has_dates()
         self.date_range = index.store.date_range()
+        self.vocabulary = Vocabulary(self.speakers, index.lexical, *self.date_range)
+        self.nearest = NearestIntent(index.encoder.encode_texts)
 
     def frame(self, question: str, history: Sequence[HistoryItem] = ()) -> QuestionFrame:
-        """The question with speaker, topic and year filled in from the conversation."""
+        """What the question asks, with what a follow-up leaves out filled in from the conversation."""
         frames: list[QuestionFrame] = []
         answered: tuple[str, ...] = ()  # the statements the last answer quoted
         for item in history:
@@ -75,59 +62,8 @@ class AnswerPipeline:
             elif isinstance(item, QuestionFrame):
                 frames.append(item)
             elif isinstance(item, str) and item.strip():
-                frames.append(self._read(item, frames, ()))
-        return self._read(question, frames, answered)
-
-    def _read(self, text: str, frames: Sequence[QuestionFrame], answered: tuple[str, ...]) -> QuestionFrame:
-        """One question in its conversation: parsed, its follow-up filled in, linked to the index's speakers."""
-        frame = parse_question(text)
-        within: tuple[str, ...] = ()
-        same = _SAME_STATEMENT.search(frame.topic)
-        if same and answered:
-            within = answered
-            frame = replace(frame, topic=(frame.topic[: same.start()] + frame.topic[same.end() :]).strip(" ,?"))
-        previous = next((f for f in reversed(frames) if f.speaker or f.topic), None)
-        changed = self._changed_one_thing(frame, previous) if previous is not None else None
-        frame = changed or self._linked(resolve_follow_up(frame, frames))
-        if frame.topic and not frame.phrase:  # a misspelt topic word ("climte") looked for as the index spells it
-            spelled = self.retriever.index.lexical.corrected(frame.topic, is_english_word)
-            frame = replace(frame, spelled=spelled if spelled != frame.topic else "")
-        return replace(frame, within=within) if within else frame
-
-    def _changed_one_thing(self, frame: QuestionFrame, previous: QuestionFrame) -> QuestionFrame | None:
-        """A follow-up that names only a year ("and in 2019?") or only a speaker ("and Valdoria?", "what about
-        the Peruvian PM?"): the previous question with that one thing changed."""
-        if frame.kind not in ("ask", "topic") or frame.speaker or frame.phrase:
-            return None
-        rest = _FOLLOW_UP_FILLER.sub(" ", without_year(frame.topic)).strip(" ,?!.")
-        kind = previous.kind if previous.kind in ("ask", "who", "timeline") else "ask"
-        if not rest and frame.year:
-            return replace(previous, text=frame.text, year=frame.year, kind=kind, follow_up=True, phrase="",
-                           within=())
-        if _ABOUT_FOLLOW_UP.match(frame.text) or frame.kind == "topic":
-            return None  # "and about Micaller?", "what about Ukraine?": a new topic, not a new speaker
-        names_only = not any(_is_framing_word(w) for w in rest.split())  # "and Valdoria?", not "did he mention X?"
-        if rest and names_only and len(rest.split()) <= 6 and self.speakers.match(rest, strict=True) is not None and (
-                rest[:1].isupper() or self.speakers.is_whole_name(rest)):
-            return replace(previous, text=frame.text, speaker=rest, year=frame.year or previous.year,
-                           kind="ask" if kind == "who" else kind, follow_up=True, phrase="", within=(),
-                           exclude_speaker="")
-        return None
-
-    def _linked(self, frame: QuestionFrame) -> QuestionFrame:
-        """The frame with its speaker found among the names the index knows (``question_linking``) when the
-        question's grammar found none the index knows, and its year kept only when the index has that year."""
-        if frame.year and self.date_range[0] and not self.date_range[0][:4] <= frame.year[:4] <= self.date_range[1][:4]:
-            frame = replace(frame, year="", topic=f"{frame.topic} {frame.year}".strip())  # "the 2030 goals"
-        if frame.kind in ("quote", "who") or frame.follow_up and frame.speaker:
-            return frame
-        if frame.speaker and self.speakers.match(frame.speaker) is not None:
-            return frame
-        mention = find_mention(without_year(frame.text), self.speakers)
-        if mention is None:
-            return frame
-        topic = topic_without(without_year(frame.text), mention)
-        return replace(frame, speaker=mention.text, topic=topic or frame.topic)
+                frames.append(read_question(item, frames, self.vocabulary, nearest=self.nearest))
+        return read_question(question, frames, self.vocabulary, answered, self.nearest)
 
     def answer(
         self,
@@ -135,10 +71,32 @@ class AnswerPipeline:
         history: Sequence[HistoryItem] = (),
         filters: Mapping[str, object] | None = None,
     ) -> Answer:
-        """Quotes that answer ``question``; ``abstained`` when nothing relevant enough exists."""
+        """Quotes that answer ``question``; ``abstained`` when nothing relevant enough exists.
+
+        A statement time or a speaker that leaves nothing to quote is relaxed, one step at a time (a day to its
+        month, a month to its year, a year to any time; a role to its country; a person to whom they speak
+        for), and the answer says what it relaxed."""
         frame = self.frame(question, history)
         if not (frame.topic or frame.speaker):
             return Answer(question, (), True, "Please ask about a person, an organisation or a topic.", frame)
+        if frame.unknown:
+            return Answer(question, (), True, f"No statement mentions {frame.unknown}.", frame)
+        if frame.unheld:
+            held = self._held_years()
+            return Answer(question, (), True, f"The statements are from {held}; none is from {frame.unheld}.", frame)
+        answer = self._answer(question, frame, history, filters)
+        if not answer.abstained:
+            return answer
+        for relaxed, note in self._relaxations(frame):
+            tried = self._answer(question, relaxed, history, filters)
+            if not tried.abstained:
+                return replace(tried, message=f"{note} {tried.message}")
+        return answer
+
+    def _answer(
+        self, question: str, frame: QuestionFrame, history: Sequence[HistoryItem], filters: Mapping[str, object] | None
+    ) -> Answer:
+        """The answer to one reading of the question, no constraint relaxed."""
         query_filters, speaker, excluded = self._filters(frame, filters)
         texts = [frame.search_text, *question_texts(frame)]  # one forward pass for the query and the question
         vectors = self.retriever.index.encoder.encode_texts(texts)
@@ -162,10 +120,30 @@ class AnswerPipeline:
         if frame.speaker and frame.topic and not frame.exclude_speaker:
             others = self._others_on_topic(frame, filters, vectors)
             if others:
-                when = f" in {spoken_date(frame.year)}" if frame.year else ""
+                when = _spoken_when(frame)
                 message = (f"No statement by {frame.speaker} on {frame.topic}{when}; at least {others} statement"
                            f"{'s' if others != 1 else ''} by others do — ask “Who spoke about {frame.topic}?”")
         return Answer(question, (), True, message, frame, selection.closest)
+
+    def _relaxations(self, frame: QuestionFrame) -> Iterator[tuple[QuestionFrame, str]]:
+        """Readings of the question with one constraint loosened, tightest first, each with what to say of it."""
+        when = frame.when
+        while when is not None and self.has_dates:
+            wider = when.wider()
+            relaxed = replace(frame, when=wider)
+            said = f"from {wider.spoken()}" if wider is not None else "from other dates"
+            yield relaxed, f"Nothing was found from {when.spoken()}; {said}:"
+            when = wider
+        if not frame.speaker or frame.kind not in ("ask", "timeline", "more"):
+            return
+        broader = self.speakers.broader(frame.speaker)
+        if broader and broader.lower() != frame.speaker.lower():
+            yield replace(frame, speaker=broader), f"Nothing was found from {frame.speaker}; from {broader}:"
+
+    def _held_years(self) -> str:
+        """The years the statements span: "2019 to 2021"."""
+        first, last = (x[:4] for x in self.date_range)
+        return first if first == last else f"{first} to {last}"
 
     def _others_on_topic(self, frame: QuestionFrame, filters: Mapping[str, object] | None, vectors: np.ndarray) -> int:
         """How many statements by anyone answer the frame's topic (for an abstention that says where to look)."""
@@ -240,10 +218,13 @@ class AnswerPipeline:
         return out, speaker, excluded
 
     def _dated(self, frame: QuestionFrame, out: dict[str, object]) -> dict[str, object]:
-        """``out`` with the frame's year (or month, or day) as date bounds, when the index has dates."""
-        if frame.year and self.has_dates:
-            out.setdefault("date_from", frame.year)
-            out.setdefault("date_to", frame.year)
+        """``out`` with the frame's statement time (a day, month, year or span) as date bounds, when the index has
+        dates; a filter the caller set wins."""
+        if frame.when is not None and self.has_dates:
+            if frame.when.start:
+                out.setdefault("date_from", frame.when.start)
+            if frame.when.end:
+                out.setdefault("date_to", frame.when.end)
         return out
 
     def _attributed_filters(
@@ -290,10 +271,18 @@ def _quoted_ranges(history: Sequence[HistoryItem]) -> list[tuple[str, int, int]]
     return ranges
 
 
+def _spoken_when(frame: QuestionFrame) -> str:
+    """" in 2019", " in 2016–2018", " since 2018", or ""."""
+    if frame.when is None:
+        return ""
+    spoken = frame.when.spoken()
+    return f" {spoken}" if spoken.startswith(("since", "until")) else f" in {spoken}"
+
+
 def _found_message(frame: QuestionFrame, quotes: Sequence[Quote]) -> str:
     n = len({q.statement_id for q in quotes})
     where = f"{n} statement{'s' if n != 1 else ''}"
-    when = f" in {spoken_date(frame.year)}" if frame.year else ""
+    when = _spoken_when(frame)
     if frame.exclude_speaker:
         return f"Others than {frame.exclude_speaker} on {frame.topic}{when} ({where}):"
     if frame.speaker and frame.topic:
@@ -312,7 +301,7 @@ def _speaker_key(quote: Quote) -> str:
 def _who_message(frame: QuestionFrame, quotes: Sequence[Quote], more: int) -> str:
     n = len(quotes)
     rest = f"; {more} more also did" if more else ""
-    when = f" in {spoken_date(frame.year)}" if frame.year else ""
+    when = _spoken_when(frame)
     others = f" other than {frame.exclude_speaker}" if frame.exclude_speaker else ""
     return f"{n} speaker{'s' if n != 1 else ''}{others} on {frame.topic}{when}, most relevant first{rest}:"
 
@@ -334,7 +323,7 @@ def _phrase_message(frame: QuestionFrame, quotes: Sequence[Quote]) -> str:
 
 
 def _abstain_message(frame: QuestionFrame) -> str:
-    when = f" in {spoken_date(frame.year)}" if frame.year else ""
+    when = _spoken_when(frame)
     if frame.exclude_speaker:
         return f"No statement was found in which anyone other than {frame.exclude_speaker} says that{when}."
     if frame.speaker and frame.topic:

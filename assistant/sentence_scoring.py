@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.question_frame import QuestionFrame
+from assistant.reading.frame import QuestionFrame
 from assistant.reported_speech import speaker_evidence
 from assistant.retrieval import Passage
 from assistant.sentence_speakers import Speaker, SpeakerQuery, phrase_of

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -65,10 +66,13 @@ class SpeakerDirectory:
         self._posts: dict[str, str] = {}  # statement id → its speaker's post (lower case), when the metadata has one
         self._country_codes: dict[str, str] = {}  # a country's name as metadata gives it → its code
         self._aliases = {**COUNTRY_ALIASES, **(aliases or {})}
-        for name, statement_id, _ in attributed:
-            self._attributed.setdefault(name, set()).add(statement_id)
+        self._speaks_for: dict[str, Counter[str]] = {}  # a speaker → who their statements speak for
         countries: set[str] = set()
         for st in statements:
+            organisation = st.metadata.get("country_name") or st.source
+            if isinstance(organisation, str) and organisation:
+                if st.speaker:
+                    self._speaks_for.setdefault(st.speaker, Counter())[organisation] += 1
             for name in self._statement_names(st):
                 self._names.setdefault(name, set()).add(st.id)
             code = st.metadata.get("country")
@@ -82,6 +86,8 @@ class SpeakerDirectory:
                 countries.add(country.lower())
                 if isinstance(code, str) and code in self._codes:
                     self._country_codes[country] = code
+        for name, statement_id, _ in attributed:
+            self._attributed.setdefault(name, set()).add(statement_id)
         self._tokens = {name: frozenset(name_tokens(name)) for name in (*self._names, *self._attributed)}
         self._name_postings = _postings(self._names, self._tokens)
         self._attributed_postings = _postings(self._attributed, self._tokens)
@@ -135,6 +141,27 @@ class SpeakerDirectory:
             return False
         return (bool(self.aliased(phrase)) or key in self._aliases or key in DEMONYMS or bool(self._demonym(key))
                 or key in self._countries or key in self._name_keys)
+
+    def broader(self, phrase: str) -> str:
+        """Who the speaker a phrase names speaks for: a role's country ("the prime minister of Norvania" →
+        "Norvania"), or the country or organisation most of a person's own statements (metadata) speak for; ""
+        when none is known (a person only quoted in others' statements speaks for no one here)."""
+        roles, rest = _role_of(phrase)
+        country = self.match(rest, strict=True) if roles and rest else None
+        if country is not None:
+            return country.names[0]
+        found = self.match(phrase)
+        if found is None:
+            return ""
+        counts: Counter[str] = Counter()
+        for name in found.names:
+            counts.update(self._speaks_for.get(name, Counter()))
+        best = counts.most_common(1)
+        return best[0][0] if best and best[0][0] not in found.names else ""
+
+    def knows_name_word(self, word: str) -> bool:
+        """Whether a lower-case word is part of some known name ("voss" of "Elara Voss")."""
+        return word in self._name_postings or word in self._attributed_postings
 
     def is_demonym(self, phrase: str) -> bool:
         """Whether the phrase is only a demonym ("the Dutch", "Peruvian"), with no role or name."""

@@ -134,9 +134,11 @@ def test_a_number_that_is_not_a_date_stays_in_the_topic(debate: Assistant) -> No
     assert not answer.abstained and "2030 Agenda" in answer.quotes[0].text
 
 
-def test_a_year_outside_the_index_stays_in_the_topic(debate: Assistant) -> None:
-    answer = debate.ask("What did Norvania say about vaccines in 1987?")
-    assert answer.frame is not None and answer.frame.year == "" and "1987" in answer.frame.topic
+def test_a_year_the_index_does_not_hold_is_said_so(debate: Assistant) -> None:
+    answer = debate.ask("What did Norvania say about vaccines in her 1987 address?")
+    assert answer.frame is not None and answer.frame.unheld == "1987" and answer.frame.when is None
+    assert answer.abstained and not answer.quotes
+    assert answer.message == "The statements are from 2019 to 2021; none is from 1987."
 
 
 # -- conversation --------------------------------------------------------------------------------------------------

@@ -1,0 +1,47 @@
+"""What the index knows that a question may name: speakers and their variants, organisations, countries, the
+years its statements span, and the words its statements hold."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.speakers import SpeakerDirectory
+from assistant.spelling import is_english_word
+from embeddings.backend.interface import TermStatistics
+from embeddings.backend.terms import tokenize
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The index's own vocabulary, as the question reader consults it.
+
+    ``speakers``: every speaker, organisation and country the statements name (metadata and text);
+    ``first_date``/``last_date``: the span of the statements' dates ("" when they have none);
+    ``terms``: the words of the indexed chunks (BM25 statistics).
+    """
+
+    speakers: SpeakerDirectory
+    terms: TermStatistics | None = None
+    first_date: str = ""
+    last_date: str = ""
+    is_word: Callable[[str], bool] = is_english_word
+
+    @property
+    def has_dates(self) -> bool:
+        return bool(self.first_date)
+
+    @property
+    def years(self) -> tuple[int, int] | None:
+        """The first and last year of the statements, or None when they have no dates."""
+        return (int(self.first_date[:4]), int(self.last_date[:4])) if self.first_date else None
+
+    def holds_word(self, word: str) -> bool:
+        """Whether some statement holds the word (by its stem); True when the index cannot say."""
+        if self.terms is None:
+            return True
+        stems = tokenize([word])[0]
+        return bool(stems) and all(float(x) > 0 for x in self.terms.idf(stems))
+
+    def spelled(self, text: str) -> str:
+        """``text`` with words no statement holds and no dictionary knows read as the closest indexed term."""
+        return self.terms.corrected(text, self.is_word) if self.terms is not None else text
