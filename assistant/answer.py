@@ -35,6 +35,7 @@ class Quote:
     reported_by: str = ""  # the statement's own speaker, when they report ``speaker``'s words (a speech quoting)
     role: str = ""  # the post of the statement's own speaker ("Prime Minister"), from its metadata
     country: str = ""  # the country or organisation the statement speaks for ("Norvania"), from its metadata
+    context: str = ""  # what the statement answers or is titled (corpus.context): shown beside it, never quoted
 
     def attribution(self) -> str:
         """One line, as a journalist would cite it: who said it (with post and country), where, when, in which

@@ -103,6 +103,7 @@ class Assistant:
         milvus_token_env: str | None = None,
         ray_address: str | None = None,
         ray_workers: int | None = None,
+        context_fields: Sequence[str] | None = None,
     ) -> Assistant:
         """Index the statements under ``paths`` into ``index_dir`` or Milvus (incrementally) and open it.
 
@@ -112,7 +113,7 @@ class Assistant:
         index_statements(
             paths, index_dir, model=model, options=options, rebuild=rebuild, progress=progress,
             milvus_uri=milvus_uri, milvus_token_env=milvus_token_env, ray_address=ray_address,
-            ray_workers=ray_workers,
+            ray_workers=ray_workers, context_fields=context_fields,
         )
         return cls(index_dir, model=model, fusion=fusion, extraction=extraction, passages=passages, aliases=aliases,
                    milvus_uri=milvus_uri, milvus_token_env=milvus_token_env)
@@ -299,6 +300,7 @@ def index_statements(
     milvus_token_env: str | None = None,
     ray_address: str | None = None,
     ray_workers: int | None = None,
+    context_fields: Sequence[str] | None = None,
 ) -> tuple[UpdateReport, LoadReport]:
     """Load statements from ``paths`` and add new or changed ones to ``index_dir`` or to Milvus at ``milvus_uri``.
 
@@ -306,9 +308,12 @@ def index_statements(
     or with ``rebuild``): an index remembers its model. ``attributions``: whether a new index (or a
     rebuild) finds who said each sentence (``corpus.attribution``); an existing index keeps its choice.
     ``ray_address`` (Milvus only): ingest with Ray Data, ``"local"`` for a Ray on this machine.
+    ``context_fields``: fields searched with every chunk and never quoted (``corpus.context``; default for a
+    new index: ``question``, ``headline``, ``title``); an existing index keeps its own.
     """
     storage = storage_for(index_dir, milvus_uri, milvus_token_env)
-    return update_index(storage, paths, model, options, rebuild, progress, attributions, ray_address, ray_workers)
+    return update_index(storage, paths, model, options, rebuild, progress, attributions, ray_address, ray_workers,
+                        context_fields)
 
 
 def update_index(
@@ -321,6 +326,7 @@ def update_index(
     attributions: bool = True,
     ray_address: str | None = None,
     ray_workers: int | None = None,
+    context_fields: Sequence[str] | None = None,
 ) -> tuple[UpdateReport, LoadReport]:
     """``index_statements`` into an already chosen storage."""
     if model is None and not rebuild:
@@ -337,9 +343,11 @@ def update_index(
         update = ray_index(
             [Path(p) for p in paths], location, Encoder(model), options, report, address=ray_address,
             workers=ray_workers, rebuild=rebuild, progress=progress, attributions=attributions,
+            context_fields=context_fields,
         )
         return update, report
-    writer = storage.updater(Encoder(model), progress=progress, attributions=attributions)
+    writer = storage.updater(Encoder(model), progress=progress, attributions=attributions,
+                             context_fields=context_fields)
     update = writer.update(iter_statements(paths, options, report), rebuild=rebuild)
     return update, report
 

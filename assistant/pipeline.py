@@ -42,7 +42,7 @@ class AnswerPipeline:
         self.passages = passages
         index = retriever.index
         self.scorer = SentenceScorer(index, settings)
-        self.builder = QuoteBuilder(settings)
+        self.builder = QuoteBuilder(settings, index.manifest.context_fields)
         self.attributed = index.has_attributions  # who said each sentence is known (corpus.attribution)
         found = index.store.attributed_speakers() if self.attributed else []
         self.speakers = SpeakerDirectory(index.store.headers(), found, aliases)

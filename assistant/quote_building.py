@@ -12,10 +12,12 @@ from assistant.sentence_scoring import ScoredSentence
 from assistant.sentence_speakers import Speaker, SpeakerQuery, is_own_speaker, main_attribution, phrase_of
 from assistant.settings import ExtractionSettings
 from assistant.speakers import ROLE_WORDS, name_tokens
+from corpus.context import context_of
 from corpus.markdown import is_structure
 from corpus.statement import Statement
 
 CLOSEST_SHOWN = 2  # passages shown, when nothing answers, as the closest (not an answer)
+CONTEXT_EVIDENCE = 0.8  # the topic in its statement's context (the question it answers) counts this much for a sentence
 NEAR_DUPLICATE = 0.8  # word-set overlap above which a quote repeats one already chosen
 MORE_GROUPS_COUNTED = 20  # "N more speakers": groups counted beyond those shown
 _CONTINUATION = re.compile(
@@ -39,8 +41,9 @@ class QuoteSelection:
 class QuoteBuilder:
     """Chooses sentences from a ranking and turns them into verbatim quotes with their sources."""
 
-    def __init__(self, settings: ExtractionSettings = ExtractionSettings()) -> None:
+    def __init__(self, settings: ExtractionSettings = ExtractionSettings(), context_fields: Sequence[str] = ()) -> None:
         self.settings = settings
+        self.context_fields = tuple(context_fields)  # the index's (corpus.context), shown with each quote
 
     def select(
         self,
@@ -121,7 +124,7 @@ class QuoteBuilder:
         speaker's statements, so its best sentences are often weak matches ("these very walls" for "the
         Great Green Wall"); without a speaker, every statement competes and words alone are good evidence.
         """
-        best = self._evidence(c, same_speaker)
+        best = max(self._evidence(c, same_speaker), CONTEXT_EVIDENCE * c.context_score)
         for pos in (c.position - 1, c.position + 1):
             other = by_key.get((c.statement.id, pos))
             if other is not None and not (same_speaker and other.speaker_score <= 0):
@@ -191,6 +194,7 @@ class QuoteBuilder:
             path=st.path, speaker_kind=said_by.kind, reported=said_by.reported, speaker_confidence=said_by.confidence,
             reported_by=st.speaker if said_by.reported else "",
             role=speaker_role(st) if st.speaker else "", country=statement_country(st),
+            context=context_of(st, self.context_fields),
         )
 
 

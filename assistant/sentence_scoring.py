@@ -14,6 +14,7 @@ from assistant.retrieval import Passage
 from assistant.sentence_speakers import Speaker, SpeakerQuery, phrase_of
 from assistant.settings import ExtractionSettings
 from corpus.attribution import Attribution
+from corpus.context import context_of
 from corpus.markdown import is_structure
 from corpus.statement import Statement
 from embeddings.backend.interface import SearchIndex
@@ -50,6 +51,7 @@ class ScoredSentence:
     topic_score: float  # similarity to the topic (the question again when it has no separate topic)
     score: float
     attributions: tuple[Attribution, ...] = ()  # who said what in the statement (found at index time)
+    context_score: float = 0.0  # share of the topic's words (IDF-weighted) in the statement's context (a question…)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -146,7 +148,7 @@ class SentenceScorer:
         if not slots:
             return []
         s = self.settings
-        lexical = self._lexical_scores(frame, slots, phrase_of(speaker))
+        lexical, context = self._lexical_scores(frame, slots, phrase_of(speaker))
         speakers = _speaker_scores(slots, speaker) if speaker else [1.0] * len(slots)
         dense, topic = self._dense_scores(slots, question_vectors, lexical, speakers)
         sentences = []
@@ -157,7 +159,7 @@ class SentenceScorer:
             sentences.append(
                 ScoredSentence(
                     slot.statement, slot.spans, slot.position, slot.passage_score, lexical[i], speakers[i],
-                    dense[i], topic[i], score, slot.attributions,
+                    dense[i], topic[i], score, slot.attributions, context[i],
                 )
             )
         sentences.sort(key=lambda c: -c.score)
@@ -189,22 +191,31 @@ class SentenceScorer:
                 slots.append(_Slot(st, spans, pos, passage_score, vector, p.attributions))
         return slots
 
-    def _lexical_scores(self, frame: QuestionFrame, slots: Sequence[_Slot], speaker: str) -> list[float]:
-        """IDF-weighted share of the topic's words that each sentence contains."""
+    def _lexical_scores(
+        self, frame: QuestionFrame, slots: Sequence[_Slot], speaker: str
+    ) -> tuple[list[float], list[float]]:
+        """IDF-weighted share of the topic's words that each sentence contains, and that its statement's
+        context (``corpus.context``: a journalist's question, a title) contains."""
         lexical = self.index.lexical
         skip = QUESTION_WORDS | set(tokenize([speaker])[0] if speaker else [])
         terms = [t for t in dict.fromkeys(tokenize([frame.lexical_topic or frame.text])[0]) if t not in skip]
         if not terms:
-            return [0.0] * len(slots)
+            return [0.0] * len(slots), [0.0] * len(slots)
         idf = lexical.idf(terms)
         idf = np.where(idf > 0, idf, lexical.max_idf)  # a word the index never saw is rare, not noise
         total = float(idf.sum())
-        texts = [slot.statement.text[slice(*slot.spans[slot.position])] for slot in slots]
-        scores = []
-        for tokens in tokenize(texts):
+
+        def share(tokens: Sequence[str]) -> float:
             present = set(tokens)
-            scores.append(float(sum(w for t, w in zip(terms, idf, strict=True) if t in present)) / total)
-        return scores
+            return float(sum(w for t, w in zip(terms, idf, strict=True) if t in present)) / total
+
+        texts = [slot.statement.text[slice(*slot.spans[slot.position])] for slot in slots]
+        fields = self.index.manifest.context_fields
+        contexts: dict[str, float] = {}
+        for slot in slots:
+            if fields and slot.statement.id not in contexts:
+                contexts[slot.statement.id] = share(tokenize([context_of(slot.statement, fields)])[0])
+        return [share(tokens) for tokens in tokenize(texts)], [contexts.get(slot.statement.id, 0.0) for slot in slots]
 
     def _dense_scores(
         self, slots: Sequence[_Slot], qv: np.ndarray, lexical: Sequence[float], speakers: Sequence[float]

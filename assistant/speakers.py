@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from assistant.aliases import COUNTRY_ALIASES, DEMONYM_SUFFIXES, DEMONYMS, ROLE_ALIASES
 from assistant.aliases import ROLE_WORDS as ROLE_PHRASES
@@ -25,7 +26,7 @@ ROLE_WORDS = {
 }
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 FUZZY_MIN_LENGTH = 4  # shorter words are matched exactly only
-FUZZY_SCORE = 80  # rapidfuzz ratio (0-100) at which a misspelt word is read as a known name word
+VARIANT_SCORE = 90  # rapidfuzz token-sort ratio at which two names of one country or source are one person
 
 
 def name_tokens(text: str) -> list[str]:
@@ -68,7 +69,11 @@ class SpeakerDirectory:
         self._aliases = {**COUNTRY_ALIASES, **(aliases or {})}
         self._speaks_for: dict[str, Counter[str]] = {}  # a speaker → who their statements speak for
         countries: set[str] = set()
+        statements_by_group: dict[str, set[str]] = {}  # country code or source → its speakers' names
         for st in statements:
+            group = st.metadata.get("country") or st.source
+            if st.speaker and isinstance(group, str) and group:
+                statements_by_group.setdefault(group, set()).add(st.speaker)
             organisation = st.metadata.get("country_name") or st.source
             if isinstance(organisation, str) and organisation:
                 if st.speaker:
@@ -88,12 +93,25 @@ class SpeakerDirectory:
                     self._country_codes[country] = code
         for name, statement_id, _ in attributed:
             self._attributed.setdefault(name, set()).add(statement_id)
+        self._merge_variants(statements_by_group)
         self._tokens = {name: frozenset(name_tokens(name)) for name in (*self._names, *self._attributed)}
         self._name_postings = _postings(self._names, self._tokens)
         self._attributed_postings = _postings(self._attributed, self._tokens)
         self._vocabulary = sorted({t for toks in self._tokens.values() for t in toks if len(t) >= FUZZY_MIN_LENGTH})
         known = {*countries, *(c for forms in COUNTRY_ALIASES.values() for c in forms), *COUNTRY_ALIASES}
         self._countries = sorted(known, key=len, reverse=True)  # longest first: "indonesian" is not India's
+
+    def _merge_variants(self, groups: Mapping[str, set[str]]) -> None:
+        """One person spelt two ways in the metadata of one country or source ("Volodymyr Zelenskyy" and
+        "Volodymyr Zelensky", "Mr. Kim Song" and "Song Kim") is one speaker: either spelling finds the
+        statements of both."""
+        for names in groups.values():
+            ordered = sorted(names)
+            for i, a in enumerate(ordered):
+                for b in ordered[i + 1 :]:
+                    if _same_person(a, b):
+                        joined = self._names[a] | self._names[b]
+                        self._names[a] = self._names[b] = joined
 
     @staticmethod
     def _statement_names(st: Statement) -> set[str]:
@@ -215,11 +233,16 @@ class SpeakerDirectory:
         return ""
 
     def _closest(self, word: str) -> str:
-        """The known name word closest in spelling to ``word`` (a typo), or ``word`` itself."""
+        """The known name word a typo stands for ("lavrv" → "lavrov"), or ``word`` itself: one edit away (two for
+        words of eight letters or more), and the only known word that close, so that no look-alike name is
+        taken for another."""
         if len(word) < FUZZY_MIN_LENGTH or word in self._name_postings or word in self._attributed_postings:
             return word
-        best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE)
-        return str(best[0]) if best else word
+        allowed = 2 if len(word) >= 8 else 1
+        close = process.extract(word, self._vocabulary, scorer=OSA.distance, score_cutoff=allowed, limit=2)
+        if not close or (len(close) > 1 and close[1][1] <= close[0][1]):
+            return word
+        return str(close[0][0])
 
     def _match_words(self, phrase: str, words: list[str], strict: bool, surname: bool = True) -> SpeakerMatch | None:
         if not words:
@@ -249,6 +272,13 @@ class SpeakerDirectory:
         if not narrowed:
             return found
         return SpeakerMatch(narrowed, found.names)  # the post's holder, not whoever the text credits the country with
+
+
+def _same_person(a: str, b: str) -> bool:
+    """Whether two metadata names of one country or source spell one person (honorifics aside)."""
+    x = " ".join(w for w in name_tokens(a) if w not in ROLE_WORDS)
+    y = " ".join(w for w in name_tokens(b) if w not in ROLE_WORDS)
+    return bool(x) and bool(y) and fuzz.token_sort_ratio(x, y) >= VARIANT_SCORE
 
 
 def _postings(names: Iterable[str], tokens: dict[str, frozenset[str]]) -> dict[str, set[str]]:

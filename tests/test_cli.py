@@ -434,13 +434,14 @@ def test_index_and_api_print_no_progress_when_stderr_is_not_a_terminal(fictional
 
 
 def test_ask_loads_neither_torch_nor_gradio(cli_index):
-    """A question is encoded with numpy (embeddings.encoding.numpy_encoder): the cold start skips seconds of imports."""
+    """A question is encoded with numpy (embeddings.encoding.numpy_encoder) and parsed by spaCy on numpy alone
+    (corpus.attribution.parsing keeps thinc from importing torch): the cold start skips seconds of imports."""
     code = (
         "import contextlib, io, json, sys\n"
         "from ui.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    assert main(['ask', 'what did Voss say about fishing quotas?', '--index-dir', {str(cli_index)!r}]) == 0\n"
-        "heavy = ('torch', 'transformers', 'sentence_transformers', 'sklearn', 'gradio', 'spacy')\n"
+        "heavy = ('torch', 'transformers', 'sentence_transformers', 'sklearn', 'gradio')\n"
         "print(json.dumps([name for name in heavy if name in sys.modules]))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -195,3 +195,30 @@ def test_follow_ups(vocabulary: Vocabulary, history: list[str], question: str, s
 def test_reading_needs_no_vocabulary() -> None:
     frame = read_question("What did Elara Voss say about fishing quotas in 2019?", today=TODAY)
     assert (frame.kind, frame.speaker, frame.topic, frame.year) == ("ask", "Elara Voss", "fishing quotas", "2019")
+
+
+# -- names: variants, look-alikes ---------------------------------------------------------------------------------
+def test_one_person_spelt_two_ways_is_one_speaker() -> None:
+    headers = [
+        Statement("KST_2022", "", speaker="Marek Olzewski", date="2022", metadata={"country": "KST"}),
+        Statement("KST_2023", "", speaker="Mr. Marek Olszewski", date="2023", metadata={"country": "KST"}),
+        Statement("VLD_2023", "", speaker="Marek Olszewsky", date="2023", metadata={"country": "VLD"}),
+    ]
+    directory = SpeakerDirectory(headers)
+    for spelling in ("Olzewski", "Olszewski", "Marek Olszewski"):
+        found = directory.match(spelling)
+        assert found is not None and found.metadata_ids == {"KST_2022", "KST_2023"}, spelling
+
+
+def test_a_look_alike_name_is_not_taken_for_another() -> None:
+    headers = [
+        Statement("A", "", speaker="Ilya Brannock", metadata={"country": "VLD"}),
+        Statement("B", "", speaker="Ilya Brannick", metadata={"country": "KST"}),
+    ]
+    directory = SpeakerDirectory(headers)
+    assert directory.match("Branock") is not None and directory.match("Branock").metadata_ids == {"A"}
+    assert directory.match("Brannack") is None  # one letter from both: neither
+
+
+def test_a_capitalised_unknown_word_is_not_respelt_as_a_look_alike(vocabulary: Vocabulary) -> None:
+    assert vocabulary.spelled("the tarifs of Kesmouth") == "the tariff of Kesmouth"  # a stem, as BM25 spells it

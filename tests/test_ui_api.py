@@ -177,7 +177,8 @@ def test_ten_concurrent_clients_keep_their_own_conversations(server):
          "Manuel Micaller"),
         ("What did Voss say about illegal trawling?", "illegal trawling", "And about sea walls?", "Norvania"),
         ("What did Quill say about Estmark's fleet?", "Estmark", "And about fishing quotas?", "raised, not cut"),
-        ("What did Voss say in 2016?", "low islands", "And about fishing quotas?", None),  # None: abstains (2016 kept)
+        # 2016 is kept, nothing then answers: the year is relaxed and the answer says so
+        ("What did Voss say in 2016?", "low islands", "And about fishing quotas?", "cut by a fifth"),
         ("What did Lavrov say about ISIS?", "ISIS and Al-Qaeda", "And about drug trafficking?",
          "narcotics trafficking"),
         ("What did Grellin say about the border talks?", "welcomes the resumption", "And about grain exports?", None),
@@ -212,6 +213,7 @@ def test_ten_concurrent_clients_keep_their_own_conversations(server):
             assert b["abstained"], (first, follow_up, b["quotes"])
         else:
             assert any(want_follow in q["text"] for q in b["quotes"]), (first, follow_up, b["message"], b["quotes"])
+        assert ("2016" in first) == b["message"].startswith("Nothing was found from 2016;"), b["message"]
 
 
 def test_login_required_with_auth(index_copy, monkeypatch):

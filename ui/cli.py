@@ -66,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="sentence-transformers model name or folder (default: the one the index was "
                    "built with; all-MiniLM-L6-v2, bundled, for a new index)")
     p.add_argument("--rebuild", action="store_true", help="drop the existing index and build it afresh")
+    p.add_argument("--context-field", action="append", metavar="NAME", dest="context_fields",
+                   help="a record field searched with the text and never quoted (a journalist's question, a "
+                   "headline), shown as context; repeat for several (default for a new index: question, headline, "
+                   "title; an existing index keeps its own)")
+    p.add_argument("--no-context", action="store_true", help="a new index searches no context field")
     p.add_argument("--strict", action="store_true", help="exit non-zero if any input was skipped")
     p.set_defaults(run=_run_index)
 
@@ -265,9 +270,10 @@ def _run_index(args: argparse.Namespace) -> int:
     from assistant.api import index_statements
 
     check_paths_exist(args.paths)
+    context_fields = [] if args.no_context else args.context_fields
     update, report = index_statements(
         args.paths, model=args.model, options=load_options(args), rebuild=args.rebuild, ray_address=args.ray,
-        ray_workers=args.ray_workers, **where(args),
+        ray_workers=args.ray_workers, context_fields=context_fields, **where(args),
     )
     _print_problems(report)
     print(update.summary())

@@ -123,6 +123,8 @@ def _speaker_rows(quote: Quote) -> tuple[tuple[str, str], ...]:
 def _statement_rows(quote: Quote, statement: Statement | None) -> list[tuple[str, str]]:
     """What a statement's quotes share: source, date, link, metadata and id, as (label, HTML) rows."""
     rows = [(label, esc(value)) for label, value in (("Source", quote.source), ("Date", quote.date)) if value]
+    if quote.context:  # the question the statement answers, its headline: searched, shown, never quoted
+        rows.insert(0, ("Context", esc(quote.context)))
     if quote.url:
         link = esc(quote.url)
         if _SAFE_URL.match(quote.url):
@@ -130,7 +132,9 @@ def _statement_rows(quote: Quote, statement: Statement | None) -> list[tuple[str
         rows.append(("Link", link))
     if statement is not None:
         for key, value in list(statement.metadata.items())[:6]:
-            if isinstance(value, (str, int, float)) and str(value).strip() and key not in ("original_id",):
+            shown_as_context = isinstance(value, str) and " ".join(value.split()) in quote.context
+            if isinstance(value, (str, int, float)) and str(value).strip() and key not in ("original_id",) and not (
+                    shown_as_context):
                 rows.append((esc(str(key).replace("_", " ").capitalize()), esc(str(value)[:200])))
     rows.append(("Statement id", f"<code>{esc(quote.statement_id)}</code>"))
     return rows

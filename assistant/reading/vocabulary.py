@@ -43,5 +43,9 @@ class Vocabulary:
         return bool(stems) and all(float(x) > 0 for x in self.terms.idf(stems))
 
     def spelled(self, text: str) -> str:
-        """``text`` with words no statement holds and no dictionary knows read as the closest indexed term."""
-        return self.terms.corrected(text, self.is_word) if self.terms is not None else text
+        """``text`` with lower-case words no statement holds and no dictionary knows read as the closest indexed
+        term ("climte" → "climat"); a capitalised word is a name, never read as a look-alike one."""
+        if self.terms is None:
+            return text
+        terms = self.terms
+        return " ".join(w if w[:1].isupper() else terms.corrected(w, self.is_word) for w in text.split())

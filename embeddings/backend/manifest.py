@@ -24,3 +24,4 @@ class Manifest:
     checksums: dict[str, str] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
     attributions: bool = False  # who said each sentence (corpus.attribution); indexes before it have none
+    context_fields: list[str] = field(default_factory=list)  # indexed, never quoted (corpus.context); older: none

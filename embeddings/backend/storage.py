@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,11 +28,15 @@ class IndexDirectory:
 
         return StatementIndex.open(self.path, model=model)
 
-    def updater(self, encoder: Encoder, progress: bool = True, attributions: bool = True) -> IndexUpdater:
+    def updater(
+        self, encoder: Encoder, progress: bool = True, attributions: bool = True,
+        context_fields: Sequence[str] | None = None,
+    ) -> IndexUpdater:
         """The writer of this index."""
         from embeddings.local.writer import IndexWriter
 
-        return IndexWriter(self.path, encoder, progress=progress, attributions=attributions)
+        return IndexWriter(self.path, encoder, progress=progress, attributions=attributions,
+                           context_fields=context_fields)
 
     def manifest(self) -> Manifest | None:
         """What the index holds, or None if there is none yet."""
@@ -55,11 +60,15 @@ class MilvusStorage:
 
         return MilvusIndex.open(self.location, model=model)
 
-    def updater(self, encoder: Encoder, progress: bool = True, attributions: bool = True) -> IndexUpdater:
+    def updater(
+        self, encoder: Encoder, progress: bool = True, attributions: bool = True,
+        context_fields: Sequence[str] | None = None,
+    ) -> IndexUpdater:
         """The writer of this index."""
         from embeddings.milvus.writer import MilvusWriter
 
-        return MilvusWriter(self.location, encoder, progress=progress, attributions=attributions)
+        return MilvusWriter(self.location, encoder, progress=progress, attributions=attributions,
+                            context_fields=context_fields)
 
     def manifest(self) -> Manifest | None:
         """What the index holds, or None if Milvus holds none there."""

@@ -38,15 +38,15 @@ def corrected_words(
 ) -> str:
     """``text`` with each word the index has never seen (``is_indexed`` of its stem is false) and ``is_word``
     does not know (a misspelling: "climte") replaced by the indexed term closest in spelling ("climat", a
-    stem), when one scores at least ``score_cutoff`` (rapidfuzz ratio). ``indexed_terms`` is called only
-    when a word needs correcting."""
+    stem), when one scores at least ``score_cutoff`` (rapidfuzz ratio) and no other term scores as well (two
+    look-alike terms leave the word as asked). ``indexed_terms`` is called only when a word needs correcting."""
     out = []
     for word in text.split():
         core = word.strip(".,;:!?\"'“”‘’()")
         stems = tokenize([core])[0] if len(core) >= min_length and core.isalpha() else []
         if len(stems) == 1 and not is_indexed(stems[0]) and not is_word(core):  # the word list only when unseen
-            best = process.extractOne(stems[0], indexed_terms(), scorer=fuzz.ratio, score_cutoff=score_cutoff)
-            if best is not None:
-                word = word.replace(core, str(best[0]))
+            found = process.extract(stems[0], indexed_terms(), scorer=fuzz.ratio, score_cutoff=score_cutoff, limit=2)
+            if found and (len(found) == 1 or found[1][1] < found[0][1]):
+                word = word.replace(core, str(found[0][0]))
         out.append(word)
     return " ".join(out)

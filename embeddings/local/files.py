@@ -61,7 +61,7 @@ def read_manifest(index_dir: Path) -> Manifest | None:
         manifest = Manifest(**data)
         if not (isinstance(manifest.generation, int) and isinstance(manifest.model, str)
                 and isinstance(manifest.checksums, dict) and isinstance(manifest.chunker, dict)
-                and isinstance(manifest.attributions, bool)):
+                and isinstance(manifest.attributions, bool) and isinstance(manifest.context_fields, list)):
             raise ValueError("a field has the wrong type")
         return manifest
     except (ValueError, TypeError) as exc:

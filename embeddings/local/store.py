@@ -9,8 +9,10 @@ from typing import Any
 
 from corpus.attribution import SPEAKER_CONFIDENCE, Attribution
 from corpus.chunk import Chunk
+from corpus.context import context_of
 from corpus.statement import PageSpan, Statement
 from embeddings.backend.fields import COLUMN_KEYS, end_of_period
+from embeddings.backend.writing import searched_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS statements (
@@ -134,6 +136,17 @@ class StatementStore:
         """Every chunk id and text, in id order."""
         rows = self._db.execute("SELECT id, text FROM chunks ORDER BY id").fetchall()
         return [r[0] for r in rows], [r[1] for r in rows]
+
+    def chunk_ids_and_searched_texts(self, context_fields: Sequence[str]) -> tuple[list[int], list[str]]:
+        """Every chunk id and what BM25 counts of it (its text and its statement's context), in id order."""
+        if not context_fields:
+            return self.chunk_ids_and_texts()
+        contexts: dict[str, str] = {}
+        for r in self._db.execute("SELECT id, title, metadata, substr(text, 1, 4000) FROM statements"):
+            header = Statement(id=r[0], text=r[3] or "", title=r[1] or "", metadata=json.loads(r[2] or "{}"))
+            contexts[r[0]] = context_of(header, context_fields)
+        rows = self._db.execute("SELECT id, statement_id, text FROM chunks ORDER BY id").fetchall()
+        return [r[0] for r in rows], [searched_text(r[2], contexts.get(r[1], "")) for r in rows]
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, Chunk]:
         """Chunks by id (missing ids are absent from the result)."""

@@ -20,7 +20,7 @@ from corpus.problems import StatementsError
 from corpus.statement import Statement
 from embeddings.backend.manifest import Manifest
 from embeddings.backend.report import UpdateReport
-from embeddings.backend.writing import StatementChunker, StatementWriter, chunk_and_attribute
+from embeddings.backend.writing import StatementChunker, StatementWriter, chunk_and_attribute, with_context
 from embeddings.encoding.encoder import Encoder
 from embeddings.local.atomic import atomic_path
 from embeddings.local.files import (
@@ -60,9 +60,12 @@ class IndexWriter(StatementWriter):
         progress: bool = True,
         lock_timeout: float = 600.0,
         attributions: bool = True,
+        context_fields: Sequence[str] | None = None,
     ) -> None:
-        """``attributions=False``: a new index (or a rebuild) skips finding who said each sentence."""
-        super().__init__(encoder, chunker, progress, attributions)
+        """``attributions=False``: a new index (or a rebuild) skips finding who said each sentence.
+        ``context_fields``: fields searched with every chunk and never quoted (default for a new index:
+        ``corpus.context.DEFAULT_CONTEXT_FIELDS``; an existing index keeps its own)."""
+        super().__init__(encoder, chunker, progress, attributions, context_fields)
         self.index_dir = Path(index_dir)
         self.lock_timeout = lock_timeout
 
@@ -100,6 +103,7 @@ class IndexWriter(StatementWriter):
                 f"index {self.index_dir} was chunked with {manifest.chunker}, not {self.chunker.settings}: "
                 f"{rebuild_hint(self.index_dir)}"
             )
+        self.context_for(manifest.context_fields, f"index {self.index_dir}", rebuild_hint(self.index_dir))
 
     def _write_generation(
         self, current: Manifest | None, statements: Iterable[Statement], remove_ids: Sequence[str]
@@ -129,14 +133,15 @@ class IndexWriter(StatementWriter):
             # A new index finds who said each sentence; one built without attributions stays without
             # them (its older statements have none), until --rebuild.
             attributions = current.attributions if current is not None else self.attributions
+            context = self.context_for(current.context_fields if current is not None else None, "", "")
             try:
-                report, new_chunks, gone = self._apply(store, statements, remove_ids, attributions)
+                report, new_chunks, gone = self._apply(store, statements, remove_ids, attributions, context)
                 if not (report.added or report.updated or report.removed) and current is not None:
                     raise _NothingChanged(report)
                 parts = self._vectors(old, new_chunks, gone)
                 vectors, chunk_ids = parts.vectors, parts.ids
                 store.commit()
-                all_ids, all_texts = store.chunk_ids_and_texts()
+                all_ids, all_texts = store.chunk_ids_and_searched_texts(context)
                 if not np.array_equal(np.asarray(all_ids, dtype=np.int64), chunk_ids):
                     raise RuntimeError("internal error: store and vectors disagree")  # never expected
                 dense = VectorIndex.build(vectors, chunk_ids)
@@ -160,17 +165,19 @@ class IndexWriter(StatementWriter):
                 approximate=dense.approximate,
                 checksums=folder_checksums(tmp),
                 attributions=attributions,
+                context_fields=context,
             )
         write_manifest(self.index_dir, manifest)
         _prune_generations(self.index_dir, generation)
         return _with_totals(report, manifest, len(new_chunks))
 
     def _apply(
-        self, store: StatementStore, statements: Iterable[Statement], remove_ids: Sequence[str], attributions: bool
-    ) -> tuple[UpdateReport, list[tuple[int, Chunk]], set[int]]:
+        self, store: StatementStore, statements: Iterable[Statement], remove_ids: Sequence[str], attributions: bool,
+        context_fields: Sequence[str],
+    ) -> tuple[UpdateReport, list[_NewChunk], set[int]]:
         known = store.content_hashes()
         counts = {"added": 0, "updated": 0, "unchanged": 0}
-        new_chunks: list[tuple[int, Chunk]] = []  # (chunk id, chunk) to embed
+        new_chunks: list[_NewChunk] = []  # to embed
         gone: set[int] = set(store.delete([i for i in remove_ids if i in known]))
         removed = sum(1 for i in set(remove_ids) if i in known)
         missing = tuple(dict.fromkeys(i for i in remove_ids if i not in known))
@@ -179,11 +186,10 @@ class IndexWriter(StatementWriter):
         batch: list[Statement] = []
 
         def flush() -> None:
-            for item in chunk_and_attribute(batch, self.chunker, attributions):
+            for item in chunk_and_attribute(batch, self.chunker, attributions, context_fields):
                 gone.update(store.delete([item.statement.id]))
-                new_chunks.extend(
-                    zip(store.put(item.statement, item.chunks, item.attributions), item.chunks, strict=True)
-                )
+                ids = store.put(item.statement, item.chunks, item.attributions)
+                new_chunks.extend(_NewChunk(i, c, item.context) for i, c in zip(ids, item.chunks, strict=True))
             batch.clear()
 
         with progress_bar(None, desc="chunking", unit="statement", enabled=self.progress) as bar:
@@ -202,7 +208,7 @@ class IndexWriter(StatementWriter):
         report = UpdateReport(counts["added"], counts["updated"], counts["unchanged"], removed, missing=missing)
         return report, new_chunks, gone
 
-    def _vectors(self, old: Path | None, new_chunks: list[tuple[int, Chunk]], gone: set[int]) -> _Vectors:
+    def _vectors(self, old: Path | None, new_chunks: list[_NewChunk], gone: set[int]) -> _Vectors:
         """The previous generation's vectors without ``gone``, plus the new chunks', sorted by chunk id.
 
         Sentence vectors are kept when the index is new and the model mean-pools, or when the
@@ -224,17 +230,19 @@ class IndexWriter(StatementWriter):
             vectors, ids = vectors[keep], ids[keep]
             if with_sentences:
                 sentences, counts = sentences[np.repeat(keep, counts)], counts[keep]
-        texts = [chunk.text for _, chunk in new_chunks]
+        texts = [new.chunk.text for new in new_chunks]
         if with_sentences:
-            spans = [[(a - chunk.start, b - chunk.start) for a, b in chunk.sentences] for _, chunk in new_chunks]
+            spans = [[(a - new.chunk.start, b - new.chunk.start) for a, b in new.chunk.sentences]
+                     for new in new_chunks]
             fresh = self.encoder.encode_chunks(texts, spans, progress=self.progress)
             fresh_vectors = fresh.vectors
             sentences = np.concatenate([sentences, fresh.sentence_vectors])
             counts = np.concatenate([counts, fresh.sentence_counts])
         else:
             fresh_vectors = self.encoder.encode(texts, progress=self.progress)
+        fresh_vectors = with_context(fresh_vectors, [new.context for new in new_chunks], self.encoder)
         vectors = np.concatenate([vectors, fresh_vectors]) if len(fresh_vectors) else vectors
-        ids = np.concatenate([ids, np.asarray([i for i, _ in new_chunks], np.int64)])
+        ids = np.concatenate([ids, np.asarray([new.id for new in new_chunks], np.int64)])
         order = np.argsort(ids, kind="stable")
         if not with_sentences:
             return _Vectors(ids[order], np.ascontiguousarray(vectors[order]), None, None)
@@ -243,6 +251,15 @@ class IndexWriter(StatementWriter):
             sentences, counts = np.concatenate([blocks[i] for i in order]), counts[order]
         rows = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         return _Vectors(ids[order], np.ascontiguousarray(vectors[order]), np.ascontiguousarray(sentences), rows)
+
+
+@dataclass(frozen=True)
+class _NewChunk:
+    """A chunk written to the store, to embed: its id, itself and its statement's context."""
+
+    id: int
+    chunk: Chunk
+    context: str
 
 
 @dataclass(frozen=True)

@@ -47,12 +47,13 @@ def ray_index(
     rebuild: bool = False,
     progress: bool = True,
     attributions: bool = True,
+    context_fields: Sequence[str] | None = None,
 ) -> UpdateReport:
     """Index the statements under ``paths`` into Milvus through Ray (``address``: ``"local"`` starts a Ray on
     this machine's cores; otherwise a cluster address such as ``ray://head:10001`` or ``auto``)."""
     import ray
 
-    writer = MilvusWriter(location, encoder, progress=False, attributions=attributions)
+    writer = MilvusWriter(location, encoder, progress=False, attributions=attributions, context_fields=context_fields)
     session = writer.open(rebuild)
     chunker_settings = writer.chunker.settings
     try:
@@ -169,7 +170,8 @@ def _run_window(
     import ray.data
 
     rows = [{"statements": pickle.dumps(window[i : i + BATCH])} for i in range(0, len(window), BATCH)]
-    chunked = ray.data.from_items(rows).map(_ChunkTask(model, chunker_settings, session.attributions), num_cpus=0.5)
+    task = _ChunkTask(model, chunker_settings, session.attributions, session.manifest.context_fields)
+    chunked = ray.data.from_items(rows).map(task, num_cpus=0.5)
     # the actor class carries its settings (no constructor arguments to keep in the object store)
     embedder = type("Embedder", (_Embedder,), {"model": model, "device": pool["device"], "threads": pool["threads"]})
     ds = chunked.map_batches(
@@ -185,17 +187,20 @@ def _run_window(
 class _ChunkTask:
     """A Ray task function: chunks and attributions of a batch of statements."""
 
-    def __init__(self, model: str, chunker_settings: dict[str, Any], attributions: bool) -> None:
+    def __init__(self, model: str, chunker_settings: dict[str, Any], attributions: bool,
+                 context_fields: Sequence[str]) -> None:
         self.model = model
         self.chunker_settings = chunker_settings
         self.attributions = attributions
+        self.context_fields = list(context_fields)
 
     def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
         statements = pickle.loads(row["statements"])
         chunker = _chunker(self.model)
         if chunker.settings != self.chunker_settings:
             raise StatementsError(f"Ray worker's chunker {chunker.settings} differs from {self.chunker_settings}")
-        return {"chunked": pickle.dumps(chunk_and_attribute(statements, chunker, self.attributions))}
+        chunked = chunk_and_attribute(statements, chunker, self.attributions, self.context_fields)
+        return {"chunked": pickle.dumps(chunked)}
 
 
 @functools.lru_cache(maxsize=2)

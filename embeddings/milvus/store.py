@@ -22,6 +22,7 @@ from corpus.problems import StatementsError
 from corpus.statement import PageSpan, Statement
 from embeddings.backend.fields import COLUMN_KEYS
 from embeddings.backend.terms import tokenize
+from embeddings.backend.writing import searched_text
 from embeddings.milvus.filters import filter_fields, literal
 from embeddings.milvus.schema import TEXT_PART, MilvusLocation, key_of, milvus_error, placeholder_key
 
@@ -41,6 +42,7 @@ class PreparedStatement:
     vectors: np.ndarray  # one row per chunk, float32
     sentence_vectors: tuple[np.ndarray, ...] | None  # per chunk, one row per sentence (mean-pooling models)
     attributions: tuple[Attribution, ...]
+    context: str = ""  # the statement's context fields: counted by BM25 with every chunk, never quoted
 
 
 def chunk_id(statement: Statement, position: int) -> int:
@@ -138,7 +140,7 @@ class MilvusStatementStore:
                 for n, part in enumerate(parts)
             ]
             fields = filter_fields(st, item.attributions)
-            chunk_terms = tokenize([c.text for c in item.chunks]) if item.chunks else []
+            chunk_terms = tokenize([searched_text(c.text, item.context) for c in item.chunks]) if item.chunks else []
             for j, c in enumerate(item.chunks):
                 cid = chunk_id(st, c.index)
                 counted.append(chunk_terms[j])

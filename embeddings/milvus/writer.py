@@ -14,12 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from corpus.chunk import Chunk
+from corpus.context import context_of
 from corpus.problems import StatementsError
 from corpus.statement import Statement
 from embeddings.backend.interface import SearchIndex
 from embeddings.backend.manifest import Manifest
 from embeddings.backend.report import UpdateReport
-from embeddings.backend.writing import ChunkedStatement, StatementChunker, StatementWriter, chunk_and_attribute
+from embeddings.backend.writing import (
+    ChunkedStatement,
+    StatementChunker,
+    StatementWriter,
+    chunk_and_attribute,
+    with_context,
+)
 from embeddings.encoding.encoder import Encoder
 from embeddings.milvus.index import META_ID, read_manifest
 from embeddings.milvus.schema import (
@@ -50,11 +57,12 @@ def embed(items: Sequence[ChunkedStatement], encoder: Encoder) -> list[PreparedS
         sentence_vectors = [fresh.sentence_vectors[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
     else:
         vectors = encoder.encode(texts, progress=False)
+    vectors = with_context(vectors, [item.context for item in items for _ in item.chunks], encoder)
     out, row = [], 0
     for item, n in zip(items, counts, strict=True):
         per_sentence = tuple(sentence_vectors[row : row + n]) if sentence_vectors is not None else None
         out.append(PreparedStatement(item.statement, item.chunks, vectors[row : row + n], per_sentence,
-                                     item.attributions))
+                                     item.attributions, item.context))
         row += n
     return out
 
@@ -69,8 +77,9 @@ class MilvusWriter(StatementWriter):
         chunker: StatementChunker | None = None,
         progress: bool = True,
         attributions: bool = True,
+        context_fields: Sequence[str] | None = None,
     ) -> None:
-        super().__init__(encoder, chunker, progress, attributions)
+        super().__init__(encoder, chunker, progress, attributions, context_fields)
         self.location = location
 
     def update(
@@ -85,12 +94,11 @@ class MilvusWriter(StatementWriter):
                 for statement in session.changed(statements):
                     batch.append(statement)
                     if len(batch) >= WRITE_BATCH:
-                        session.write(embed(chunk_and_attribute(batch, self.chunker, session.attributions),
-                                            self.encoder))
+                        session.write(embed(session.chunked(batch, self.chunker), self.encoder))
                         bar.update(len(batch))
                         batch.clear()
                 if batch:
-                    session.write(embed(chunk_and_attribute(batch, self.chunker, session.attributions), self.encoder))
+                    session.write(embed(session.chunked(batch, self.chunker), self.encoder))
                     bar.update(len(batch))
             return session.finish(report)
         finally:
@@ -124,7 +132,7 @@ class MilvusWriter(StatementWriter):
                 current = Manifest(
                     generation=previous, model=self.encoder.name, dimension=self.encoder.dimension,
                     chunker=self.chunker.settings, statements=0, chunks=0, approximate=not self.location.is_lite,
-                    attributions=self.attributions,
+                    attributions=self.attributions, context_fields=self.context_for(None, "", ""),
                 )
                 _write_manifest(client, self.location, current)
         except StatementsError:
@@ -142,6 +150,7 @@ class MilvusWriter(StatementWriter):
                 f"Milvus index at {self.location.uri} was chunked with {current.chunker}, not "
                 f"{self.chunker.settings}: {hint}"
             )
+        self.context_for(current.context_fields, f"Milvus index at {self.location.uri}", hint)
         return WriteSession(client, self.location, current)
 
 
@@ -169,6 +178,10 @@ class WriteSession:
     def attributions(self) -> bool:
         """Whether this index finds who said each sentence (fixed when it is created)."""
         return self.manifest.attributions
+
+    def chunked(self, statements: Sequence[Statement], chunker: StatementChunker) -> list[ChunkedStatement]:
+        """Statements chunked, attributed and with their context, as this index makes them."""
+        return chunk_and_attribute(statements, chunker, self.attributions, self.manifest.context_fields)
 
     def remove(self, statement_ids: Sequence[str]) -> UpdateReport:
         """Delete statements; parts of ids it does not hold are deleted too (left by a killed removal)."""
@@ -227,7 +240,7 @@ def copy_to_milvus(source: SearchIndex, location: MilvusLocation, progress: bool
     Milvus index at ``location`` without embedding anything again: moving an index directory to Milvus."""
     manifest = source.manifest
     writer = MilvusWriter(location, source.encoder, _FixedSettings(manifest.chunker), progress=False,
-                          attributions=manifest.attributions)
+                          attributions=manifest.attributions, context_fields=manifest.context_fields)
     session = writer.open(rebuild=True)
     try:
         store = source.store
@@ -244,7 +257,8 @@ def copy_to_milvus(source: SearchIndex, location: MilvusLocation, progress: bool
                     sentences = [v for v in found_vectors if v is not None]
                     per_sentence = tuple(sentences) if len(sentences) == len(pairs) else None
                     prepared.append(PreparedStatement(st, tuple(c for _, c in pairs), vectors, per_sentence,
-                                                      tuple(found.get(st.id, ()))))
+                                                      tuple(found.get(st.id, ())),
+                                                      context_of(st, manifest.context_fields)))
                 session.write(prepared)
                 bar.update(len(batch))
         return session.finish(UpdateReport())
