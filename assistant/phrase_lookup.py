@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from corpus.markdown import is_structure
+from corpus.markdown import is_heading
 
 _QUOTED = re.compile(
     r"“(?P<a>[^“”]{8,}?)”|\"(?P<b>[^\"]{8,}?)\"|‘(?P<c>[^‘’]{8,}?)’(?!\w)|(?<!\w)'(?P<d>[^']{8,}?)'(?!\w)"
@@ -57,9 +57,10 @@ def normalised(text: str) -> tuple[str, list[int]]:
     return "".join(out), offsets
 
 
-def find_phrase(text: str, phrase: str) -> list[tuple[int, int]]:
+def find_phrase(text: str, phrase: str, title: str = "") -> list[tuple[int, int]]:
     """Every occurrence of ``phrase`` in ``text`` as (start, end) offsets into ``text``, except those on a
-    Markdown heading or rule line (``corpus.markdown.is_structure``): a heading is nobody's words."""
+    Markdown heading or rule line, or on a line repeating ``title`` (``corpus.markdown.is_heading``): a heading
+    is nobody's words."""
     needle, _ = normalised(phrase.strip(_EDGE))
     needle = needle.strip()
     if not needle:
@@ -68,7 +69,7 @@ def find_phrase(text: str, phrase: str) -> list[tuple[int, int]]:
     spans = []
     at = hay.find(needle)
     while at >= 0:
-        if not is_structure(text, offsets[at]):
+        if not is_heading(text, offsets[at], title):
             spans.append((offsets[at], offsets[at + len(needle) - 1] + 1))
         at = hay.find(needle, at + len(needle))
     return spans

@@ -16,9 +16,10 @@ from assistant.quote_building import QuoteBuilder
 from assistant.reading import NearestIntent, QuestionFrame, Vocabulary, read_question
 from assistant.retrieval import HybridRetriever, Passage
 from assistant.sentence_scoring import ScoredSentence, SentenceScorer, question_texts
-from assistant.sentence_speakers import Speaker, SpeakerQuery
+from assistant.sentence_speakers import DescribedSpeaker, Speaker, SpeakerQuery, described_speaker
 from assistant.settings import ExtractionSettings
-from assistant.speakers import SpeakerDirectory
+from assistant.speakers import SpeakerDirectory, SpeakerMatch
+from embeddings.backend.terms import tokenize
 
 HistoryItem = Answer | QuestionFrame | str
 ANSWER_PASSAGES = 6  # retrieved passages whose sentences are scored for an answer
@@ -233,20 +234,26 @@ class AnswerPipeline:
         """Filters and speakers when who said each sentence is known.
 
         A speaker the directory knows (metadata or text) restricts retrieval to their statements and
-        each sentence is checked against who said it. A phrase it does not know ("the president")
-        falls back to the speech-verb heuristics over all statements, as on an index without
-        attributions. A Speaker filter (the chat's menu) with no speaker in the question acts as one.
+        each sentence is checked against who said it. A phrase it does not know ("the Homeland Security
+        secretary") is looked for as the statements describe their speakers (``DescribedSpeaker``), and
+        failing that near a verb of saying, over all statements, as on an index without attributions. A
+        Speaker filter (the chat's menu) with no speaker in the question acts as one.
         """
         chosen = "" if frame.speaker else str(out.pop("speaker", "") or "")
         asked = frame.speaker or chosen
         speaker: Speaker = frame.speaker
         if asked:
             match = self.speakers.match(asked)
-            if match is not None:
+            described = described_speaker(asked) if frame.speaker else None
+            if match is not None and described is not None and _names_a_post(described, match):
+                speaker = described  # "the Homeland Security secretary": the person, not the department
+            elif match is not None:
                 _narrow(out, match.all_ids)
                 speaker = SpeakerQuery(asked, match.metadata_ids, frozenset(match.names))
             elif chosen:
                 out["speaker"] = chosen  # a filter naming no one known finds nothing, as a filter should
+            else:
+                speaker = described_speaker(asked) or asked  # "the Homeland Security secretary"
         excluded: Speaker = frame.exclude_speaker
         if frame.exclude_speaker:
             match = self.speakers.match(frame.exclude_speaker)
@@ -255,6 +262,15 @@ class AnswerPipeline:
                     out["exclude_statement_ids"] = sorted(match.metadata_ids)
                 excluded = SpeakerQuery(frame.exclude_speaker, match.metadata_ids, frozenset(match.names))
         return out, speaker, excluded
+
+def _names_a_post(described: DescribedSpeaker, match: SpeakerMatch) -> bool:
+    """Whether a phrase names a person by a post that no matched name or metadata post holds: "the Homeland
+    Security secretary" matched only the Homeland Security Department."""
+    if not described.person_words or match.by_post:
+        return False
+    held = {s for name in match.names for s in tokenize([name])[0]}
+    return not described.person_words <= held
+
 
 def _narrow(out: dict[str, object], ids: Collection[str]) -> None:
     """Restrict ``out``'s statements to ``ids`` (within any statement ids it already names)."""

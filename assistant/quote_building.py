@@ -13,7 +13,7 @@ from assistant.sentence_speakers import Speaker, SpeakerQuery, is_own_speaker, m
 from assistant.settings import ExtractionSettings
 from assistant.speakers import ROLE_WORDS, name_tokens
 from corpus.context import context_of
-from corpus.markdown import is_structure
+from corpus.markdown import is_heading
 from corpus.statement import Statement
 
 CLOSEST_SHOWN = 2  # passages shown, when nothing answers, as the closest (not an answer)
@@ -109,7 +109,7 @@ class QuoteBuilder:
             if c.statement.id in searched or (speaker and c.speaker_score <= 0):
                 continue
             searched.add(c.statement.id)
-            for start, end in find_phrase(c.statement.text, phrase):
+            for start, end in find_phrase(c.statement.text, phrase, c.statement.title):
                 lo = next(i for i, (a, b) in enumerate(c.spans) if b > start)
                 hi = next((i for i, (a, b) in enumerate(c.spans) if b >= end), len(c.spans) - 1)
                 quotes.append(self.quote(c, lo, hi, speaker, (start, end)))
@@ -178,9 +178,9 @@ class QuoteBuilder:
         heading at either end (joined as a neighbour) is left out: it is context, not anyone's words.
         The speaker's post and country and a readable title come from the statement's metadata."""
         st = c.statement
-        while lo < hi and is_structure(st.text, c.spans[lo][0]):
+        while lo < hi and is_heading(st.text, c.spans[lo][0], st.title):
             lo += 1
-        while hi > lo and is_structure(st.text, c.spans[hi][0]):
+        while hi > lo and is_heading(st.text, c.spans[hi][0], st.title):
             hi -= 1
         start, end = c.spans[lo][0], c.spans[hi][1]
         said_by = _said_by(c, words or (start, end), speaker, innermost=words is not None)
@@ -292,7 +292,7 @@ def _said_by(c: ScoredSentence, span: tuple[int, int], speaker: Speaker, innermo
     the narrowest one holding all of ``span``, so that words nested in a report are their speaker's), else
     the metadata."""
     st = c.statement
-    found = speaker.attribution(span, c.attributions) if isinstance(speaker, SpeakerQuery) else None
+    found = speaker.attribution(span, c.attributions, st) if isinstance(speaker, SpeakerQuery) else None
     if found is None and innermost:
         holding = [a for a in c.attributions if a.content_start <= span[0] and span[1] <= a.content_end]
         found = min(holding, key=lambda a: a.content_end - a.content_start, default=None)

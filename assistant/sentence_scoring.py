@@ -11,11 +11,11 @@ import numpy as np
 from assistant.reading.frame import QuestionFrame
 from assistant.reported_speech import speaker_evidence
 from assistant.retrieval import Passage
-from assistant.sentence_speakers import Speaker, SpeakerQuery, phrase_of
+from assistant.sentence_speakers import DescribedSpeaker, Speaker, SpeakerQuery, phrase_of
 from assistant.settings import ExtractionSettings
 from corpus.attribution import Attribution
 from corpus.context import context_of
-from corpus.markdown import is_structure
+from corpus.markdown import is_heading
 from corpus.statement import Statement
 from embeddings.backend.interface import SearchIndex
 from embeddings.backend.terms import tokenize
@@ -136,7 +136,7 @@ class SentenceScorer:
         exclude_speaker: Speaker = "",
     ) -> list[ScoredSentence]:
         """Every quotable sentence of ``passages``, scored against the question; best first (Markdown
-        headings and rules are left out: ``corpus.markdown.is_structure``).
+        headings and rules are left out: ``corpus.markdown.is_heading``).
 
         ``question_vectors``: embeddings of ``question_texts(frame)``. ``speaker``: the speaker a
         question asks about, as a ``SpeakerQuery`` (an index with attributions: sentences credited
@@ -184,7 +184,7 @@ class SentenceScorer:
             passage_score = max(p.score, 0.0) / top if top > 0 else 0.0
             for j, (a, _) in enumerate(p.sentences):
                 pos = starts.get(a)
-                if pos is None or (st.id, pos) in seen or is_structure(st.text, a):  # headings are nobody's words
+                if pos is None or (st.id, pos) in seen or is_heading(st.text, a, st.title):  # nobody's words
                     continue
                 seen.add((st.id, pos))
                 vector = None if stored is None else np.asarray(stored[j], dtype=np.float32)
@@ -263,7 +263,10 @@ class SentenceScorer:
 def _speaker_scores(sentences: Sequence[_Slot | ScoredSentence], speaker: Speaker) -> list[float]:
     """How surely each sentence is the speaker's words: from attributions, or ``speaker_evidence`` (older indexes)."""
     if isinstance(speaker, SpeakerQuery):
-        return [speaker.evidence(c.statement, c.spans[c.position], c.attributions) for c in sentences]
+        found = [speaker.evidence(c.statement, c.spans[c.position], c.attributions) for c in sentences]
+        if not isinstance(speaker, DescribedSpeaker) or any(found):
+            return found
+        speaker = speaker.phrase  # no statement describes its speaker so: near a verb of saying, as written
     texts_by_statement: dict[str, list[str]] = {}
     scores = []
     for c in sentences:

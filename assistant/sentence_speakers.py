@@ -1,13 +1,16 @@
 """Who said a sentence, from the attributions found when the statement was indexed (corpus.attribution)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.citation import statement_country
 from assistant.speakers import ROLE_WORDS, name_tokens
 from corpus.attribution import SPEAKER_CONFIDENCE, Attribution
+from corpus.attribution.lexicon import PERSON_NOUNS
 from corpus.statement import Statement
+from embeddings.backend.terms import tokenize
 
 Span = tuple[int, int]
 MIN_SHARE = 0.3  # an attribution speaks a sentence when it covers this share of it (or half of its own content)
@@ -75,8 +78,10 @@ class SpeakerQuery:
         """Whether a resolved speaker name is this speaker."""
         return name in self.names if self.names else names_match(name, self.phrase)
 
-    def attribution(self, span: Span, attributions: Sequence[Attribution]) -> Attribution | None:
-        """The attribution crediting the sentence to this speaker, if any."""
+    def attribution(
+        self, span: Span, attributions: Sequence[Attribution], statement: Statement | None = None
+    ) -> Attribution | None:
+        """The attribution crediting the sentence to this speaker, if any (``statement``: the one it is in)."""
         return next((x for x in attributions_in(span, attributions) if self.names_it(x.speaker)), None)
 
     def evidence(self, statement: Statement, span: Span, attributions: Sequence[Attribution]) -> float:
@@ -90,6 +95,63 @@ class SpeakerQuery:
         others = [x for x in attributions_in(span, attributions) if x.kind != "first_person"]
         # a source left unresolved in the speaker's own statement ("she said", "officials said") is no one else
         return 1.0 if all(is_own_speaker(x.speaker, statement) for x in others) else 0.0
+
+
+@dataclass(frozen=True)
+class DescribedSpeaker(SpeakerQuery):
+    """A speaker the question names as the statements describe them, not by a name the index knows: "the
+    Homeland Security secretary", "Clinton's campaign manager", "the House Oversight Committee chairman".
+
+    In a statement that holds the description's other words ("House Oversight Committee"), the people
+    credited with words under a source phrase holding its person words ("panel Chairman Rep. Jason
+    Chaffetz") are that speaker, and so are their other words there ("Chaffetz said…"). A description
+    with no person word needs all its words in the source phrase ("Clinton campaign manager Robby Mook")."""
+
+    person_words: frozenset[str] = frozenset()  # stems of its words for a person: secretary, chairman, chief…
+    other_words: tuple[str, ...] = ()  # the rest, lower case as written: the organisation or place
+
+    def described(self, statement: Statement, attributions: Sequence[Attribution]) -> frozenset[str]:
+        """The speakers the description stands for in a statement."""
+        text = statement.text.lower()
+        if self.person_words and not all(w in text for w in self.other_words):
+            return frozenset()
+        needed = self.person_words or frozenset(tokenize([" ".join(self.other_words)])[0])
+        return frozenset(
+            x.speaker for x in attributions
+            if x.speaker and x.confidence >= SPEAKER_CONFIDENCE and needed <= set(tokenize([x.source_text])[0])
+        )
+
+    def attribution(
+        self, span: Span, attributions: Sequence[Attribution], statement: Statement | None = None
+    ) -> Attribution | None:
+        """The attribution crediting the sentence to a person the description stands for, if any."""
+        if statement is None:
+            return None
+        people = self.described(statement, attributions)
+        return next((x for x in attributions_in(span, attributions) if x.speaker in people), None)
+
+    def evidence(self, statement: Statement, span: Span, attributions: Sequence[Attribution]) -> float:
+        """1.0 when the sentence is the described person's words, else 0.0."""
+        return 1.0 if self.attribution(span, attributions, statement) is not None else 0.0
+
+
+# Words for a person by their role, in descriptions of a speaker.
+PERSON_WORDS = frozenset(tokenize([" ".join(PERSON_NOUNS | {
+    "manager", "head", "commissioner", "strategist", "surrogate", "counsel", "attorney", "judge", "press", "secretary",
+})])[0])
+_DESCRIPTION_STOP = frozenset({"the", "a", "an", "of", "for", "his", "her", "their", "its", "s"})
+
+
+def described_speaker(phrase: str) -> DescribedSpeaker | None:
+    """A speaker known by its description, or None when the phrase has no words to look for."""
+    words = [w for w in re.findall(r"[\w-]+", phrase.lower().replace("’s", "").replace("'s", ""))
+             if w not in _DESCRIPTION_STOP]
+    if not words:
+        return None
+    stems = {w: tuple(tokenize([w])[0]) for w in words}
+    person = frozenset(s for w in words for s in stems[w] if s in PERSON_WORDS)
+    others = tuple(w for w in words if not any(s in PERSON_WORDS for s in stems[w]) and stems[w])
+    return DescribedSpeaker(phrase, frozenset(), person_words=person, other_words=others)
 
 
 Speaker = str | SpeakerQuery  # a name (older indexes), or a speaker looked up in the attributions

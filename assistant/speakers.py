@@ -41,6 +41,7 @@ class SpeakerMatch:
     metadata_ids: frozenset[str]  # statements whose metadata names them
     names: tuple[str, ...]
     attributed_ids: frozenset[str] = frozenset()  # by attributions found in the text
+    by_post: bool = False  # a role the phrase names was found in the posts of these statements' speakers
 
     @property
     def all_ids(self) -> frozenset[str]:
@@ -271,7 +272,7 @@ class SpeakerDirectory:
                              if any(f" {r} " in f" {self._posts.get(i, '')} " for r in roles))
         if not narrowed:
             return found
-        return SpeakerMatch(narrowed, found.names)  # the post's holder, not whoever the text credits the country with
+        return SpeakerMatch(narrowed, found.names, by_post=True)  # the post's holder, not whoever the text credits
 
 
 def _same_person(a: str, b: str) -> bool:

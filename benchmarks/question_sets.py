@@ -198,18 +198,16 @@ def score(corpus: Corpus, q: dict[str, Any], answer: Any, records: dict[str, dic
         expected = [q.get("speaker"), records[gold["statement"]].get("speaker")]
         row["speaker_ok"] = q.get("speaker") is None and not records[gold["statement"]].get("speaker") or names_match(
             quote.speaker or quote.source, expected)
-    if q["type"] in MULTI_STATEMENT_TYPES:
+    if q["type"] in MULTI_STATEMENT_TYPES:  # who spoke, and when: counted by statement (one quote each)
         wanted = list(dict.fromkeys(q["statements"]))
-        covered = {h["statement"] for h in hits if h is not None}
-        top = {h["statement"] for h in hits[:WHO_SPOKE_AT] if h is not None}
+        top = {x.statement_id for x in quotes[:WHO_SPOKE_AT]}
         row["recall@5"] = len(top & set(wanted)) / min(len(wanted), WHO_SPOKE_AT)
         if q["type"] == "timeline":
             gold_dates = {corpus.date_of(records[s]) for s in wanted}
-            shown = {x.date for x, h in zip(quotes, hits) if h is not None}
+            shown = {x.date for x in quotes if x.statement_id in wanted}
             row["dates_found"] = len(gold_dates & shown) / len(gold_dates)
             dates = [x.date or "" for x in quotes]
             row["chronological"] = dates == sorted(dates)
-            row["coverage"] = len(covered & set(wanted)) / len(wanted)
     return row
 
 

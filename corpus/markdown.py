@@ -3,7 +3,8 @@
 A statement keeps its text exactly as written (quotes are offsets into it), so headings are not
 cut out: the lines that carry structure are recognised where it matters instead. Sentence
 splitting ends a sentence at the end of a heading line, answers never quote a sentence on such a
-line (``is_structure``), and a ``.md`` or ``.txt`` file whose text opens with a heading takes it as
+line (``is_structure``; nor a line that only repeats the statement's title: ``is_heading``), and a
+``.md`` or ``.txt`` file whose text opens with a heading takes it as
 its title when its front matter gives none (``leading_heading``).
 
 Structure lines (CommonMark): an ATX heading (``# Title`` … ``###### Title``, up to three spaces
@@ -48,6 +49,21 @@ def is_structure(text: str, offset: int) -> bool:
     below_end = line_at(text, end + 1)[1]
     below = text[end + 1 : below_end]
     return _SETEXT_UNDERLINE.match(below) is not None
+
+
+def repeats_title(text: str, offset: int, title: str) -> bool:
+    """Whether the character at ``offset`` sits on a line that only repeats the statement's ``title`` (a news
+    story that opens with its headline): like a heading, nobody's words."""
+    if not title.strip():
+        return False
+    start, end = line_at(text, offset)
+    line = " ".join(text[start:end].split()).rstrip(".:!?").casefold()
+    return bool(line) and line == " ".join(title.split()).rstrip(".:!?").casefold()
+
+
+def is_heading(text: str, offset: int, title: str = "") -> bool:
+    """Whether the character at ``offset`` is on a Markdown structure line or a line repeating the title."""
+    return is_structure(text, offset) or repeats_title(text, offset, title)
 
 
 def heading_text(line: str) -> str:

@@ -12,17 +12,22 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.cue_words import is_speech_verb
+from assistant.cue_words import is_cue_word, is_speech_verb
+from assistant.reading.words import QUESTION_VOCABULARY
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 _SAY = (
     r"(?:say|said|says|saying|think|thinks|thought|state|stated|claim|claimed|argue|argued|tell|told|mention|"
     r"mentioned|write|wrote|note|noted|declare|declared)"
 )
 _ABOUT = r"(?:about|on|regarding|concerning|of|in relation to|with regard to|in regard to|re)"
-_AND = r"^(?:and\s+)?"
+_AND = r"^(?:(?:and|ok|okay|so|but|also|then|well)[,\s]+)*"
 _ANYONE = r"(?:anyone|anybody|someone|somebody|any\s+one|others?|other\s+\w+)"
 _POSITION = r"(?:position|view|views|stance|opinion|statement|statements|remarks|comments|line|take)"
 _DESCRIBE = (
@@ -44,7 +49,8 @@ _ANYONE_SPOKE = re.compile(
     r"(?P<rest>(?:\s+(?:up|to|for|on|about|of|over|regarding|against|that))*\s+.+)$",
     re.IGNORECASE,
 )
-_OVER_TIME = (r"over\s+(?:the\s+)?(?:years|time|decades?|sessions|months)|through\s+the\s+years|across\s+(?:the\s+)?"
+_OVER_TIME = (r"over\s+(?:the\s+)?(?:years|time|decades?|sessions|months)|from\s+(?:his|her|their|its|the)\s+"
+              r"first\s+\w+\s+to\s+(?:his|her|their|its|the)\s+(?:latest|last|most\s+recent)(?:\s+\w+)?|through\s+the\s+years|across\s+(?:the\s+)?"
               r"(?:years|sessions)|year\s+(?:by|after|on)\s+year|over\s+(?:all\s+)?(?:his|her|their|its|the)\s+"
               r"(?:addresses|speeches|statements|sessions|remarks|briefings)|in\s+each\s+(?:of\s+)?(?:year|session)")
 _TIMELINE = re.compile(
@@ -110,6 +116,7 @@ INTENT_EXAMPLES: tuple[tuple[str, str], ...] = (
     ("Is there any minister who commented on the harbour fees?", "who"),
     ("List the countries that mentioned sea-level rise", "who"),
     ("Any leaders talking about vaccine patents?", "who"),
+    ("Name the governments that criticised the embargo", "who"),
     ("Who else warned about the grain tariffs?", "others"),
     ("How has Norvania's position on quotas changed over the years?", "timeline"),
     ("Give me Valdoria's line on the tariffs, year by year", "timeline"),
@@ -117,6 +124,9 @@ INTENT_EXAMPLES: tuple[tuple[str, str], ...] = (
     ("How did Voss's mentions of the treaty develop over her addresses?", "timeline"),
     ("When did Estmark first bring up mangroves?", "timeline"),
     ("Show how the government's tone on the embargo evolved", "timeline"),
+    ("Summarise the evolution of Norvania's stance on whaling", "timeline"),
+    ("Track what Brannock said about the border through the years", "timeline"),
+    ("The history of Valdoria's remarks on the canal, session by session", "timeline"),
     ("What did Voss say about fishing quotas?", "ask"),
     ("Did the ministry comment on the floods?", "ask"),
     ("What was Brannock's view on grain exports?", "ask"),
@@ -124,8 +134,15 @@ INTENT_EXAMPLES: tuple[tuple[str, str], ...] = (
     ("How did the foreign minister describe the talks?", "ask"),
     ("Remarks by the spokesperson on the embargo", "ask"),
     ("What is the ministry's position on the sanctions?", "ask"),
+    ("Norvania's take on the quotas", "ask"),
+    ("fishing quotas", "ask"),
 )
-NEAREST_MIN = 0.72  # cosine similarity at which the nearest example's kind is taken
+NEAREST_MIN = 0.75  # cosine similarity at which the nearest example's kind is taken
+# Words kept when a question is compared by its shape: the framing vocabulary and words of sequence and change.
+_SHAPE_WORDS = QUESTION_VOCABULARY | frozenset("""
+evolution history trace track timeline list name summarise summarize each every across through over change changes
+session sessions
+""".split())
 
 
 @dataclass(frozen=True)
@@ -165,7 +182,7 @@ def read_intent(text: str, quoted: str = "") -> Intent:
             groups = m.groupdict()
             return Intent(kind, groups.get("speaker") or "", groups.get("topic") or "")
     for who in (_WHO.match(raw), _ANYONE_SPOKE.match(raw)):
-        if who and is_speech_verb(who.group("verb")):
+        if who and is_cue_word(who.group("verb")):
             others = bool(re.search(r"\belse\b", raw, re.I))
             rest = re.sub(r"^(?:(?:up|to|for|on|about|of|over|regarding|against|that|so|the\s+same)\s+)+", "",
                           who.group("rest").strip() + " ", flags=re.I).strip()
@@ -189,7 +206,11 @@ def _ask(raw: str) -> Intent | None:
 
 
 class NearestIntent:
-    """The kind of the labelled example nearest in meaning, when it is near enough (``NEAREST_MIN``)."""
+    """The kind of the labelled example nearest in meaning, when it is near enough (``NEAREST_MIN``).
+
+    Questions are compared by their shape: every noun, name and number outside the framing vocabulary is
+    replaced by "X" (``shape``), so that "Trace Valdoria's remarks on the canal across her speeches" is near
+    "Trace the ministry's statements on the ferry across the sessions", whatever the topics."""
 
     def __init__(self, encode: Callable[[Sequence[str]], np.ndarray],
                  examples: Sequence[tuple[str, str]] = INTENT_EXAMPLES) -> None:
@@ -198,11 +219,19 @@ class NearestIntent:
         self._vectors: np.ndarray | None = None
         self._lock = threading.Lock()
 
-    def kind(self, text: str) -> str | None:
-        """The nearest example's kind, or None when no example is near enough."""
+    def kind(self, doc: Doc) -> str | None:
+        """The nearest example's kind for a parsed question, or None when no example is near enough."""
+        from assistant.reading.parsing import parse
+
         with self._lock:
             if self._vectors is None:
-                self._vectors = self._encode([q for q, _ in self._examples])
-        sims = self._vectors @ self._encode([text])[0]
+                self._vectors = self._encode([shape(parse(q)) for q, _ in self._examples])
+        sims = self._vectors @ self._encode([shape(doc)])[0]
         best = int(np.argmax(sims))
         return self._examples[best][1] if float(sims[best]) >= NEAREST_MIN else None
+
+
+def shape(doc: Doc) -> str:
+    """A question with its topics and names replaced by "X": "Trace X 's remarks on the X across her speeches"."""
+    return " ".join("X" if t.pos_ in ("PROPN", "NOUN", "NUM") and t.lower_ not in _SHAPE_WORDS else t.text
+                    for t in doc)

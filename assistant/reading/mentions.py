@@ -61,7 +61,7 @@ def find_mention(question: str, directory: SpeakerDirectory, doc: Doc | None = N
             if not capitalised and size == 1 and len(text) <= 3:
                 continue
             start, end = run[0].start(), run[0].start() + len(text)
-            if not (speaks(question, start, end) or _speaker_place(doc, start, end)):
+            if _in_topic(doc, start, end) or not (speaks(question, start, end) or _speaker_place(doc, start, end)):
                 continue
             if _inside_longer_name(words, i, i + size):
                 continue  # "John" in "the John Jones Collection", "University" in "University of Chicago"
@@ -69,12 +69,39 @@ def find_mention(question: str, directory: SpeakerDirectory, doc: Doc | None = N
                 continue  # a capital that only starts the sentence ("Generally speaking, …")
             if directory.is_demonym(text) and not (i + size < len(words) and is_cue_word(words[i + size].group())):
                 continue  # "the Dutch warned" names a speaker; "the Dutch document" does not
+            if not all(_name_word(w.group(), directory) for w in run):
+                continue  # "the nuclear power plant Belarus" is no name, though it ends with one
             if directory.match(text, strict=True) is None:
                 continue
             if not capitalised and not (directory.is_whole_name(text) or _distinctive(text, directory)):
                 continue
             return _with_article(question, Mention(text, start, end))
     return None
+
+
+def whole_subject(question: str, mention: Mention, doc: Doc | None) -> Mention:
+    """The mention widened to the noun phrase it qualifies when that phrase is who speaks: "Clinton's campaign
+    manager", "the head of the Congressional Black Caucus" (the subject of the verb of saying, or of the
+    question's own verb), not just "Clinton"."""
+    if doc is None:
+        return mention
+    tokens = [t for t in doc if mention.start <= t.idx < mention.end]
+    inside = {t.i for t in tokens}
+    for t in tokens:
+        head = t.head
+        if head.i in inside or head.i == t.i:
+            continue
+        while head.dep_ in ("pobj", "prep") and head.head.i != head.i:
+            head = head.head  # "the head of [the Congressional Black Caucus]"
+        if head.lower_ in FRAME_WORDS or is_cue_word(head.lower_):
+            continue  # "Voss's position", "Voss's remarks": the speaker is Voss
+        if head.pos_ in ("NOUN", "PROPN") and head.dep_ in ("nsubj", "nsubjpass") and head.i > max(inside) - 8 and (
+                is_cue_word(head.head.lower_) or head.head.dep_ == "ROOT"):
+            first = min(head.left_edge.i, min(inside))
+            last = max(head.i, max(inside))
+            start, end = doc[first].idx, doc[last].idx + len(doc[last].text)
+            return Mention(question[start:end], start, end)
+    return mention
 
 
 def unknown_name(question: str, doc: Doc | None, vocabulary: Vocabulary, speaker: str = "",
@@ -99,6 +126,8 @@ def topic_without(question: str, *spans: tuple[int, int], doc: Doc | None = None
     of each remaining piece, are taken off. A verb of saying frames the question; the same word as a noun ("the
     talks", "his remarks on…" aside) may be the topic, so with ``doc`` only words the parse calls verbs count."""
     verbs = {t.idx for t in doc if t.pos_ in ("VERB", "AUX")} if doc is not None else None
+    addressed = _addressees(doc) if doc is not None else set()
+    spans = (*spans, *addressed)
     pieces, at = [], 0
     for start, end in sorted(spans):
         pieces.append((at, question[at:start]))
@@ -127,12 +156,29 @@ def _framing(tokens: list[tuple[int, str]], k: int, verbs: set[int] | None) -> b
     following = tokens[k + 1][1].lower() if k + 1 < len(tokens) else ""
     if lower in _ARTICLES:
         return not following or _framing(tokens, k + 1, verbs)
-    if verbs is not None and at not in verbs and is_cue_word(lower) and lower in FRAME_WORDS | {"comment", "comments"}:
+    if len(word) >= 2 and word.isupper():
+        return False  # "US", "EU", "AI": names, not the pronoun "us"
+    if verbs is not None and at not in verbs and is_cue_word(lower):
         before = tokens[k - 1][1] if k > 0 else ""
         return not before or (before.lower() not in _ARTICLES and is_framing_word(before)) or before in ("'s", "’s")
     return is_framing_word(word, verb=None if verbs is None else at in verbs) or word in ("'s", "’s", "s")
 
 
+_TELL = frozenset({"tell", "inform", "brief", "remind", "assure", "address"})
+
+
+def _addressees(doc: Doc) -> set[tuple[int, int]]:
+    """Who a verb of telling is addressed to ("told the Assembly", "briefed reporters"): framing, not topic."""
+    out = set()
+    for t in doc:
+        if t.dep_ in ("dobj", "dative", "iobj") and t.head.lemma_.lower() in _TELL and t.i > t.head.i:
+            out.add((t.left_edge.idx, t.idx + len(t.text)))  # the noun phrase, not what hangs on it
+    return out
+
+
+_HELD_VIEW = re.compile(r"['’]s\s+\w+\s+(?:by|from|of)\s+(?:the\s+)?$")  # "Nicaragua's view of X": X is the topic
+_TOPIC_PREPOSITIONS = frozenset({"about", "on", "regarding", "concerning", "over", "towards", "toward"})
+_ON_TOPIC_AFTER = re.compile(r"^(?:['’]s)?\s*(?:on|about|regarding|re:?)\s+\w", re.IGNORECASE)
 _SUBJECT_BEFORE = re.compile(
     r"\b(?:did|does|do|has|have|had|was|were|is|are|will|would|by|from|per|according\s+to)\s+(?:the\s+)?$", re.I)
 _WORDS_BY = re.compile(r"\b(?:statements?|remarks|comments|quotes?|speech(?:es)?|words|views?|address|line|readout)\s+"
@@ -147,7 +193,9 @@ def speaks(question: str, start: int, end: int) -> bool:
     the holder of "…'s position" or "statements by …", or the subject of a verb of saying or asking after it
     ("did Norvania warn…", "Norvania warned…"); "climate change in Peru" is about Peru."""
     before, after = question[:start], question[end:]
-    if _POSITION_AFTER.match(after.lstrip()) or _WORDS_BY.search(before):
+    if _POSITION_AFTER.match(after.lstrip()) or (_WORDS_BY.search(before) and not _HELD_VIEW.search(before)):
+        return True
+    if not before.strip(" \"'“‘") and _ON_TOPIC_AFTER.match(after):  # "Voss on fishing quotas"
         return True
     following = re.findall(r"[\w']+", after)
     near = following[:3] if not _SUBJECT_BEFORE.search(before) else following  # "did X … warn": anywhere after
@@ -165,13 +213,31 @@ def _speaker_place(doc: Doc | None, start: int, end: int) -> bool:
         if t.head.i in inside:
             continue
         head = t.head
-        if t.dep_ in ("nsubj", "nsubjpass") and head.pos_ in ("VERB", "AUX"):
-            return True
-        if t.dep_ == "poss":
-            return True
+        if t.dep_ in ("nsubj", "nsubjpass") and head.pos_ in ("VERB", "AUX") and (
+                is_cue_word(head.lower_) or head.dep_ == "ROOT"):
+            return True  # the subject of a verb of saying, or of the question's own verb
+        if t.dep_ == "poss":  # "Voss's line on…", but not "about Trump's comments": that is the topic
+            return not any(a.dep_ == "prep" and a.lower_ in _TOPIC_PREPOSITIONS for a in t.ancestors)
         if t.dep_ == "pobj" and head.lower_ in _HOLDER_PREPOSITIONS:
             return head.lower_ != "to" or head.head.lower_ == "according"
     return False
+
+
+def _name_word(word: str, directory: SpeakerDirectory) -> bool:
+    """Whether a word can be part of a name as a question writes it: capitalised, a role or connector ("the
+    prime minister of"), or a known name word or demonym in any case ("voss", "valdorian")."""
+    lower = word.lower().strip("'’.")
+    lower = lower[:-2] if lower.endswith(("'s", "’s")) else lower
+    return (word[:1].isupper() or lower in ROLE_WORDS or lower in _CONNECTORS or directory.knows_name_word(lower)
+            or directory.is_demonym(lower) or directory.is_whole_name(lower))
+
+
+def _in_topic(doc: Doc | None, start: int, end: int) -> bool:
+    """Whether the parse puts the words at ``start:end`` inside what is spoken about ("say about Trump's remarks")."""
+    if doc is None:
+        return False
+    tokens = [t for t in doc if start <= t.idx < end]
+    return any(a.dep_ == "prep" and a.lower_ in _TOPIC_PREPOSITIONS for t in tokens for a in t.ancestors)
 
 
 def _distinctive(text: str, directory: SpeakerDirectory) -> bool:

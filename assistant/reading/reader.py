@@ -24,7 +24,14 @@ from assistant.reading.follow_up import (
 )
 from assistant.reading.frame import QuestionFrame
 from assistant.reading.intent import TIMELINE_WORDS, Intent, NearestIntent, read_intent
-from assistant.reading.mentions import Mention, find_mention, is_framing_word, topic_without, unknown_name
+from assistant.reading.mentions import (
+    Mention,
+    find_mention,
+    is_framing_word,
+    topic_without,
+    unknown_name,
+    whole_subject,
+)
 from assistant.reading.parsing import parse
 from assistant.reading.times import TimeMention, find_times, statement_time
 from assistant.reading.typos import corrected_question
@@ -70,22 +77,28 @@ def read_question(
     quoted = quoted_phrase(fixed)
     times = find_times(fixed, doc, today) if not quoted else []
     intent = read_intent(fixed, quoted)
-    if not intent.sure and nearest is not None:
-        intent = replace(intent, kind=nearest.kind(fixed) or "ask")
+    if not intent.sure and nearest is not None and doc is not None:
+        intent = replace(intent, kind=nearest.kind(doc) or "ask", topic="")  # the topic: what the text leaves
     stated = statement_time(times)
+    unheld = _unheld(stated, vocabulary)
+    if stated is not None and unheld is None and not _held(stated, vocabulary):
+        times = [t for t in times if t is not stated]  # "Hurricane Dorian in 2019" over 2020-2024: the event's
+        stated = None
     shift = next((t.shift for t in times if t.role == "relative"), 0)
     cut = [(t.start, t.end) for t in times if t.role in ("statement", "relative")]
     cut += [m.span() for m in _PROVENANCE.finditer(fixed)]  # "per the readout": where, not what
     mention = None
     if vocabulary is not None and intent.kind in ("ask", "timeline", "more", "topic"):
         mention = find_mention(_without(fixed, cut), vocabulary.speakers, doc)
+        if mention is not None:
+            mention = whole_subject(fixed, mention, doc)
     frame = QuestionFrame(
         text=raw, topic=_topic(fixed, intent, mention, cut, doc), speaker=_speaker(intent, mention),
-        when=stated.span if stated is not None else None, kind=intent.kind, phrase=intent.phrase, first=intent.first,
+        when=stated.span if stated is not None and unheld is None else None, kind=intent.kind, phrase=intent.phrase,
+        first=intent.first, unheld=unheld or "",
     )
     topic, same = same_statement(frame.topic)
     frame = replace(frame, topic=topic, within=answered if same and answered else ())
-    frame = _held(frame, stated, vocabulary)
     if vocabulary is not None and frame.kind != "quote" and mention is None:
         frame = replace(frame, unknown=unknown_name(fixed, doc, vocabulary, frame.speaker, mention))
     pronoun = _TOPIC_PRONOUN.search(fixed)
@@ -135,7 +148,7 @@ def _topic(
     question once the speaker, the statement time and the framing words are taken off."""
     if intent.kind == "quote":
         return intent.phrase
-    if intent.kind in ("who", "others", "topic", "more") and mention is None:
+    if intent.kind in ("who", "others", "topic", "more") and mention is None and (intent.topic or intent.sure):
         return _clean(_strip_times(intent.topic, text, cut))
     if intent.kind == "timeline":  # the timeline words are no part of the topic
         cut = [*cut, *((m.start(), m.end()) for m in TIMELINE_WORDS.finditer(text))]
@@ -153,16 +166,21 @@ def _strip_times(part: str, text: str, cut: Sequence[tuple[int, int]]) -> str:
     return " ".join(part.split())
 
 
-def _held(frame: QuestionFrame, stated: TimeMention | None, vocabulary: Vocabulary | None) -> QuestionFrame:
-    """A statement time the index holds no statement of ("in her 2031 address" over 2025-2028) is kept as
-    ``unheld`` for the answer to say so, and is no filter."""
-    if stated is None or vocabulary is None or vocabulary.years is None:
-        return frame
+def _held(stated: TimeMention, vocabulary: Vocabulary | None) -> bool:
+    """Whether the index holds statements of the time asked (or cannot say)."""
+    if vocabulary is None or vocabulary.years is None:
+        return True
     asked = stated.span.years
     first, last = vocabulary.years
-    if asked is not None and (asked[1] < first or asked[0] > last):
-        return replace(frame, when=None, unheld=stated.span.spoken())
-    return frame
+    return asked is None or not (asked[1] < first or asked[0] > last)
+
+
+def _unheld(stated: TimeMention | None, vocabulary: Vocabulary | None) -> str | None:
+    """A statement time the index holds no statement of, written as dating the statements ("in her 2031
+    address", "said in 2031"), to be said so; None otherwise (a time that may be an event's stays in the topic)."""
+    if stated is None or not stated.strong or _held(stated, vocabulary):
+        return None
+    return stated.span.spoken()
 
 
 def _one_thing_changed(

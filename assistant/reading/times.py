@@ -80,6 +80,7 @@ class TimeMention:
     span: TimeSpan
     role: str
     shift: int = 0
+    strong: bool = False  # on a word for a statement ("her 2031 address") or right after the verb ("said in 2031")
 
 
 def find_times(text: str, doc: Doc | None = None, today: date | None = None) -> list[TimeMention]:
@@ -119,9 +120,12 @@ def find_times(text: str, doc: Doc | None = None, today: date | None = None) -> 
             continue
         ranged = not span.single
         role = "event" if op in ("for", "by") else _role(doc, m.start(), m.end(), ranged)  # "targets for 2050"
+        strong = False
         if role == "statement":
-            start, end = _statement_phrase(doc, start, end, text)  # "in her 2022 address", not just "2022"
-        found.append(TimeMention(start, end, span, role))
+            wide = _statement_phrase(doc, start, end)  # "in her 2022 address", not just "2022"
+            strong = wide != (start, end) or _after_saying(text[:start])
+            start, end = wide
+        found.append(TimeMention(start, end, span, role, strong=strong))
         i += 1
     return sorted(found, key=lambda t: t.start)
 
@@ -209,7 +213,14 @@ def _role(doc: Doc | None, start: int, end: int, ranged: bool) -> str:
     return "statement"
 
 
-def _statement_phrase(doc: Doc | None, start: int, end: int, text: str) -> tuple[int, int]:
+def _after_saying(before: str) -> bool:
+    """Whether a time follows the verb of saying right away ("said in 2031", "say last year")."""
+    words = re.findall(r"[\w']+", before.lower())
+    return bool(words) and words[-1] in ("say", "said", "says", "speak", "spoke", "state", "stated", "mention",
+                                         "mentioned", "talk", "talked", "comment", "commented")
+
+
+def _statement_phrase(doc: Doc | None, start: int, end: int) -> tuple[int, int]:
     """A date on a word for a statement widened to its phrase: "2022" → "in her 2022 address"."""
     if doc is None:
         return start, end

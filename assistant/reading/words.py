@@ -14,6 +14,7 @@ speech speeches words quote quotes anything something much think thought thinks 
 changed evolve evolved evolution developed over the years first ever
 ask asked asks bring brought brings up call called calls respond responded responds react reacted reacts
 his her their its he she they it him them any
+through across walk track trace summarise summarize
 """.split())
 # The question's own language: framing words, roles and organisations, time words. A misspelling of one of
 # these is corrected (``typos``); every other word names a speaker or a topic.

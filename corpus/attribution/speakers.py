@@ -136,16 +136,17 @@ class SpeakerResolver:
         return last[:1].isupper() and not any(last in e.text.split() for e in others)
 
     def _full_name(self, name: str) -> str:
-        """The longest PERSON mention in the text (or the metadata speaker) that ends with this name's last word."""
-        words = name.split()
+        """The longest PERSON mention in the text (or the metadata speaker) that ends with this name's last word
+        and holds all its words: "Lavrov" → "Sergei Lavrov", but "Jeh Johnson" stays, whatever "Gary Johnson"."""
+        words = [w.removesuffix("’s").removesuffix("'s") for w in name.split()]
         if not words:
             return name
-        best = name
+        best = " ".join(words)
         for candidate in [strip_titles(person.text) for person in self.people] + [self.speaker]:
-            parts = candidate.split()
-            if parts and parts[-1] == words[-1].removesuffix("’s").removesuffix("'s") and len(candidate) > len(best):
-                best = candidate
-        return best.removesuffix("’s").removesuffix("'s")
+            parts = [w.removesuffix("’s").removesuffix("'s") for w in candidate.split()]
+            if parts and parts[-1] == words[-1] and set(words) <= set(parts) and len(candidate) > len(best):
+                best = " ".join(parts)
+        return best
 
 
 def name_start(token: Token) -> int:
