@@ -19,6 +19,7 @@ from assistant.sentence_scoring import ScoredSentence, SentenceScorer, question_
 from assistant.sentence_speakers import DescribedSpeaker, Speaker, SpeakerQuery, described_speaker
 from assistant.settings import ExtractionSettings
 from assistant.speakers import SpeakerDirectory, SpeakerMatch
+from corpus.attribution.lexicon import ORGANISATION_NOUNS
 from embeddings.backend.terms import tokenize
 
 HistoryItem = Answer | QuestionFrame | str
@@ -263,13 +264,17 @@ class AnswerPipeline:
                 excluded = SpeakerQuery(frame.exclude_speaker, match.metadata_ids, frozenset(match.names))
         return out, speaker, excluded
 
+ORGANISATION_WORDS = frozenset(tokenize([" ".join(ORGANISATION_NOUNS | {"department", "security", "service"})])[0])
+
+
 def _names_a_post(described: DescribedSpeaker, match: SpeakerMatch) -> bool:
     """Whether a phrase names a person by a post that no matched name or metadata post holds: "the Homeland
     Security secretary" matched only the Homeland Security Department."""
     if not described.person_words or match.by_post:
         return False
     held = {s for name in match.names for s in tokenize([name])[0]}
-    return not described.person_words <= held
+    organisations = all(set(tokenize([name])[0]) & ORGANISATION_WORDS for name in match.names)
+    return organisations and not described.person_words <= held  # "President Halimah Yacob" is her
 
 
 def _narrow(out: dict[str, object], ids: Collection[str]) -> None:

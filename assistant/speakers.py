@@ -96,6 +96,10 @@ class SpeakerDirectory:
             self._attributed.setdefault(name, set()).add(statement_id)
         self._merge_variants(statements_by_group)
         self._tokens = {name: frozenset(name_tokens(name)) for name in (*self._names, *self._attributed)}
+        self._acronyms: dict[str, set[str]] = {}  # "MFA" → the names it abbreviates
+        for name in self._tokens:
+            for short in _acronyms_of(name):
+                self._acronyms.setdefault(short, set()).add(name)
         self._name_postings = _postings(self._names, self._tokens)
         self._attributed_postings = _postings(self._attributed, self._tokens)
         self._vocabulary = sorted({t for toks in self._tokens.values() for t in toks if len(t) >= FUZZY_MIN_LENGTH})
@@ -104,8 +108,8 @@ class SpeakerDirectory:
 
     def _merge_variants(self, groups: Mapping[str, set[str]]) -> None:
         """One person spelt two ways in the metadata of one country or source ("Volodymyr Zelenskyy" and
-        "Volodymyr Zelensky", "Mr. Kim Song" and "Song Kim") is one speaker: either spelling finds the
-        statements of both."""
+        "Volodymyr Zelensky", "Mr. Kim Song" and "Song Kim"), or in the texts with the same first name ("Vivian
+        Balakrishnan", "Vivian Balakrishan"), is one speaker: either spelling finds the statements of both."""
         for names in groups.values():
             ordered = sorted(names)
             for i, a in enumerate(ordered):
@@ -113,6 +117,17 @@ class SpeakerDirectory:
                     if _same_person(a, b):
                         joined = self._names[a] | self._names[b]
                         self._names[a] = self._names[b] = joined
+        by_first: dict[str, list[str]] = {}  # names found in texts, by first word: "Vivian Balakrishan" is one
+        for name in self._attributed:
+            words = name_tokens(name)
+            if len(words) >= 2:
+                by_first.setdefault(words[0], []).append(name)
+        for spellings in by_first.values():
+            for i, a in enumerate(spellings):
+                for b in spellings[i + 1 :]:
+                    if _same_person(a, b):
+                        joined = self._attributed[a] | self._attributed[b]
+                        self._attributed[a] = self._attributed[b] = joined
 
     @staticmethod
     def _statement_names(st: Statement) -> set[str]:
@@ -134,6 +149,7 @@ class SpeakerDirectory:
     def match(self, phrase: str, strict: bool = False) -> SpeakerMatch | None:
         """Statements by the speaker the phrase names, or None if neither metadata nor text names them.
 
+        An acronym matches the names it abbreviates ("MFA": "Ministry of Foreign Affairs of Singapore").
         A name matches when every distinctive word of the phrase is in it ("Lavrov",
         "Sergey Lavrov", "the foreign minister of Norway" → "Norway"); failing that (unless ``strict``),
         when the phrase's last distinctive word (a surname) is. The phrase is also read through aliases
@@ -142,6 +158,9 @@ class SpeakerDirectory:
         country's statements to those whose ``post`` holds it, when any does.
         """
         found = None
+        for name in self._acronyms.get(phrase.strip().removeprefix("the ").strip(), ()):  # "MFA"
+            found = _union(found, self._match_words(name, [w for w in name_tokens(name) if w not in ROLE_WORDS],
+                                                    strict))
         for name in self.aliased(phrase):  # a whole alias: "the Coastal Kingdom" is a country, not a king
             found = _union(found, self._match_words(name, [w for w in name_tokens(name) if w not in ROLE_WORDS],
                                                     strict))
@@ -273,6 +292,20 @@ class SpeakerDirectory:
         if not narrowed:
             return found
         return SpeakerMatch(narrowed, found.names, by_post=True)  # the post's holder, not whoever the text credits
+
+
+_ACRONYM_SKIP = frozenset({"of", "the", "for", "and", "de", "on", "in", "to", "&"})
+
+
+def _acronyms_of(name: str) -> set[str]:
+    """The acronyms a name of three capitalised words or more goes by: its initials ("Ministry of Foreign Affairs
+    of Singapore" → "MFAS") and those of its part before a last "of" ("MFA")."""
+    out = set()
+    for part in (name, name.rsplit(" of ", 1)[0] if " of " in name else ""):
+        words = [w for w in part.split() if w.lower() not in _ACRONYM_SKIP]
+        if len(words) >= 3 and all(w[:1].isupper() for w in words):
+            out.add("".join(w[0] for w in words))
+    return out
 
 
 def _same_person(a: str, b: str) -> bool:

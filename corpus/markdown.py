@@ -61,9 +61,18 @@ def repeats_title(text: str, offset: int, title: str) -> bool:
     return bool(line) and line == " ".join(title.split()).rstrip(".:!?").casefold()
 
 
+def is_capitals_line(text: str, offset: int) -> bool:
+    """Whether the character at ``offset`` sits on a line written in capitals only ("MINISTRY OF FOREIGN
+    AFFAIRS", "SINGAPORE", "19 MAY 2021"): a heading or a sign-off, not speech."""
+    start, end = line_at(text, offset)
+    letters = [c for c in text[start:end] if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters) and len(text[start:end].split()) <= 40
+
+
 def is_heading(text: str, offset: int, title: str = "") -> bool:
-    """Whether the character at ``offset`` is on a Markdown structure line or a line repeating the title."""
-    return is_structure(text, offset) or repeats_title(text, offset, title)
+    """Whether the character at ``offset`` is on a Markdown structure line, a line in capitals only, or a line
+    repeating the title: nobody's words."""
+    return is_structure(text, offset) or is_capitals_line(text, offset) or repeats_title(text, offset, title)
 
 
 def heading_text(line: str) -> str:

@@ -79,6 +79,7 @@ class QuestionFrame:
     spelled: str = ""  # the topic as the index spells it, when a word of it was misspelt ("climte" → "climat")
     unknown: str = ""  # a name the question asks about that no statement holds ("No statement mentions …")
     unheld: str = ""  # a time the question asks for that the index does not hold ("2031")
+    hint: str = ""  # words naming where it was said ("S Rajaratnam Lecture"): searched for, not the topic
 
     @property
     def year(self) -> str:
@@ -102,5 +103,5 @@ class QuestionFrame:
 
     @property
     def lexical_text(self) -> str:
-        """The text retrieval searches with by words."""
-        return " ".join(x for x in (self.speaker, self.lexical_topic) if x) or self.text
+        """The text retrieval searches with by words (with the words naming where it was said)."""
+        return " ".join(x for x in (self.speaker, self.lexical_topic, self.hint) if x) or self.text

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING
 from assistant.cue_words import is_cue_word
 from assistant.reading.vocabulary import Vocabulary
 from assistant.reading.words import FRAME_WORDS
+from assistant.sentence_speakers import PERSON_WORDS
 from assistant.speakers import ROLE_WORDS, SpeakerDirectory, name_tokens
+from embeddings.backend.terms import tokenize
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Token
 
 _WORDS = re.compile(r"[\w][\w'’.\-]*")
 MAX_MENTION_WORDS = 7
@@ -41,12 +43,17 @@ class Mention:
 
 
 def find_mention(question: str, directory: SpeakerDirectory, doc: Doc | None = None) -> Mention | None:
-    """The longest run of the question's words that names a speaker, country or organisation the index knows
-    and stands where a speaker stands (``doc``: the question's parse; without it, the words around decide).
+    """The run of the question's words that names a speaker, country or organisation the index knows and stands
+    where a speaker stands (``doc``: the question's parse; without it, the words around decide): one the parse
+    makes the subject of a verb of saying (or the holder of "…'s position") before one only the words around
+    suggest, a longer before a shorter, an earlier before a later.
 
-    Question words and verbs never start or end a run; a run of one short lower-case word ("can") never counts.
+    Question words and verbs never start or end a run; a run of one short lower-case word ("can") never counts;
+    a run addressed by a verb of telling ("told CNN's Christiane Amanpour") is no speaker.
     """
     words = list(_WORDS.finditer(question))
+    addressed = _addressees(doc) if doc is not None else set()
+    best: tuple[tuple[int, int, int], Mention] | None = None
     for size in range(min(MAX_MENTION_WORDS, len(words)), 0, -1):
         for i in range(len(words) - size + 1):
             run = words[i : i + size]
@@ -61,7 +68,13 @@ def find_mention(question: str, directory: SpeakerDirectory, doc: Doc | None = N
             if not capitalised and size == 1 and len(text) <= 3:
                 continue
             start, end = run[0].start(), run[0].start() + len(text)
-            if _in_topic(doc, start, end) or not (speaks(question, start, end) or _speaker_place(doc, start, end)):
+            if _in_topic(doc, start, end) or any(a <= start and end <= b for a, b in addressed):
+                continue
+            placed = _speaker_place(doc, start, end)
+            if not (placed or speaks(question, start, end)):
+                continue
+            rank = (int(placed), size, -i)
+            if best is not None and rank <= best[0]:
                 continue
             if _inside_longer_name(words, i, i + size):
                 continue  # "John" in "the John Jones Collection", "University" in "University of Chicago"
@@ -75,8 +88,8 @@ def find_mention(question: str, directory: SpeakerDirectory, doc: Doc | None = N
                 continue
             if not capitalised and not (directory.is_whole_name(text) or _distinctive(text, directory)):
                 continue
-            return _with_article(question, Mention(text, start, end))
-    return None
+            best = (rank, Mention(text, start, end))
+    return _with_article(question, best[1]) if best is not None else None
 
 
 def whole_subject(question: str, mention: Mention, doc: Doc | None) -> Mention:
@@ -93,8 +106,8 @@ def whole_subject(question: str, mention: Mention, doc: Doc | None) -> Mention:
             continue
         while head.dep_ in ("pobj", "prep") and head.head.i != head.i:
             head = head.head  # "the head of [the Congressional Black Caucus]"
-        if head.lower_ in FRAME_WORDS or is_cue_word(head.lower_):
-            continue  # "Voss's position", "Voss's remarks": the speaker is Voss
+        if not set(tokenize([head.text])[0]) & PERSON_WORDS:
+            continue  # "Voss's position", "MFA's travel advice": the speaker is Voss, MFA
         if head.pos_ in ("NOUN", "PROPN") and head.dep_ in ("nsubj", "nsubjpass") and head.i > max(inside) - 8 and (
                 is_cue_word(head.head.lower_) or head.head.dep_ == "ROOT"):
             first = min(head.left_edge.i, min(inside))
@@ -128,8 +141,9 @@ def topic_without(question: str, *spans: tuple[int, int], doc: Doc | None = None
     verbs = {t.idx for t in doc if t.pos_ in ("VERB", "AUX")} if doc is not None else None
     addressed = _addressees(doc) if doc is not None else set()
     spans = (*spans, *addressed)
+    stops = [(m.start(), m.end()) for m in re.finditer(r"\?\s+", question)]  # "Why did X…? What reasons…?"
     pieces, at = [], 0
-    for start, end in sorted(spans):
+    for start, end in sorted([*spans, *stops]):
         pieces.append((at, question[at:start]))
         at = max(at, end)
     pieces.append((at, question[at:]))
@@ -217,7 +231,7 @@ def _speaker_place(doc: Doc | None, start: int, end: int) -> bool:
                 is_cue_word(head.lower_) or head.dep_ == "ROOT"):
             return True  # the subject of a verb of saying, or of the question's own verb
         if t.dep_ == "poss":  # "Voss's line on…", but not "about Trump's comments": that is the topic
-            return not any(a.dep_ == "prep" and a.lower_ in _TOPIC_PREPOSITIONS for a in t.ancestors)
+            return not any(_topic_preposition(a) for a in t.ancestors)
         if t.dep_ == "pobj" and head.lower_ in _HOLDER_PREPOSITIONS:
             return head.lower_ != "to" or head.head.lower_ == "according"
     return False
@@ -237,7 +251,15 @@ def _in_topic(doc: Doc | None, start: int, end: int) -> bool:
     if doc is None:
         return False
     tokens = [t for t in doc if start <= t.idx < end]
-    return any(a.dep_ == "prep" and a.lower_ in _TOPIC_PREPOSITIONS for t in tokens for a in t.ancestors)
+    return any(_topic_preposition(a) for t in tokens for a in t.ancestors)
+
+
+def _topic_preposition(token: Token) -> bool:
+    """A preposition that introduces what is spoken about: "about", "on", "to" ("respond to", "write to") but
+    not "according to", which names who speaks."""
+    if token.dep_ != "prep":
+        return False
+    return token.lower_ in _TOPIC_PREPOSITIONS or token.lower_ == "to" and token.head.lower_ != "according"
 
 
 def _distinctive(text: str, directory: SpeakerDirectory) -> bool:

@@ -50,11 +50,12 @@ _TOPIC_PRONOUN = re.compile(
 
 # Where the words were said, named around the question ("per the foreign office readout, …"): not the topic.
 _PROVENANCE = re.compile(
-    r"(?:^|,)\s*(?:per|according\s+to|in|from)\s+(?:the\s+|a\s+|an\s+)?(?:[\w'’-]+\s+){0,4}?"
-    r"(?:readout|statement|transcript|press\s+release|release|briefing|interview|remarks|speech|address|"
-    r"op-ed|letter)s?\s*(?:,|[?.!]*$)",
+    r"(?:^|,)\s*(?:per|according\s+to|in|from|at)\s+(?:the\s+|a\s+|an\s+)?(?P<named>(?:[\w'’-]+\s+){0,6}?"
+    r"(?:readout|statement|transcript|press\s+release|release|briefing|interview|remarks|speech|address|lecture|"
+    r"keynote|doorstop|repl(?:y|ies)|op-ed|letter|message|article))s?\s*(?:,|[?.!]*$)",
     re.IGNORECASE,
 )
+_HINT_SKIP = frozenset({"his", "her", "their", "its", "the", "a", "an", "written", "press"})
 
 
 def read_question(
@@ -86,7 +87,9 @@ def read_question(
         stated = None
     shift = next((t.shift for t in times if t.role == "relative"), 0)
     cut = [(t.start, t.end) for t in times if t.role in ("statement", "relative")]
-    cut += [m.span() for m in _PROVENANCE.finditer(fixed)]  # "per the readout": where, not what
+    provenance = list(_PROVENANCE.finditer(fixed))  # "in her S Rajaratnam Lecture": where, not what
+    cut += [m.span() for m in provenance]
+    hint = " ".join(w for m in provenance for w in m.group("named").split() if w.lower() not in _HINT_SKIP)
     mention = None
     if vocabulary is not None and intent.kind in ("ask", "timeline", "more", "topic"):
         mention = find_mention(_without(fixed, cut), vocabulary.speakers, doc)
@@ -95,7 +98,7 @@ def read_question(
     frame = QuestionFrame(
         text=raw, topic=_topic(fixed, intent, mention, cut, doc), speaker=_speaker(intent, mention),
         when=stated.span if stated is not None and unheld is None else None, kind=intent.kind, phrase=intent.phrase,
-        first=intent.first, unheld=unheld or "",
+        first=intent.first, unheld=unheld or "", hint=hint,
     )
     topic, same = same_statement(frame.topic)
     frame = replace(frame, topic=topic, within=answered if same and answered else ())

@@ -39,12 +39,14 @@ first-person content; in news, "I" goes to the previous speaker (the person quot
 
 The package's modules, one job each: ``extraction`` (``attribute``, the steps in order), ``parsing`` (the
 spaCy pipeline), ``lexicon`` (cue words and frames), ``rules`` (finding content, cue and source),
-``tagger`` (the CRF content tagger), ``speakers`` (resolving sources) and ``model`` (``Attribution``).
+``tagger`` (the CRF content tagger), ``speakers`` (resolving sources), ``title_speaker`` (who speaks in a
+statement whose title names them) and ``model`` (``Attribution``).
 """
 from corpus.attribution.extraction import attribute, attribute_many, tagger_features
 from corpus.attribution.lexicon import CUE_VERBS, NEWS_CLAUSE_CUES, NEWS_OBJECT_CUES, NEWS_PREPOSITION_CUES
 from corpus.attribution.model import KINDS, SPEAKER_CONFIDENCE, Attribution
 from corpus.attribution.parsing import english_pipeline
+from corpus.attribution.title_speaker import speaker_of_title
 
 __all__ = [
     "CUE_VERBS",
@@ -57,5 +59,6 @@ __all__ = [
     "attribute",
     "attribute_many",
     "english_pipeline",
+    "speaker_of_title",
     "tagger_features",
 ]

@@ -148,7 +148,9 @@ def _cue_forms() -> str:
             forms.update((verb + "ed", verb + verb[-1] + "ed"))
     before = ("I", "we", "We", "have", "has", "be", "been", "was", "were", "is", "are")  # "we stressed", "is noted"
     not_own = "".join(f"(?<!\\b{w} )" for w in before)
-    return not_own + r"\b(?:" + "|".join(sorted(forms)) + r")\b|\b[Aa]ccording to\b|“[^”]{20,}”|\"[^\"]{20,}\""
+    label = r"^\W{0,2}[A-Z][\w.’']*(?: [A-Z][\w.’']*){0,3}:"  # a transcript line: "Amanpour: …", "Minister: …"
+    return (not_own + r"\b(?:" + "|".join(sorted(forms)) + r")\b|\b[Aa]ccording to\b|“[^”]{20,}”|\"[^\"]{20,}\"|"
+            + label)
 
 
 MAY_REPORT = re.compile(_cue_forms())  # sentences of a speech that may report someone else's words

@@ -253,9 +253,10 @@ class RuleFinder:
         return None
 
     def _colon_cue(self, colon: Token) -> Found | None:
-        """A line opened by a name and a colon ("Jane Roe: The plan is dead", an interview's "Roe: …"):
-        the name is the source, the rest of the line the content. News only."""
-        if colon.text != ":" or self.speaker:
+        """A line opened by a name and a colon ("Jane Roe: The plan is dead", an interview's "Roe: …",
+        "Minister: …" in the transcript of a minister's interview): the name is the source, the rest of the
+        line the content."""
+        if colon.text != ":":
             return None
         start = colon.sent.start
         while start < colon.i and self.doc[start].is_punct:  # a transcript line may open with a quote mark

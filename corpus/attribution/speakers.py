@@ -52,6 +52,9 @@ class SpeakerResolver:
         """The resolved speaker of a source span, and a confidence."""
         if source is None:
             return "", 0.3
+        label = self.doc.text[at : at + 1] == ":"
+        if label and self.speaker and all(t.lower_.rstrip(".") in TITLES for t in source if not t.is_punct):
+            return self.speaker, 0.9  # "Minister: …" in the transcript of the statement's own speaker
         named = self._named_in(source)
         if named:
             return named, 0.9

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from corpus.attribution import Attribution, attribute_many
+from corpus.attribution import Attribution, attribute_many, speaker_of_title
 from corpus.chunk import Chunk
 from corpus.context import DEFAULT_CONTEXT_FIELDS, context_of
 from corpus.problems import StatementsError, one_line
@@ -46,10 +46,8 @@ def chunk_and_attribute(
     chunks_of: dict[str, list[Chunk]] = {}
     for chunk in chunker.chunk_many(statements):
         chunks_of.setdefault(chunk.statement_id, []).append(chunk)
-    found = (
-        attribute_many([st.text for st in statements], [st.speaker or None for st in statements])
-        if attributions else [[] for _ in statements]
-    )
+    speakers = [st.speaker or speaker_of_title(st.title) or None for st in statements]  # a speech's speaker
+    found = attribute_many([st.text for st in statements], speakers) if attributions else [[] for _ in statements]
     return [
         ChunkedStatement(st, tuple(chunks_of.get(st.id, ())), tuple(a), context_of(st, context_fields))
         for st, a in zip(statements, found, strict=True)
