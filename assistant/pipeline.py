@@ -7,7 +7,7 @@ that leaves nothing to quote is relaxed (``relaxations``) and the answer says so
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,6 +27,16 @@ ANSWER_PASSAGES = 6  # retrieved passages whose sentences are scored for an answ
 WIDE_DEPTH = 5  # quoted words, "who spoke about…" and timelines look in this many times more passages
 WHO_SPOKE_SHOWN = 5  # speakers quoted for "who spoke about…?"
 TIMELINE_SHOWN = 12  # dated statements quoted for a timeline
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Scored sentences for one reading of a question, the speaker they were checked against, and the vectors
+    of the search text, the question and its topic."""
+
+    sentences: list[ScoredSentence]
+    speaker: Speaker
+    vectors: np.ndarray
 
 
 class AnswerPipeline:
@@ -99,13 +109,8 @@ class AnswerPipeline:
         self, question: str, frame: QuestionFrame, history: Sequence[HistoryItem], filters: Mapping[str, object] | None
     ) -> Answer:
         """The answer to one reading of the question, no constraint relaxed."""
-        query_filters, speaker, excluded = self._filters(frame, filters)
-        texts = [frame.search_text, *question_texts(frame)]  # one forward pass for the query and the question
-        vectors = self.retriever.index.encoder.encode_texts(texts)
-        wide = frame.phrase or frame.kind in ("who", "timeline", "others")
-        passages = self._retrieve(frame, self.passages * (WIDE_DEPTH if wide else 1), query_filters, speaker,
-                                  vectors[0])
-        sentences = self.scorer.score(frame, passages, vectors[1:], speaker=speaker, exclude_speaker=excluded)
+        scored = self.scored(frame, filters)
+        sentences, speaker, vectors = scored.sentences, scored.speaker, scored.vectors
         if frame.phrase:
             found = self.builder.containing(frame.phrase, sentences, speaker)
             if found:
@@ -123,18 +128,31 @@ class AnswerPipeline:
             others = self._others_on_topic(frame, filters, vectors)
             if others:
                 when = _spoken_when(frame)
-                message = (f"No statement by {frame.speaker} on {frame.topic}{when}; at least {others} statement"
-                           f"{'s' if others != 1 else ''} by others do — ask “Who spoke about {frame.topic}?”")
+                counted = "at least 1 statement by others does" if others == 1 else (
+                    f"at least {others} statements by others do")
+                message = (f"No statement by {frame.speaker} on {frame.topic}{when}; {counted} — ask “Who spoke "
+                           f"about {frame.topic}?”")
         return Answer(question, (), True, message, frame, selection.closest)
+
+    def scored(self, frame: QuestionFrame, filters: Mapping[str, object] | None = None) -> Scored:
+        """The sentences of the passages retrieved for a reading of a question, scored, best first, and the
+        speaker they were checked against (what answers are chosen from; ``benchmarks/tune_sentences.py``)."""
+        query_filters, speaker, excluded = self._filters(frame, filters)
+        texts = [frame.search_text, *question_texts(frame)]  # one forward pass for the query and the question
+        vectors = self.retriever.index.encoder.encode_texts(texts)
+        wide = frame.phrase or frame.kind in ("who", "timeline", "others")
+        passages = self._retrieve(frame, self.passages * (WIDE_DEPTH if wide else 1), query_filters, speaker,
+                                  vectors[0])
+        sentences = self.scorer.score(frame, passages, vectors[1:], speaker=speaker, exclude_speaker=excluded)
+        return Scored(sentences, speaker, vectors)
 
     def _relaxations(self, frame: QuestionFrame) -> Iterator[tuple[QuestionFrame, str]]:
         """Readings of the question with one constraint loosened, tightest first, each with what to say of it."""
         when = frame.when
-        while when is not None and self.has_dates:
+        while when is not None and self.has_dates:  # the note names the time as asked, and the one answered
             wider = when.wider()
-            relaxed = replace(frame, when=wider)
             said = f"from {wider.spoken()}" if wider is not None else "from other dates"
-            yield relaxed, f"Nothing was found from {when.spoken()}; {said}:"
+            yield replace(frame, when=wider), f"Nothing was found from {frame.spoken_when}; {said}:"
             when = wider
         if not frame.speaker or frame.kind not in ("ask", "timeline", "more"):
             return
@@ -297,7 +315,9 @@ def _spoken_when(frame: QuestionFrame) -> str:
     if frame.when is None:
         return ""
     spoken = frame.when.spoken()
-    return f" {spoken}" if spoken.startswith(("since", "until")) else f" in {spoken}"
+    if spoken.startswith(("since", "until")):
+        return f" {spoken}"
+    return f" on {spoken}" if len(frame.when.start) == 10 and frame.when.single else f" in {spoken}"
 
 
 def _found_message(frame: QuestionFrame, quotes: Sequence[Quote]) -> str:

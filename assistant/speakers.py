@@ -169,7 +169,17 @@ class SpeakerDirectory:
             found = _union(found, self._match_words(phrase, words, strict))
         if found is None:  # a misspelt name ("Lavrv": every word must then match), or an office named in posts
             found = self._match_words(phrase, self._corrected(rest), strict, surname=False) or self._by_post(rest)
+        if found is None:  # "the Ministry of Foreign Affairs": an organisation named by its own words alone
+            found = self._organisation(phrase)
         return self._with_role(found, roles) if found is not None else None
+
+    def _organisation(self, phrase: str) -> SpeakerMatch | None:
+        """The names holding every word of a phrase of organisation words ("the Ministry of Foreign Affairs" →
+        "Ministry of Foreign Affairs of Valdoria"), when the phrase names an organisation."""
+        words = [w for w in name_tokens(phrase) if w not in ("the", "of", "for", "and")]
+        if len(words) < 2 or not set(words) & _ORGANISATION_WORDS:
+            return None
+        return self._match_words(phrase, words, strict=True, surname=False)
 
     def is_whole_name(self, phrase: str) -> bool:
         """Whether the phrase, role words aside, is a whole known name, alias, country or demonym (not part of one)."""
@@ -294,6 +304,10 @@ class SpeakerDirectory:
         return SpeakerMatch(narrowed, found.names, by_post=True)  # the post's holder, not whoever the text credits
 
 
+_ORGANISATION_WORDS = frozenset({
+    "ministry", "ministries", "department", "government", "office", "embassy", "agency", "commission", "council",
+    "committee", "secretariat", "mission", "delegation",
+})
 _ACRONYM_SKIP = frozenset({"of", "the", "for", "and", "de", "on", "in", "to", "&"})
 
 

@@ -65,8 +65,10 @@ def is_capitals_line(text: str, offset: int) -> bool:
     """Whether the character at ``offset`` sits on a line written in capitals only ("MINISTRY OF FOREIGN
     AFFAIRS", "SINGAPORE", "19 MAY 2021"): a heading or a sign-off, not speech."""
     start, end = line_at(text, offset)
-    letters = [c for c in text[start:end] if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters) and len(text[start:end].split()) <= 40
+    line = text[start:end]
+    if end - start > 400 or line != line.upper():  # a long line is prose; one lower-case letter is enough
+        return False
+    return sum(c.isalpha() for c in line) >= 2 and len(line.split()) <= 40
 
 
 def is_heading(text: str, offset: int, title: str = "") -> bool:
