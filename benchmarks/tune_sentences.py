@@ -19,9 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import common  # noqa: F401  (first: the project on sys.path, OMP_WAIT_POLICY etc. before torch/faiss load)
+import numpy as np
 import question_sets as qs
 from common import WORK_DIR, log, write_result
 from questions import open_index
