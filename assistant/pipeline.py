@@ -16,10 +16,15 @@ from assistant.quote_building import QuoteBuilder
 from assistant.reading import NearestIntent, QuestionFrame, Vocabulary, read_question
 from assistant.retrieval import HybridRetriever, Passage
 from assistant.sentence_scoring import ScoredSentence, SentenceScorer, question_texts
-from assistant.sentence_speakers import DescribedSpeaker, Speaker, SpeakerQuery, described_speaker
+from assistant.sentence_speakers import (
+    ORGANISATION_WORDS,
+    DescribedSpeaker,
+    Speaker,
+    SpeakerQuery,
+    described_speaker,
+)
 from assistant.settings import ExtractionSettings
 from assistant.speakers import SpeakerDirectory, SpeakerMatch
-from corpus.attribution.lexicon import ORGANISATION_NOUNS
 from embeddings.backend.terms import tokenize
 
 HistoryItem = Answer | QuestionFrame | str
@@ -281,9 +286,6 @@ class AnswerPipeline:
                     out["exclude_statement_ids"] = sorted(match.metadata_ids)
                 excluded = SpeakerQuery(frame.exclude_speaker, match.metadata_ids, frozenset(match.names))
         return out, speaker, excluded
-
-ORGANISATION_WORDS = frozenset(tokenize([" ".join(ORGANISATION_NOUNS | {"department", "security", "service"})])[0])
-
 
 def _names_a_post(described: DescribedSpeaker, match: SpeakerMatch) -> bool:
     """Whether a phrase names a person by a post that no matched name or metadata post holds: "the Homeland

@@ -11,7 +11,7 @@ import numpy as np
 from assistant.reading.frame import QuestionFrame
 from assistant.reported_speech import speaker_evidence
 from assistant.retrieval import Passage
-from assistant.sentence_speakers import DescribedSpeaker, Speaker, SpeakerQuery, phrase_of
+from assistant.sentence_speakers import DescribedSpeaker, Speaker, SpeakerQuery, attributions_in, phrase_of
 from assistant.settings import ExtractionSettings
 from corpus.attribution import Attribution
 from corpus.context import context_of
@@ -153,7 +153,10 @@ class SentenceScorer:
         dense, topic = self._dense_scores(slots, question_vectors, lexical, speakers)
         sentences = []
         for i, slot in enumerate(slots):
-            score = s.dense_weight * dense[i] + s.lexical_weight * lexical[i] + s.passage_weight * slot.passage_score
+            score = (s.dense_weight * dense[i] + s.topic_weight * topic[i] + s.lexical_weight * lexical[i]
+                     + s.passage_weight * slot.passage_score)
+            if s.quoted_weight and _quoted(slot):
+                score += s.quoted_weight
             if speaker:
                 score += s.speaker_weight * (speakers[i] - 1.0)
             sentences.append(
@@ -258,6 +261,11 @@ class SentenceScorer:
         for i in unstored[len(encoded) :]:
             dense[i], topic[i] = floor_dense, floor_topic
         return dense, topic
+
+
+def _quoted(slot: _Slot) -> bool:
+    """Whether the sentence holds words someone is credited with in quote marks."""
+    return any(a.kind == "direct" for a in attributions_in(slot.spans[slot.position], slot.attributions))
 
 
 def _speaker_scores(sentences: Sequence[_Slot | ScoredSentence], speaker: Speaker) -> list[float]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from assistant.citation import statement_country
 from assistant.speakers import ROLE_WORDS, name_tokens
 from corpus.attribution import SPEAKER_CONFIDENCE, Attribution
-from corpus.attribution.lexicon import PERSON_NOUNS
+from corpus.attribution.lexicon import ORGANISATION_NOUNS, PERSON_NOUNS
 from corpus.statement import Statement
 from embeddings.backend.terms import tokenize
 
@@ -116,9 +116,11 @@ class DescribedSpeaker(SpeakerQuery):
         if self.person_words and not all(w in text for w in self.other_words):
             return frozenset()
         needed = self.person_words or frozenset(tokenize([" ".join(self.other_words)])[0])
+        introduced = statement.title + " " + str(statement.metadata.get("post") or "")  # a speech's own speaker
         return frozenset(
             x.speaker for x in attributions
-            if x.speaker and x.confidence >= SPEAKER_CONFIDENCE and needed <= set(tokenize([x.source_text])[0])
+            if x.speaker and x.confidence >= SPEAKER_CONFIDENCE and needed <= set(tokenize(
+                [x.source_text if x.kind != "first_person" else introduced])[0])
         )
 
     def attribution(
@@ -137,8 +139,11 @@ class DescribedSpeaker(SpeakerQuery):
 
 # Words for a person by their role, in descriptions of a speaker.
 PERSON_WORDS = frozenset(tokenize([" ".join(PERSON_NOUNS | {
-    "manager", "head", "commissioner", "strategist", "surrogate", "counsel", "attorney", "judge", "press", "secretary",
+    "manager", "head", "commissioner", "strategist", "surrogate", "counsel", "attorney", "judge", "secretary",
+    "democrat", "republican", "spokeswoman", "director",
 })])[0])
+# Words for an organisation: "Trump's campaign", "the Homeland Security Department".
+ORGANISATION_WORDS = frozenset(tokenize([" ".join(ORGANISATION_NOUNS | {"department", "service", "team"})])[0])
 _DESCRIPTION_STOP = frozenset({"the", "a", "an", "of", "for", "his", "her", "their", "its", "s"})
 
 

@@ -23,6 +23,7 @@ ROLE_WORDS = {
     "secretary", "state", "general", "head", "chief", "king", "queen", "prince", "sheikh", "ambassador",
     "representative", "permanent", "delegation", "government", "spokesperson", "spokesman", "official",
     "officials", "office", "chancellor", "leader", "sir", "madam", "republic", "kingdom",
+    "second", "senior", "acting", "former", "first", "emeritus", "special", "envoy",
 }
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 FUZZY_MIN_LENGTH = 4  # shorter words are matched exactly only
@@ -96,6 +97,9 @@ class SpeakerDirectory:
             self._attributed.setdefault(name, set()).add(statement_id)
         self._merge_variants(statements_by_group)
         self._tokens = {name: frozenset(name_tokens(name)) for name in (*self._names, *self._attributed)}
+        self._by_lower: dict[str, list[str]] = {}  # a name in lower case → the names so spelt
+        for name in self._tokens:
+            self._by_lower.setdefault(name.lower(), []).append(name)
         self._acronyms: dict[str, set[str]] = {}  # "MFA" → the names it abbreviates
         for name in self._tokens:
             for short in _acronyms_of(name):
@@ -162,8 +166,9 @@ class SpeakerDirectory:
             found = _union(found, self._match_words(name, [w for w in name_tokens(name) if w not in ROLE_WORDS],
                                                     strict))
         for name in self.aliased(phrase):  # a whole alias: "the Coastal Kingdom" is a country, not a king
-            found = _union(found, self._match_words(name, [w for w in name_tokens(name) if w not in ROLE_WORDS],
-                                                    strict))
+            exact = self._exactly(name)  # "south korea" → "Republic of Korea", never also "…People's Republic of Korea"
+            found = _union(found, exact or self._match_words(
+                name, [w for w in name_tokens(name) if w not in ROLE_WORDS], strict))
         roles, rest = _role_of(phrase)
         for words in self._readings(rest):  # as written, through an alias, through a demonym: all of them
             found = _union(found, self._match_words(phrase, words, strict))
@@ -172,6 +177,13 @@ class SpeakerDirectory:
         if found is None:  # "the Ministry of Foreign Affairs": an organisation named by its own words alone
             found = self._organisation(phrase)
         return self._with_role(found, roles) if found is not None else None
+
+    def _exactly(self, name: str) -> SpeakerMatch | None:
+        """The statements of the names spelt exactly so (case aside)."""
+        names = self._by_lower.get(name.lower(), [])
+        ids = set().union(*(self._names.get(n, set()) for n in names))
+        found = set().union(*(self._attributed.get(n, set()) for n in names))
+        return SpeakerMatch(frozenset(ids), tuple(names), frozenset(found)) if names else None
 
     def _organisation(self, phrase: str) -> SpeakerMatch | None:
         """The names holding every word of a phrase of organisation words ("the Ministry of Foreign Affairs" →

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import pickle
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,15 @@ from common import WORK_DIR, log, write_result
 from questions import open_index
 
 QUOTING_TYPES = {"speaker_topic", "org_country_topic", "role", "date_limited", "event_date", "range", "follow_up"}
-FEATURES = ("dense", "topic", "lexical", "passage", "context")
+FEATURES = ("dense", "topic", "lexical", "passage", "context", "quoted")
+
+
+def features(c: Any) -> list[float]:
+    """A sentence's scores, and whether words in it are quoted directly (in quote marks) by someone."""
+    from assistant.sentence_speakers import attributions_in
+
+    quoted = any(a.kind == "direct" for a in attributions_in(c.span, c.attributions))
+    return [c.dense_score, c.topic_score, c.lexical_score, c.passage_score, c.context_score, float(quoted)]
 
 
 def candidates(corpus: qs.Corpus, args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -58,12 +67,41 @@ def candidates(corpus: qs.Corpus, args: argparse.Namespace) -> list[dict[str, An
             continue
         by_key = {c.key: c for c in scored.sentences}
         same = bool(scored.speaker)
-        x = np.array([[c.dense_score, c.topic_score, c.lexical_score, c.passage_score, c.context_score]
-                      for c in sentences])
+        x = np.array([features(c) for c in sentences])
         gold = np.array([any(_hits(c, g) for g in q["gold"]) for c in sentences])
         eligible = np.array([builder.topic_match(c, by_key, same) >= pipeline.settings.abstain_below
                              for c in sentences])
         out.append({"id": q["id"], "x": x, "gold": gold, "eligible": eligible})
+    qa.close()
+    return out
+
+
+def squad_candidates(path: Path, index_dir: Path, limit: int) -> list[dict[str, Any]]:
+    """The same for SQuAD questions of the articles ``qa.py --tune`` uses (0-9), a gold sentence being one that
+    holds a gold answer; ``index_dir`` is an index of the SQuAD paragraphs (``qa.py`` builds one)."""
+    import random
+
+    from qa import load_squad, norm
+
+    from assistant.api import Assistant
+    from assistant.quote_building import QuoteBuilder
+
+    _, questions = load_squad(path)
+    tune = [q for q in questions if q["article"] < 10]
+    qa = Assistant.open(index_dir)
+    pipeline = qa.pipeline
+    builder = QuoteBuilder(pipeline.settings)
+    out = []
+    for q in random.Random(5).sample(tune, min(limit, len(tune))):
+        scored = pipeline.scored(pipeline.frame(q["question"]))
+        sentences = scored.sentences
+        by_key = {c.key: c for c in sentences}
+        answers = [norm(a) for a in q["answers"]]
+        x = np.array([features(c) for c in sentences]).reshape(-1, len(FEATURES))
+        gold = np.array([any(a in norm(c.sentence()) for a in answers) for c in sentences], bool)
+        eligible = np.array([builder.topic_match(c, by_key) >= pipeline.settings.abstain_below for c in sentences],
+                            bool)
+        out.append({"id": q["question"], "x": x, "gold": gold, "eligible": eligible})
     qa.close()
     return out
 
@@ -93,15 +131,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("data", type=Path)
     ap.add_argument("--index-root", type=Path, default=WORK_DIR / "question_sets")
     ap.add_argument("--corpora", default="ungdc,polnear,sgmfa")
+    ap.add_argument("--squad", type=Path, help="SQuAD v1.1 dev-v1.1.json: also score its tune articles (0-9)")
+    ap.add_argument("--squad-index", type=Path, default=WORK_DIR / "squad_index")
+    ap.add_argument("--squad-limit", type=int, default=800)
+    ap.add_argument("--cached", type=Path, help="keep the collected candidates in this file (and reuse them)")
     args = ap.parse_args(argv)
     from assistant.settings import ExtractionSettings
 
-    items = {name: candidates(qs.CORPORA[name], args) for name in args.corpora.split(",")}
+    if args.cached and args.cached.exists():
+        items = pickle.loads(args.cached.read_bytes())
+    else:
+        items = {name: candidates(qs.CORPORA[name], args) for name in args.corpora.split(",")}
+        if args.squad:
+            items["squad"] = squad_candidates(args.squad, args.squad_index, args.squad_limit)
+        if args.cached:
+            args.cached.write_bytes(pickle.dumps(items))
     s = ExtractionSettings()
-    current = np.array([s.dense_weight, 0.0, s.lexical_weight, s.passage_weight, 0.0])
-    grid = [0.0, 0.1, 0.2, 0.3, 0.45]
+    current = np.array([s.dense_weight, s.topic_weight, s.lexical_weight, s.passage_weight, 0.0, s.quoted_weight])
     rows = []
-    for w in itertools.product(grid, grid, grid, [0.1, 0.25, 0.5], [0.0, 0.1, 0.2]):
+    for w in itertools.product([0.0, 0.1, 0.2, 0.3], [0.2, 0.3, 0.4, 0.5, 0.6], [0.2, 0.3, 0.4, 0.5],
+                               [0.0, 0.05, 0.1, 0.2, 0.3], [0.0], [0.0, 0.05, 0.1, 0.2]):
         weights = np.array(w)
         per = {name: hit_rate(found, weights) for name, found in items.items()}
         rows.append({"weights": dict(zip(FEATURES, w)), **per, "mean": float(np.mean(list(per.values())))})

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from assistant.reading.frame import QuestionFrame, TimeSpan
+from assistant.reading.frame import QuestionFrame
 
 SPEAKER_PRONOUNS = frozenset({"he", "she", "they", "him", "her", "them", "it", "his", "hers", "their", "its"})
 TOPIC_PRONOUNS = frozenset({
@@ -20,8 +20,10 @@ TOPIC_PRONOUNS = frozenset({
 })
 # "in that speech", "the same statement", "there": the statements of the previous answer.
 SAME_STATEMENT = re.compile(
-    r"\s*,?\s*\b(?:(?:in|from|of)\s+)?(?:that|this|the\s+same|the\s+previous|the\s+last|her|his|their|its)\s+"
-    r"(?:speech|statement|address|document|report|article|text|interview|remarks|one)\b|\s+(?:in\s+)?there\b",
+    r"\s*,?\s*\b(?:(?:in|from|of)\s+)?(?:that|this|the\s+same|the\s+previous|the\s+last)\s+(?:[\w'’-]+\s+){0,3}?"
+    r"(?:speech|statement|address|document|report|article|text|interview|remarks|one|letter|reply|readout)\b|"
+    r"\s*,?\s*\b(?:(?:in|from|of)\s+)?(?:her|his|their|its)\s+(?:speech|statement|address|remarks|letter|reply)\b|"
+    r"\s+(?:in\s+)?there\b",
     re.IGNORECASE,
 )
 # Words around a follow-up's one new thing: "and in 2019?", "what about Valdoria?", "how about the king?".
@@ -87,17 +89,3 @@ def one_thing_changed(frame: QuestionFrame, rest: str, previous: QuestionFrame, 
                        kind="ask" if kind == "who" else kind, follow_up=True, phrase="", within=(),
                        exclude_speaker="", unknown="")
     return None
-
-
-def same_statement(topic: str) -> tuple[str, bool]:
-    """The topic without "in that speech", and whether it asked for the previous answer's statements."""
-    m = SAME_STATEMENT.search(topic)
-    if m is None:
-        return topic, False
-    return (topic[: m.start()] + topic[m.end() :]).strip(" ,?"), True
-
-
-def previous_time(history: Sequence[QuestionFrame]) -> TimeSpan | None:
-    """The time of the previous question, if it had one."""
-    previous = previous_frame(history)
-    return previous.when if previous is not None else None

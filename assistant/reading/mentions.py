@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.cue_words import is_cue_word
+from assistant.reading.times import STATEMENT_NOUNS
 from assistant.reading.vocabulary import Vocabulary
 from assistant.reading.words import FRAME_WORDS
-from assistant.sentence_speakers import PERSON_WORDS
+from assistant.sentence_speakers import ORGANISATION_WORDS, PERSON_WORDS
 from assistant.speakers import ROLE_WORDS, SpeakerDirectory, name_tokens
 from embeddings.backend.terms import tokenize
 
@@ -73,7 +74,7 @@ def find_mention(question: str, directory: SpeakerDirectory, doc: Doc | None = N
             placed = _speaker_place(doc, start, end)
             if not (placed or speaks(question, start, end)):
                 continue
-            rank = (int(placed), size, -i)
+            rank = (placed, size, -i)
             if best is not None and rank <= best[0]:
                 continue
             if _inside_longer_name(words, i, i + size):
@@ -106,7 +107,7 @@ def whole_subject(question: str, mention: Mention, doc: Doc | None) -> Mention:
             continue
         while head.dep_ in ("pobj", "prep") and head.head.i != head.i:
             head = head.head  # "the head of [the Congressional Black Caucus]"
-        if not set(tokenize([head.text])[0]) & PERSON_WORDS:
+        if not set(tokenize([head.text])[0]) & (PERSON_WORDS | ORGANISATION_WORDS):
             continue  # "Voss's position", "MFA's travel advice": the speaker is Voss, MFA
         if head.pos_ in ("NOUN", "PROPN") and head.dep_ in ("nsubj", "nsubjpass") and head.i > max(inside) - 8 and (
                 is_cue_word(head.head.lower_) or head.head.dep_ == "ROOT"):
@@ -139,6 +140,7 @@ def topic_without(question: str, *spans: tuple[int, int], doc: Doc | None = None
     of each remaining piece, are taken off. A verb of saying frames the question; the same word as a noun ("the
     talks", "his remarks on…" aside) may be the topic, so with ``doc`` only words the parse calls verbs count."""
     verbs = {t.idx for t in doc if t.pos_ in ("VERB", "AUX")} if doc is not None else None
+    particles = {t.idx for t in doc if t.dep_ == "prt"} if doc is not None else set()  # "push back", "speak out"
     addressed = _addressees(doc) if doc is not None else set()
     spans = (*spans, *addressed)
     stops = [(m.start(), m.end()) for m in re.finditer(r"\?\s+", question)]  # "Why did X…? What reasons…?"
@@ -152,6 +154,7 @@ def topic_without(question: str, *spans: tuple[int, int], doc: Doc | None = None
         tokens = [(offset + m.start(), m.group()) for m in re.finditer(r"\S+", piece)]
         tokens = [(i, t.strip(" ?!.,;:")) for i, t in tokens if t.strip(" ?!.,;:")]
 
+        tokens = [(i, t) for i, t in tokens if i not in particles]
         while tokens and _framing(tokens, 0, verbs):
             tokens.pop(0)
         while tokens and _framing(tokens, len(tokens) - 1, verbs):
@@ -179,6 +182,7 @@ def _framing(tokens: list[tuple[int, str]], k: int, verbs: set[int] | None) -> b
 
 
 _TELL = frozenset({"tell", "inform", "brief", "remind", "assure", "address"})
+_TO_WHOM = frozenset({"write", "say", "speak", "talk", "explain", "send", "reply", "announce", "pledge"})
 
 
 def _addressees(doc: Doc) -> set[tuple[int, int]]:
@@ -187,6 +191,8 @@ def _addressees(doc: Doc) -> set[tuple[int, int]]:
     for t in doc:
         if t.dep_ in ("dobj", "dative", "iobj") and t.head.lemma_.lower() in _TELL and t.i > t.head.i:
             out.add((t.left_edge.idx, t.idx + len(t.text)))  # the noun phrase, not what hangs on it
+        if t.dep_ == "pobj" and t.head.lower_ == "to" and t.head.head.lemma_.lower() in _TELL | _TO_WHOM:
+            out.add((t.head.idx, t.idx + len(t.text)))  # "write to the Palestinian prime minister"
     return out
 
 
@@ -216,11 +222,12 @@ def speaks(question: str, start: int, end: int) -> bool:
     return any(is_cue_word(w) for w in near)
 
 
-def _speaker_place(doc: Doc | None, start: int, end: int) -> bool:
-    """Whether the parse puts the words at ``start:end`` where a speaker stands: the subject of a verb, the
-    holder of a noun ("Voss's mentions"), the object of "by", "from", "per" or "according to"."""
+def _speaker_place(doc: Doc | None, start: int, end: int) -> int:
+    """How surely the parse puts the words at ``start:end`` where a speaker stands: 2 for the subject of a verb
+    of saying or of the question's own verb, 1 for the holder of a noun ("Voss's mentions") or the object of
+    "by", "from", "per" or "according to", 0 otherwise."""
     if doc is None:
-        return False
+        return 0
     tokens = [t for t in doc if start <= t.idx < end]
     inside = {t.i for t in tokens}
     for t in tokens:
@@ -229,12 +236,16 @@ def _speaker_place(doc: Doc | None, start: int, end: int) -> bool:
         head = t.head
         if t.dep_ in ("nsubj", "nsubjpass") and head.pos_ in ("VERB", "AUX") and (
                 is_cue_word(head.lower_) or head.dep_ == "ROOT"):
-            return True  # the subject of a verb of saying, or of the question's own verb
+            return 2  # the subject of a verb of saying, or of the question's own verb
         if t.dep_ == "poss":  # "Voss's line on…", but not "about Trump's comments": that is the topic
-            return not any(_topic_preposition(a) for a in t.ancestors)
+            return 0 if any(_topic_preposition(a) for a in t.ancestors) else 1
         if t.dep_ == "pobj" and head.lower_ in _HOLDER_PREPOSITIONS:
-            return head.lower_ != "to" or head.head.lower_ == "according"
-    return False
+            if head.lower_ == "to":
+                return int(head.head.lower_ == "according")
+            if head.lower_ == "from":  # "a letter from X", not "suspend Russia from the Council"
+                return int(head.head.lower_ in STATEMENT_NOUNS)
+            return 1
+    return 0
 
 
 def _name_word(word: str, directory: SpeakerDirectory) -> bool:

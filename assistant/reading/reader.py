@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from assistant.phrase_lookup import quoted_phrase
 from assistant.reading.follow_up import (
     FOLLOW_UP_FILLER,
+    SAME_STATEMENT,
     one_thing_changed,
     previous_frame,
     resolve,
-    same_statement,
 )
 from assistant.reading.frame import QuestionFrame
 from assistant.reading.intent import TIMELINE_WORDS, Intent, NearestIntent, read_intent
@@ -34,7 +34,7 @@ from assistant.reading.mentions import (
 )
 from assistant.reading.parsing import parse
 from assistant.reading.times import TimeMention, find_times, statement_time
-from assistant.reading.typos import corrected_question
+from assistant.reading.typos import corrected_question, framing_word_for
 from assistant.reading.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
@@ -76,7 +76,8 @@ def read_question(
     fixed = corrected_question(raw, _known(vocabulary)) if vocabulary is not None else raw
     doc = parse(fixed) if fixed else None
     quoted = quoted_phrase(fixed)
-    times = find_times(fixed, doc, today) if not quoted else []
+    latest = vocabulary.last_date if vocabulary is not None else ""
+    times = find_times(fixed, doc, today, latest) if not quoted else []
     intent = read_intent(fixed, quoted)
     if not intent.sure and nearest is not None and doc is not None:
         intent = replace(intent, kind=nearest.kind(doc) or "ask", topic="")  # the topic: what the text leaves
@@ -89,6 +90,7 @@ def read_question(
     cut = [(t.start, t.end) for t in times if t.role in ("statement", "relative")]
     provenance = list(_PROVENANCE.finditer(fixed))  # "in her S Rajaratnam Lecture": where, not what
     cut += [m.span() for m in provenance]
+    cut += [m.span() for m in SAME_STATEMENT.finditer(fixed)]  # "in that Hong Kong forum speech"
     hint = " ".join(w for m in provenance for w in m.group("named").split() if w.lower() not in _HINT_SKIP)
     mention = None
     if vocabulary is not None and intent.kind in ("ask", "timeline", "more", "topic"):
@@ -100,8 +102,8 @@ def read_question(
         when=stated.span if stated is not None and unheld is None else None, kind=intent.kind, phrase=intent.phrase,
         first=intent.first, unheld=unheld or "", hint=hint,
     )
-    topic, same = same_statement(frame.topic)
-    frame = replace(frame, topic=topic, within=answered if same and answered else ())
+    same = SAME_STATEMENT.search(fixed) is not None  # "in that speech": the statements the last answer quoted
+    frame = replace(frame, within=answered if same and answered else ())
     if vocabulary is not None and frame.kind != "quote" and mention is None:
         frame = replace(frame, unknown=unknown_name(fixed, doc, vocabulary, frame.speaker, mention))
     pronoun = _TOPIC_PRONOUN.search(fixed)
@@ -123,8 +125,12 @@ def _known(vocabulary: Vocabulary) -> Callable[[str], bool]:
     """Whether a word is one the index holds: in a statement or a speaker's name (never a typo to correct)."""
     def known(word: str) -> bool:
         lower = word.lower()
-        return vocabulary.speakers.knows_name_word(lower) or (
-            vocabulary.terms is not None and vocabulary.holds_word(lower))
+        if vocabulary.speakers.knows_name_word(lower):
+            return True
+        meant = framing_word_for(lower)
+        if meant is not None and vocabulary.is_much_rarer(lower, meant):
+            return False  # "minster", a typo in a few statements too, for "minister" in thousands
+        return vocabulary.terms is not None and vocabulary.holds_word(lower)
     return known
 
 

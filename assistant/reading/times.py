@@ -34,15 +34,20 @@ _ATOM = (
     rf"|(?P<rel>last|this|next)\s+(?P<relunit>year|month|{_MONTH})"
     r"|(?P<dec>(?:19|20)\d0)s"
     rf"|(?:early|mid|late)[-\s](?P<y4>{_YEAR})"
-    rf"|(?P<y5>{_YEAR})(?:\s*[-–—/]\s*(?P<y5b>{_YEAR}|\d{{2}})(?!\d))?)"
+    rf"|(?P<y5>{_YEAR})(?:\s*[-–—/]\s*(?P<y5b>{_YEAR}|\d{{2}})(?!\d))?"
+    rf"|(?P<d6>{_DAY})\s+(?:of\s+)?(?P<m6>{_MONTH})"  # a day or a month without its year: the index's latest
+    rf"|(?P<m7>{_MONTH})\s+(?P<d7>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)"
+    rf"|(?P<m8>{_MONTH}))"
 )
 _ATOM_RE = re.compile(rf"\b{_ATOM}\b", re.IGNORECASE)
 # Operators in front of a date, and the words that join the two ends of a range.
 _BEFORE_ATOM = re.compile(
     r"(?P<op>\bbetween|\bfrom|\bsince|\bafter|\bbefore|\buntil|\btill|\bthrough|\bup\s+to|\bprior\s+to|"
-    r"\bstarting(?:\s+in)?|\bin\s+the\s+years?|\bin|\bduring|\bon|\bof|\bfor|\bby|\bat)\s+(?:the\s+(?:year\s+)?)?$",
+    r"\bstarting(?:\s+in)?|\bin\s+the\s+years?|\bin|\bduring|\bon|\bof|\bfor|\bby|\bat)\s+(?:the\s+(?:year\s+)?)?"
+    r"(?:(?:early|mid|late|the\s+end\s+of|the\s+start\s+of)[-\s]+)?$",
     re.IGNORECASE,
 )
+_SEASON_BEFORE = re.compile(r"\b(?:early|mid|late|end\s+of|start\s+of)[-\s]+$", re.IGNORECASE)
 _RANGE_JOIN = re.compile(r"^\s*(?:to|and|until|till|through|thru|-|–|—)\s+(?:the\s+(?:year\s+)?)?", re.IGNORECASE)
 # A year is a date only where a date can stand: not "the 2030 Agenda", "Resolution 2254", "G20".
 _NOT_A_DATE_AFTER = re.compile(r"^\s*(?:agenda|goals?|targets?|vision|plan|summit|declaration)\b", re.IGNORECASE)
@@ -83,9 +88,12 @@ class TimeMention:
     strong: bool = False  # on a word for a statement ("her 2031 address") or right after the verb ("said in 2031")
 
 
-def find_times(text: str, doc: Doc | None = None, today: date | None = None) -> list[TimeMention]:
-    """Every time expression in ``text``, in order (``doc``: its parse, which decides each one's role)."""
+def find_times(text: str, doc: Doc | None = None, today: date | None = None, latest: str = "") -> list[TimeMention]:
+    """Every time expression in ``text``, in order (``doc``: its parse, which decides each one's role). A day or
+    month written without its year ("on 3 October", "during September") is the latest one on or before
+    ``latest`` (the index's last date; else ``today``)."""
     today = today or date.today()
+    latest = latest or today.isoformat()
     found: list[TimeMention] = []
     for m in _RELATIVE.finditer(text):
         found.append(TimeMention(m.start(), m.end(), TimeSpan(), "relative", 1 if m.group("next") else -1))
@@ -94,7 +102,7 @@ def find_times(text: str, doc: Doc | None = None, today: date | None = None) -> 
     i = 0
     while i < len(atoms):
         m = atoms[i]
-        span = _atom_span(m, today)
+        span = _atom_span(m, today, latest)
         if span is None:
             i += 1
             continue
@@ -106,7 +114,7 @@ def find_times(text: str, doc: Doc | None = None, today: date | None = None) -> 
         join = _RANGE_JOIN.match(text[m.end() : nxt.start()]) if nxt is not None else None
         if nxt is not None and join is not None and join.end() == nxt.start() - m.end() and (
                 op in ("between", "from", "in the years", "in the year", "") or op.startswith("in")):
-            other = _atom_span(nxt, today)
+            other = _atom_span(nxt, today, latest)
             if other is not None:
                 span, end, i = TimeSpan(span.start, other.end), nxt.end(), i + 1
         elif op in ("since", "from", "after", "starting", "starting in"):
@@ -135,8 +143,18 @@ def statement_time(times: list[TimeMention]) -> TimeMention | None:
     return next((t for t in times if t.role == "statement"), None)
 
 
-def _atom_span(m: re.Match[str], today: date) -> TimeSpan | None:
+def _atom_span(m: re.Match[str], today: date, latest: str) -> TimeSpan | None:
     g = m.groupdict()
+    if g["m6"] or g["m7"] or g["m8"]:
+        month = _month(g["m6"] or g["m7"] or g["m8"])
+        day = int(re.sub(r"\D", "", g["d6"] or g["d7"])) if (g["d6"] or g["d7"]) else 0
+        year = int(latest[:4])
+        if f"{year}-{month:02d}-{max(day, 1):02d}" > latest:
+            year -= 1  # "on 3 October" asked in March: last year's
+        if day and not 1 <= day <= monthrange(year, month)[1]:
+            return None
+        value = f"{year}-{month:02d}" + (f"-{day:02d}" if day else "")
+        return TimeSpan(value, value)
     for d, mo, y in (("d1", "m1", "y1"), ("d2", "m2", "y2")):
         if g[y]:
             day, month = int(re.sub(r"\D", "", g[d])), _month(g[mo])
@@ -178,6 +196,8 @@ def _month(name: str) -> int:
 
 def _is_date(m: re.Match[str], text: str, doc: Doc | None, op: str) -> bool:
     """Whether a lone year (or month) stands as a date here: after "in", "during"…, before "speech", or a DATE."""
+    if m.group("m8") or m.group("d7"):  # "March", "May 5": a date only after "in", "during", "early"…
+        return bool(op) or _SEASON_BEFORE.search(text[: m.start()]) is not None
     if not (m.group("y5") or m.group("y4")) or m.group("y5b"):
         return True  # a day, a month, a decade, "last year", a range: dates by their form
     if _NOT_A_DATE_AFTER.match(text[m.end():]) or _NOT_A_DATE_BEFORE.search(text[: m.start()]):

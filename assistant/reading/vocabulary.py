@@ -2,6 +2,7 @@
 years its statements span, and the words its statements hold."""
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,6 +42,15 @@ class Vocabulary:
             return True
         stems = tokenize([word])[0]
         return bool(stems) and all(float(x) > 0 for x in self.terms.idf(stems))
+
+    def is_much_rarer(self, word: str, other: str, times: float = 20.0) -> bool:
+        """Whether the statements hold ``word`` at least ``times`` less often than ``other`` (by their chunks)."""
+        if self.terms is None:
+            return True
+        idf = self.terms.idf([*tokenize([word])[0][:1], *tokenize([other])[0][:1]])
+        if len(idf) < 2 or float(idf[1]) <= 0:
+            return False
+        return float(idf[0]) <= 0 or float(idf[0]) - float(idf[1]) >= math.log(times)
 
     def spelled(self, text: str) -> str:
         """``text`` with lower-case words no statement holds and no dictionary knows read as the closest indexed

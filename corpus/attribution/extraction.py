@@ -2,16 +2,18 @@
 speakers and, in a speech, give the speaker every sentence no one else is credited with."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from corpus.attribution.lexicon import MAY_REPORT
-from corpus.attribution.model import FIRST_PERSON_CONFIDENCE, Attribution
+from corpus.attribution.model import FIRST_PERSON_CONFIDENCE, SPEAKER_CONFIDENCE, Attribution
 from corpus.attribution.parsing import english_pipeline
 from corpus.attribution.rules import RuleFinder
 from corpus.attribution.speakers import SpeakerResolver
 from corpus.attribution.tagger import content_tagger
+from corpus.attribution.title_speaker import SPEECH_NOUNS
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -92,8 +94,36 @@ def attributions_in(doc: Doc, speaker: str, first_person: bool = True) -> list[A
     tagger = content_tagger() if not finder.speaker else None
     if tagger is not None:
         found = finder.tagged(found, tagger)
-    out = SpeakerResolver(doc, finder.speaker).resolve(found)
+    resolver = SpeakerResolver(doc, finder.speaker)
+    out = resolver.resolve(found)
     if finder.speaker and first_person:
         spans = [(sent.start_char, sent.end_char) for sent in doc.sents]
         out = with_first_person(finder.text, finder.speaker, out, spans)
+    elif not finder.speaker:
+        out = _delivered(doc, out, finder, resolver)
     return sorted(out, key=lambda a: (a.content_start, a.cue_start))
+
+
+_DELIVER = frozenset({"deliver", "give", "make", "read", "present"})
+_FIRST_PERSON_WORD = re.compile(r"\b(?:I|we|We|our|Our|us|my|My)\b")
+
+
+def _delivered(doc: Doc, found: list[Attribution], finder: RuleFinder, resolver: SpeakerResolver) -> list[Attribution]:
+    """A readout that carries the speech it reports ("SMS Sim delivered a statement at the general debate." and
+    then the statement): each later first-person sentence outside quotes that no one else is credited with is
+    the words of whoever delivered the statement (a person or organisation the text names)."""
+    out = list(found)
+    speaker, since = "", len(doc.text)
+    for sent in doc.sents:
+        a, b = sent.start_char, sent.end_char
+        if speaker and a >= since and _FIRST_PERSON_WORD.search(sent.text) and not finder.in_quote(a + 1) and not any(
+                x.content_start < b and a < x.content_end for x in found):
+            out.append(Attribution(a, b, a, a, None, None, "", speaker, "first_person", 0.7))
+        for verb in sent:
+            if verb.lemma_.lower() in _DELIVER and any(
+                    c.dep_ == "dobj" and c.lemma_.lower() in SPEECH_NOUNS for c in verb.children):
+                subject = finder.subject_of(verb)
+                name, confidence = resolver.speaker_of(subject, verb.idx, "") if subject is not None else ("", 0.0)
+                if name and confidence >= SPEAKER_CONFIDENCE:
+                    speaker, since = name, b
+    return out

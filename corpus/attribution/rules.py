@@ -350,6 +350,14 @@ class RuleFinder:
                 return start, end
         return span
 
+    def in_quote(self, at: int) -> bool:
+        """Whether the character at ``at`` is inside a quotation."""
+        return self._in_quote(at)
+
+    def subject_of(self, verb: Token) -> Span | None:
+        """The source span a verb would have as a cue (its subject, passive agent or chained subject)."""
+        return self._subject(verb)
+
     def _in_quote(self, at: int) -> bool:
         return any(start < at < end for start, end in self.quotes)
 

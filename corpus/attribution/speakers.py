@@ -48,6 +48,10 @@ class SpeakerResolver:
                 previous_speaker = speaker
         return out
 
+    def speaker_of(self, source: Span | None, at: int, previous: str) -> tuple[str, float]:
+        """The resolved speaker of a source span (``at``: where its cue is), and a confidence."""
+        return self._speaker_of(source, at, previous)
+
     def _speaker_of(self, source: Span | None, at: int, previous: str) -> tuple[str, float]:
         """The resolved speaker of a source span, and a confidence."""
         if source is None:
@@ -145,10 +149,15 @@ class SpeakerResolver:
         if not words:
             return name
         best = " ".join(words)
-        for candidate in [strip_titles(person.text) for person in self.people] + [self.speaker]:
+        candidates = [strip_titles(person.text) for person in self.people] + [self.speaker]
+        for candidate in candidates:
             parts = [w.removesuffix("’s").removesuffix("'s") for w in candidate.split()]
             if parts and parts[-1] == words[-1] and set(words) <= set(parts) and len(candidate) > len(best):
                 best = " ".join(parts)
+        if best == " ".join(words) and len(words) == 1:  # "Sim" for "Sim Ann" (surname first): one such name only
+            longer = {c for c in candidates if c.split()[:1] == words and len(c.split()) > 1}
+            if len(longer) == 1:
+                best = longer.pop()
         return best
 
 
