@@ -127,7 +127,10 @@ class AnswerPipeline:
         shown = _quoted_ranges(history) if frame.kind == "more" else []
         selection = self.builder.select(sentences, shown, speaker, require_topic=bool(frame.topic))
         if selection.quotes:
-            return Answer(question, selection.quotes, False, _found_message(frame, selection.quotes), frame)
+            quotes = selection.quotes
+            if frame.kind == "timeline":  # fewer dated statements than a timeline needs: still in date order
+                quotes = tuple(sorted(quotes, key=lambda q: q.date))
+            return Answer(question, quotes, False, _found_message(frame, quotes), frame)
         message = _abstain_message(frame)
         if frame.speaker and frame.topic and not frame.exclude_speaker:
             others = self._others_on_topic(frame, filters, vectors)

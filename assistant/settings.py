@@ -22,7 +22,7 @@ class ExtractionSettings:
     lexical_weight: float = 0.2
     passage_weight: float = 0.1
     quoted_weight: float = 0.05  # words in quote marks credited to someone: their own words, not a paraphrase
-    join_ratio: float = 0.8  # join a neighbour scoring at least this share of the best sentence
+    join_ratio: float = 0.6  # join a neighbour scoring at least this share of the best sentence (SQuAD sample)
     keep_ratio: float = 0.75  # further quotes must score at least this share of the first
     abstain_below: float = 0.40  # topic match under which nothing counts as an answer (qa.py --calibrate)
     # When a speaker is asked about, a sentence holding only some of the topic's words ("walls" for "the Great

@@ -128,11 +128,19 @@ def unknown_name(question: str, doc: Doc | None, vocabulary: Vocabulary, speaker
                   and not (taken is not None and taken.start < ent.end_char and ent.start_char < taken.end)]
     for name in names:
         words = [w for w in name_tokens(name) if w not in ROLE_WORDS and w not in FRAME_WORDS]
-        if not words or vocabulary.speakers.match(name, strict=True) is not None:
+        if not _checkable(name, words) or vocabulary.speakers.match(name, strict=True) is not None:
             continue
-        if not any(vocabulary.holds_word(w) for w in words):
-            return re.sub(r"^(?:the|The)\s+", "", name)
+        if not any(vocabulary.holds_word(w) or vocabulary.spelled(w) != w for w in words):
+            return re.sub(r"^(?:the|The)\s+", "", name)  # no statement holds it, nor a word spelt like it
     return ""
+
+
+def _checkable(name: str, words: list[str]) -> bool:
+    """Whether a name can be looked for word by word: capitalised words of three letters or more, not an
+    abbreviation ("U.S.", "V&A", "WWI") that the statements may spell out."""
+    parts = name.split()
+    return bool(words) and all(len(w) >= 3 and w.isalpha() for w in words) and any(
+        p[:1].isupper() and not p.isupper() for p in parts) and not re.search(r"[.&]", name)
 
 
 def topic_without(question: str, *spans: tuple[int, int], doc: Doc | None = None) -> str:

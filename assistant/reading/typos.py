@@ -19,7 +19,7 @@ from assistant.cue_words import is_cue_word
 from assistant.reading.words import QUESTION_VOCABULARY
 
 RARER = 100  # a misspelling is at least this many times rarer in English than the word it stands for
-_WORD = re.compile(r"[A-Za-z]{3,}")
+_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]{3,}(?![^\W\d_])")  # whole words: "Temüjin" is no "Tem"
 
 
 @lru_cache(maxsize=1)

@@ -41,7 +41,7 @@ def attribute_many(
     results: list[list[Attribution]] = [[] for _ in texts]
     reports = [i for i, (t, spk) in enumerate(zip(texts, speakers, strict=True)) if t.strip() and not spk]
     for i, doc in zip(reports, nlp.pipe((texts[i] for i in reports), batch_size=batch_size), strict=True):
-        results[i] = attributions_in(doc, "")
+        results[i] = with_questions_asked(texts[i], attributions_in(doc, ""))
     pieces: list[tuple[int, int, str]] = []  # (text number, offset, sentence) of speeches, to parse
     sentences_of: dict[int, list[tuple[int, int]]] = {}
     for i, (text, spk) in enumerate(zip(texts, speakers, strict=True)):
@@ -51,6 +51,8 @@ def attribute_many(
     found: dict[int, list[Attribution]] = {i: [] for i in sentences_of}
     for (i, offset, _), doc in zip(pieces, nlp.pipe((p[2] for p in pieces), batch_size=batch_size), strict=True):
         found[i] += [_shifted(a, offset) for a in attributions_in(doc, speakers[i] or "", first_person=False)]
+    for i in sentences_of:
+        found[i] = with_questions_asked(texts[i], found[i])
     for i, spans in sentences_of.items():
         results[i] = with_first_person(texts[i], speakers[i] or "", found[i], spans)
     return results
@@ -60,6 +62,30 @@ def tagger_features(doc: Doc) -> list[list[str]]:
     """What the content tagger sees of each token of a parsed news text (for training it)."""
     finder = RuleFinder(doc, "")
     return finder.features(finder.find())
+
+
+# A parliamentary question, as replies print it: "Mr Leon Perera: To ask the Minister for Foreign Affairs (a) …"
+# (the name sometimes glued to "To ask").
+_QUESTION_LINE = re.compile(
+    r"^(?P<name>(?:(?:Mr|Ms|Mrs|Miss|Dr|Prof|Assoc Prof|Assistant Professor|Associate Professor)\.?\s+)?"
+    r"[A-Z][\w'’.-]*(?:\s+[A-Za-z][\w'’.-]*){0,5}?)\s*:?\s*(?P<cue>To ask the)\b[^\n]*",
+    re.MULTILINE,
+)
+_HONORIFIC = re.compile(r"^(?:(?:Mr|Ms|Mrs|Miss|Dr|Prof|Assoc Prof|Assistant Professor|Associate Professor)\.?\s+)")
+
+
+def with_questions_asked(text: str, found: list[Attribution]) -> list[Attribution]:
+    """``found`` with each parliamentary question line ("Mr X: To ask the Minister for … whether …") credited to
+    the member who asked it, not to the minister whose reply prints it."""
+    lines = [(m.start(), m.end(), m) for m in _QUESTION_LINE.finditer(text)]
+    if not lines:
+        return found
+    kept = [a for a in found if not any(s <= a.content_start and a.content_end <= e for s, e, _ in lines)]
+    for start, end, m in lines:
+        name = _HONORIFIC.sub("", m.group("name")).strip()
+        kept.append(Attribution(m.start("cue"), end, m.start("cue"), m.end("cue"), start, m.end("name"),
+                                m.group("name"), name, "indirect", 0.9))
+    return sorted(kept, key=lambda x: (x.content_start, x.cue_start))
 
 
 def _shifted(a: Attribution, offset: int) -> Attribution:
