@@ -143,13 +143,19 @@ class QuoteBuilder:
         self, c: ScoredSentence, by_key: dict[Key, ScoredSentence], used: set[Key], speaker: Speaker
     ) -> tuple[int, int]:
         """The positions (first, last) of the quote around ``c``: a neighbour joins when it continues
-        the thought ("He added…") or also answers (scores at least ``join_ratio`` of ``c``)."""
+        the thought ("He added…") or also answers (scores at least ``join_ratio`` of ``c``); when a speaker is
+        asked about, only a neighbour that is their words too."""
         s = self.settings
         if s.max_sentences < 2:
             return c.position, c.position
+
+        def foreign(other: ScoredSentence | None) -> bool:  # known to be someone else's words
+            return bool(speaker) and other is not None and other.speaker_score <= 0
+
         options = []
         nxt = c.position + 1
-        if nxt < len(c.spans) and (c.statement.id, nxt) not in used and _same_paragraph(c, c.position, nxt):
+        if nxt < len(c.spans) and (c.statement.id, nxt) not in used and _same_paragraph(c, c.position, nxt) and (
+                not foreign(by_key.get((c.statement.id, nxt)))):
             other = by_key.get((c.statement.id, nxt))
             continues = bool(_CONTINUATION.match(c.sentence(nxt))) or (
                 bool(speaker) and other is not None and other.speaker_score > 0
@@ -158,7 +164,8 @@ class QuoteBuilder:
             if continues or (other is not None and other.score >= s.join_ratio * c.score):
                 options.append((other.score if other else 0.0, c.position, nxt))
         prv = c.position - 1
-        if prv >= 0 and (c.statement.id, prv) not in used and _same_paragraph(c, prv, c.position):
+        if prv >= 0 and (c.statement.id, prv) not in used and _same_paragraph(c, prv, c.position) and (
+                not foreign(by_key.get((c.statement.id, prv)))):
             other = by_key.get((c.statement.id, prv))
             # A continuation alone ("He added…") pulls in the sentence before only when no speaker is
             # asked about (the sentence after joins on a continuation either way).
