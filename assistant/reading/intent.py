@@ -49,7 +49,10 @@ _ANYONE_SPOKE = re.compile(
     r"(?P<rest>(?:\s+(?:up|to|for|on|about|of|over|regarding|against|that))*\s+.+)$",
     re.IGNORECASE,
 )
-_OVER_TIME = (r"over\s+(?:the\s+)?(?:years|time|decades?|sessions|months)|from\s+(?:his|her|their|its|the)\s+"
+_OVER_TIME = (r"over\s+(?:the\s+)?(?:years|time|decades?|sessions|months|weeks)|"
+              r"(?:each|every)\s+(?:year|session|month)|"
+              r"(?:date|day|week|month|session|year)\s+by\s+(?:date|day|week|month|session|year)|"
+              r"in\s+(?:date|chronological|time)\s+order|chronologically|across\s+the\s+(?:last|first|past)\s+\w+|from\s+(?:his|her|their|its|the)\s+"
               r"first\s+\w+\s+to\s+(?:his|her|their|its|the)\s+(?:latest|last|most\s+recent)(?:\s+\w+)?|through\s+the\s+years|across\s+(?:the\s+)?"
               r"(?:years|sessions)|year\s+(?:by|after|on)\s+year|over\s+(?:all\s+)?(?:his|her|their|its|the)\s+"
               r"(?:addresses|speeches|statements|sessions|remarks|briefings)|in\s+each\s+(?:of\s+)?(?:year|session)")
@@ -88,7 +91,8 @@ _FOLLOW_UPS: list[tuple[re.Pattern[str], str]] = [
 # not know it as a name (reported speech is then looked for near a verb of saying).
 _ASKS: list[re.Pattern[str]] = [
     re.compile(rf"{_AND}(?:what|how)\s+(?:did|does|do|has|have|had|was|is|were)\s+(?P<speaker>.+?)\s+"
-               rf"(?:(?:have\s+)?to\s+)?{_SAY}\s+{_ABOUT}\s+(?P<topic>.+)$", re.I),
+               rf"(?:(?:have\s+)?to\s+)?{_SAY}(?:\s+(?:the\s+)?[A-Z][\w'’]*(?:\s+[A-Z][\w'’]*){{0,3}})?\s+{_ABOUT}\s+"
+               rf"(?P<topic>.+)$", re.I),
     re.compile(rf"{_AND}(?:did|does|has|have)\s+(?P<speaker>.+?)\s+{_SAY}\s+(?:anything|something|much)?\s*{_ABOUT}\s+"
                rf"(?P<topic>.+)$", re.I),
     re.compile(rf"{_AND}(?:what\s+(?:is|was|are|were)|what's|whats)\s+(?P<speaker>.+?)(?:'s|’s|s')\s+{_POSITION}\s+"

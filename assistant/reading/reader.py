@@ -82,6 +82,8 @@ def read_question(
     if not intent.sure and nearest is not None and doc is not None:
         intent = replace(intent, kind=nearest.kind(doc) or "ask", topic="")  # the topic: what the text leaves
     stated = statement_time(times)
+    if intent.kind == "ask" and _over_years(stated) and re.match(r"^\W*how\s+(?:has|have|did)\b", fixed, re.I):
+        intent = replace(intent, kind="timeline")  # "How has X talked about Y from 2022 through 2024?"
     unheld = _unheld(stated, vocabulary)
     if stated is not None and unheld is None and not _held(stated, vocabulary):
         times = [t for t in times if t is not stated]  # "Hurricane Dorian in 2019" over 2020-2024: the event's
@@ -173,6 +175,14 @@ def _strip_times(part: str, text: str, cut: Sequence[tuple[int, int]]) -> str:
     for start, end in cut:
         part = part.replace(text[start:end], " ")
     return " ".join(part.split())
+
+
+def _over_years(stated: TimeMention | None) -> bool:
+    """Whether a statement time spans more than one year ("from 2022 through 2024", "since 2021")."""
+    if stated is None:
+        return False
+    years = stated.span.years
+    return years is not None and years[0] != years[1]
 
 
 def _held(stated: TimeMention, vocabulary: Vocabulary | None) -> bool:

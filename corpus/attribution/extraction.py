@@ -68,7 +68,7 @@ def tagger_features(doc: Doc) -> list[list[str]]:
 # (the name sometimes glued to "To ask").
 _QUESTION_LINE = re.compile(
     r"^(?P<name>(?:(?:Mr|Ms|Mrs|Miss|Dr|Prof|Assoc Prof|Assistant Professor|Associate Professor)\.?\s+)?"
-    r"[A-Z][\w'’.-]*(?:\s+[A-Za-z][\w'’.-]*){0,5}?)\s*:?\s*(?P<cue>To ask the)\b[^\n]*",
+    r"[A-Z][\w'’.-]*(?:[ \t]+[A-Za-z][\w'’.-]*){0,5}?)[ \t]*:?[ \t]*(?P<cue>To ask the)\b[^\n]*",
     re.MULTILINE,
 )
 _HONORIFIC = re.compile(r"^(?:(?:Mr|Ms|Mrs|Miss|Dr|Prof|Assoc Prof|Assistant Professor|Associate Professor)\.?\s+)")
