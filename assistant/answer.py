@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.citation import described
+from assistant.citation import described, untitled_heading
 from assistant.reading.frame import QuestionFrame
 
 
@@ -58,6 +58,13 @@ class Quote:
             who = f"{self.reported_speaker} (reported speech)"
         where = ", ".join(x for x in (self._publisher(who), self.date, doc) if x)
         return f"{who} — {where}" if who and where else who or where
+
+    @property
+    def heading(self) -> str:
+        """What the Sources panel calls the statement: its title, else who published it and when, else where it
+        is in its file; never a bare id."""
+        own = self.reported_by if self.reported else self.speaker
+        return self.title or untitled_heading(own or self.source or self.country, self.date, self.path, self.statement_id)
 
     def _publisher(self, who: str) -> str:
         """The source, unless it is the country that ``who`` (a speaker described with it) speaks for; the

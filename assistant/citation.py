@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import PurePath
 from typing import Any
 
 from corpus.loaders.base import title_from_name
@@ -129,12 +130,25 @@ def _title_words(text: str) -> set[str]:
 
 def document_title(statement: Statement) -> str:
     """A readable title for the statement: its own title, else one built from its metadata
-    ("Norvania — UN General Debate 2019"), never a bare id ("" when nothing readable is known)."""
+    ("Norvania — UN General Debate 2019"), never a bare id ("" when nothing readable is known:
+    ``untitled_heading`` names such a statement)."""
     title = statement.title.strip()
     derived = title == title_from_name(statement.id)  # from the file name: "Lavrov dushanbe 201st base"
     if title and title != statement.id and not (derived and _ID_LIKE.fullmatch(title)):
         return _recased(title, statement.text) if derived else title
     return built_title(statement) or ("" if title == statement.id else title)
+
+
+def untitled_heading(who: str, date: str, path: str, statement_id: str) -> str:
+    """A heading for a statement without a readable title: who published it and when ("Elara Voss — 2019-03-02"),
+    else where it is in its file ("statements.jsonl, record 3" for ids such as ``statements:3``), else the date."""
+    if who:
+        return f"{who} — {date}" if date else who
+    name = PurePath(path).name if path else ""
+    number = statement_id.rpartition(":")[2]
+    if name:
+        return f"{name}, record {number}" if number.isdigit() else name
+    return f"Statement of {date}" if date else "Untitled statement"
 
 
 def built_title(statement: Statement) -> str:

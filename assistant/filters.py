@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Collection, Iterable, Mapping
 
+from corpus.countries import CODE_KEY, NAME_KEY, standard_country
 from corpus.problems import StatementsError
 
 TEXT_KEYS = ("speaker", "source", "title")
@@ -56,6 +57,9 @@ def check_filter(key: str, value: str, metadata_keys: Collection[str] = ()) -> s
         raise FilterError(key, value, f"there is no filter “{key}”: use one of {known}")
     if key in DATE_KEYS and value and not is_date(value):
         raise FilterError(key, value, f"the date “{value}” is not understood: {DATE_HINT}")
+    if key in (CODE_KEY, NAME_KEY) and value:  # "French Republic" finds what the index names "France"
+        country = standard_country(value, value)
+        return (country.code if key == CODE_KEY else country.name) if country else value
     return value
 
 

@@ -12,10 +12,13 @@ from rapidfuzz.distance import OSA
 
 from assistant.aliases import COUNTRY_ALIASES, DEMONYM_SUFFIXES, DEMONYMS, ROLE_ALIASES
 from assistant.aliases import ROLE_WORDS as ROLE_PHRASES
+from corpus.countries import CODE_KEY, country_names
 from corpus.statement import Statement
 
 # Metadata keys whose values name who is speaking (besides the speaker and source columns).
-SPEAKER_KEYS = ("country", "country_name", "organisation", "organization", "party", "delegation")
+SPEAKER_KEYS = (
+    "country", "country_name", "country_name_original", "organisation", "organization", "party", "delegation"
+)
 # Words that describe a role rather than name someone; they never decide a match alone.
 ROLE_WORDS = {
     "the", "of", "for", "and", "a", "an", "mr", "mrs", "ms", "dr", "h", "e", "his", "her", "excellency",
@@ -140,6 +143,9 @@ class SpeakerDirectory:
             value = st.metadata.get(key)
             if isinstance(value, str) and value:
                 names.add(value)
+        code = st.metadata.get(CODE_KEY)
+        if isinstance(code, str) and code:
+            names.update(country_names(code))  # ISO's other names for it: "French Republic" for "France"
         return names
 
     def aliased(self, phrase: str) -> tuple[str, ...]:

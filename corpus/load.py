@@ -12,6 +12,9 @@ Policies (per call, nothing is kept between calls):
 - Duplicate ids with different text: both statements are kept, the later one renamed
   ``<id>~2`` (then ``~3``...) with ``metadata["original_id"]`` set, so every quote stays
   findable and ids stay unique. Renames are logged at INFO level (they are not skips).
+- Countries are named one way (``corpus.countries``): a record's ``country`` code and ``country_name``
+  become ISO 3166's code and common name, the values given kept as ``country_original`` and
+  ``country_name_original``.
 - Bad input never raises: each skipped file or record becomes one ``LoadProblem`` in the report,
   including unexpected parser errors (reported with the exception's one-line message).
 """
@@ -24,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from corpus.countries import with_standard_country
 from corpus.loaders import FileSkipped, Loader, loader_for, suffix_of
 from corpus.options import LoadOptions
 from corpus.problems import LoadProblem, LoadReport, StatementsError, one_line
@@ -152,7 +156,7 @@ def _run(
             if not counted:
                 report.files_read += 1
                 counted = True
-            yield item
+            yield with_standard_country(item) if isinstance(item, Statement) else item
     except FileSkipped as skip:
         yield LoadProblem(str(path), skip.reason, skip.line)
     except OSError as error:

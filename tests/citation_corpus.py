@@ -11,7 +11,7 @@ DEBATE_RECORDS = [
      "speaker": "Ms. Elara Voss", "post": "Prime Minister",
      "text": "Norvania asks every coastal state to cut its fishing quotas by a fifth before the cod stocks collapse.\n"
              "Our fishermen in Kessmouth have already accepted smaller catches for three seasons."},
-    {"id": "EST_74_2019", "country": "EST", "country_name": "Kingdom of Estmark", "session": 74, "year": 2019,
+    {"id": "EST_74_2019", "country": "XEM", "country_name": "Kingdom of Estmark", "session": 74, "year": 2019,
      "speaker": "His Majesty King Aldric Morrow", "post": "King",
      "text": "Estmark will build a seed vault in the northern mountains to protect the grain varieties of the "
              "region.\nThe vault will be open to every farmer's cooperative in the Pelgrin basin."},

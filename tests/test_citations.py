@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.answer import Answer, Quote, escape_markdown
+from corpus.countries import with_standard_country
 from assistant.api import Assistant, index_statements
 from assistant.citation import described, document_title, sort_name, speaker_role, statement_country
 from corpus.load import load_statements
@@ -128,10 +130,17 @@ def _line(st: Statement) -> str:
      "“United Kingdom of Norvania — UN General Debate 2019”"),
     ({"country_name": None, "source": "Norvania"},
      "Elara Voss, Prime Minister of Norvania — 2019, “Norvania — UN General Debate 2019”"),
-    ({"country_name": None}, "Elara Voss, Prime Minister — 2019"),  # a code alone names no country: no title
+    ({"country_name": None}, "Elara Voss, Prime Minister — 2019"),  # a code ISO does not know names no country
 ])
 def test_attribution_line_from_un_like_metadata(fields: dict[str, object], line: str) -> None:
     assert _line(_un_statement(**fields)) == line
+
+
+def test_a_country_code_alone_names_the_country_once_loaded() -> None:
+    loaded = with_standard_country(_un_statement(country_name=None, country="FRA"))
+    assert _line(loaded) == "Elara Voss, Prime Minister of France — 2019, “France — UN General Debate 2019”"
+    nameless = with_standard_country(_un_statement(country_name=None, country="FRA", speaker=""))
+    assert _line(nameless) == "France, 2019, “France — UN General Debate 2019”"  # never only a year
 
 
 def test_names_keep_their_honorifics_except_for_sorting() -> None:
@@ -149,6 +158,9 @@ def test_a_title_is_never_a_bare_id() -> None:
     record = Statement(id="debates:2", text="Peace is our aim.", speaker="Jane Placeholder")
     assert document_title(record) == ""
     assert "debates:2" not in _line(record)
+    quote = Quote(record.text, record.id, 0, 5, "", "", "", "", "2019", "", "", None, 1.0, path="/data/debates.jsonl")
+    assert quote.heading == "debates.jsonl, record 2"  # where it is, not the id
+    assert replace(quote, source="Vell Herald").heading == "Vell Herald — 2019"
     named = Statement(id="speeches/vell-harbour-remarks", text="The Vell harbour opens.", title="Vell harbour remarks")
     assert document_title(named) == "Vell harbour remarks"  # from the file name, as the text writes its words
 

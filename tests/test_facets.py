@@ -15,7 +15,7 @@ SPEECHES = [
      "post": "Prime Minister", "text": "Norvania asks every coastal state to cut its fishing quotas."},
     {"id": "NRV_74_2019", "speaker": "Elara Voss", "country_name": "Norvania", "country": "NRV", "year": 2019,
      "post": "Prime Minister", "text": "Norvania will protect the cod stocks of the Pelgrin Sea."},
-    {"id": "EST_74_2019", "speaker": "His Excellency Tomas Quill", "country_name": "Estmark", "country": "EST",
+    {"id": "EST_74_2019", "speaker": "His Excellency Tomas Quill", "country_name": "Estmark", "country": "XEM",
      "year": 2019, "post": "President", "text": "Estmark believes the fishing quotas should be raised."},
     {"id": "VAL_74_2019", "speaker": "Mr. Ilya Brännock", "country_name": "Valdoria", "country": "VAL",
      "year": 2019, "post": "Minister for Foreign Affairs", "text": "Valdoria remains committed to the grain treaty."},

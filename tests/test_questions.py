@@ -35,7 +35,7 @@ DEBATE = [
      "text": "Valdoria will lower its grain tariffs for every neighbour that opens its ports to our ships.\n"
              "As Elara Voss told this Assembly last year, “the sea does not negotiate with anyone.”\n"
              "We warn that a new tariff war would starve the poorest harbours first."},
-    {"id": "EST_2021", "country": "EST", "country_name": "Kingdom of Estmark", "speaker": "Aldric Morrow",
+    {"id": "EST_2021", "country": "XEM", "country_name": "Kingdom of Estmark", "speaker": "Aldric Morrow",
      "post": "King", "date": "2021-09-21", "title": "Estmark at the 2021 general debate",
      "text": "Sea-level rise has already taken three of our villages.\nThe 2030 Agenda for the Coasts must put "
              "mangrove restoration first.\nEstmark pledges half of its climate budget to coastal defences."},

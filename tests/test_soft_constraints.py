@@ -43,7 +43,7 @@ DEBATE = [
      "post": "Prime Minister", "date": "2021-09-23", "title": "Kastria at the 2021 general debate",
      "text": "The Drava dam is now finished, and the farmers downstream have their water.\n"
              "Kastria thanks its neighbours for their patience."},
-    {"id": "EST_2021", "country": "EST", "country_name": "Estmark", "speaker": "Aldric Morrow", "post": "King",
+    {"id": "EST_2021", "country": "XEM", "country_name": "Estmark", "speaker": "Aldric Morrow", "post": "King",
      "date": "2021-09-21", "title": "Estmark at the 2021 general debate",
      "text": "Sea-level rise has already taken three of our villages.\n"
              "Estmark pledges half of its climate budget to coastal defences.\n"

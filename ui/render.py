@@ -93,7 +93,7 @@ def sources_html(answer: Answer | None, statements: Mapping[str, Statement]) -> 
 def _card(group: Sequence[tuple[int, Quote]], statement: Statement | None) -> str:
     """One statement: its title, its metadata once, then each numbered passage with who said it."""
     first = group[0][1]
-    title = first.title or first.statement_id
+    title = first.heading
     numbers = "".join(f'<span class="sqa-num">{n}</span>' for n, _ in group)
     speakers = {_speaker_rows(q) for _, q in group}
     shared = speakers.pop() if len(speakers) == 1 else ()  # one speaker for every passage: said once, above
