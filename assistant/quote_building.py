@@ -27,6 +27,9 @@ _CONTINUATION = re.compile(
     re.IGNORECASE,
 )
 
+# A paragraph's number or letter at the start of a line ("38. ", "(b) ", "4) "): the document's, not the speaker's.
+_PARAGRAPH_NUMBER = re.compile(r"(?:\d{1,3}[.)]|\((?:\d{1,3}|[a-z]|[ivxlc]{1,6})\))[ \t]+(?=\S)")
+
 Key = tuple[str, int]  # (statement id, sentence position)
 
 
@@ -182,7 +185,8 @@ class QuoteBuilder:
     ) -> Quote:
         """Sentences ``lo``..``hi`` of ``c``'s statement as a Quote, with context and who said it
         (``words``: the span whose speaker counts, when it is narrower than the sentences). A Markdown
-        heading at either end (joined as a neighbour) is left out: it is context, not anyone's words.
+        heading or a page's header or footer at either end (joined as a neighbour) is left out, and a paragraph number
+        opening the first line ("38. "): they are the document's, not anyone's words.
         The speaker's post and country and a readable title come from the statement's metadata."""
         st = c.statement
         while lo < hi and is_heading(st.text, c.spans[lo][0], st.title):
@@ -190,6 +194,8 @@ class QuoteBuilder:
         while hi > lo and is_heading(st.text, c.spans[hi][0], st.title):
             hi -= 1
         start, end = c.spans[lo][0], c.spans[hi][1]
+        if (start == 0 or st.text[start - 1] == "\n") and (number := _PARAGRAPH_NUMBER.match(st.text, start, end)):
+            start = number.end()
         said_by = _said_by(c, words or (start, end), speaker, innermost=words is not None)
         return Quote(
             text=st.text[start:end], statement_id=st.id, start=start, end=end,

@@ -19,6 +19,7 @@ _ATX = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
 _ATX_TEXT = re.compile(r" {0,3}#{1,6}[ \t]*(.*?)(?:[ \t]+#+)?[ \t]*$")
 _RULE = re.compile(r" {0,3}(?:=+|-{2,}|(?:[-*_][ \t]*){3,})[ \t]*$")
 _SETEXT_UNDERLINE = re.compile(r" {0,3}(?:=+|-{2,})[ \t]*$")
+MAX_FURNITURE_CHARS = 60  # a page header or footer line is short: a document symbol, a date, a page number
 
 
 def line_at(text: str, offset: int) -> tuple[int, int]:
@@ -71,10 +72,23 @@ def is_capitals_line(text: str, offset: int) -> bool:
     return sum(c.isalpha() for c in line) >= 2 and len(line.split()) <= 40
 
 
+def is_page_furniture(text: str, offset: int) -> bool:
+    """Whether the character at ``offset`` sits on a line a printed page adds: a short line of numbers, codes and
+    capitals ("15-29425 31/34", "A/70/PV.15 28/09/2015", "- 12 -") or one holding a page break (form feed)."""
+    start, end = line_at(text, offset)
+    line = text[start:end]
+    if "\f" in line:
+        return True
+    return len(line.strip()) <= MAX_FURNITURE_CHARS and any(c.isdigit() for c in line) and line == line.upper()
+
+
 def is_heading(text: str, offset: int, title: str = "") -> bool:
-    """Whether the character at ``offset`` is on a Markdown structure line, a line in capitals only, or a line
-    repeating the title: nobody's words."""
-    return is_structure(text, offset) or is_capitals_line(text, offset) or repeats_title(text, offset, title)
+    """Whether the character at ``offset`` is on a Markdown structure line, a line in capitals only, a page's
+    header or footer, or a line repeating the title: nobody's words."""
+    return (
+        is_structure(text, offset) or is_capitals_line(text, offset) or is_page_furniture(text, offset)
+        or repeats_title(text, offset, title)
+    )
 
 
 def heading_text(line: str) -> str:

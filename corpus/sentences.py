@@ -17,8 +17,9 @@ Rules on top of the library, each small and measured by that benchmark:
 * within a line, a piece starting with a lower-case letter (``"Why?" he asked.``), or a
   piece that is only a list number (``1.``, ``IV.``), is joined to its neighbour; closing
   quotes, brackets or ``**`` cut off from their sentence are given back to it;
-* a Markdown heading line, a setext heading's text and a rule line (``corpus.markdown``) are
-  never joined to the lines around them, so that they can be left out of quotes whole.
+* a Markdown heading line, a setext heading's text, a rule line and a printed page's header or
+  footer line ("A/70/PV.15 28/09/2015", ``corpus.markdown``) are never joined to the lines
+  around them, so that they can be left out of quotes whole.
 
 Known limit: a hard-wrapped line whose continuation starts with a capital letter
 (``the Republic of`` / ``Freedonia``) is split there.
@@ -32,7 +33,7 @@ from typing import Protocol
 
 import blingfire
 
-from corpus.markdown import is_structure
+from corpus.markdown import is_page_furniture, is_structure
 
 Span = tuple[int, int]
 LineSegmenter = Callable[[str], list[Span]]
@@ -150,7 +151,7 @@ def _paragraph(text: str, start: int, end: int, segment: LineSegmenter) -> list[
     while line_start < end:
         newline = text.find("\n", line_start, end)
         line_end = end if newline < 0 else newline
-        structure = is_structure(text, line_start)
+        structure = is_structure(text, line_start) or is_page_furniture(text, line_start)
         for i, (a, b) in enumerate(_pieces(text, line_start, line_end, segment)):
             if i == 0 and (structure or after_structure):  # a heading line is a sentence of its own
                 merged.append((a, b))
