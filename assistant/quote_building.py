@@ -18,6 +18,7 @@ from corpus.statement import Statement
 
 CLOSEST_SHOWN = 2  # passages shown, when nothing answers, as the closest (not an answer)
 CONTEXT_EVIDENCE = 0.8  # the topic in its statement's context (the question it answers) counts this much for a sentence
+NAMELESS_SHARE = 0.95  # a sentence writing none of the topic's names matches it below the abstention line
 NEAR_DUPLICATE = 0.8  # word-set overlap above which a quote repeats one already chosen
 MORE_GROUPS_COUNTED = 20  # "N more speakers": groups counted beyond those shown
 _CONTINUATION = re.compile(
@@ -126,13 +127,20 @@ class QuoteBuilder:
         by words at most ``partial_words_margin`` above its meaning. Retrieval is then confined to that
         speaker's statements, so its best sentences are often weak matches ("these very walls" for "the
         Great Green Wall"); without a speaker, every statement competes and words alone are good evidence.
+        A sentence that writes none of the names the topic gives ("Paris") matches it below ``abstain_below``
+        (its neighbour may still carry the match).
         """
-        best = max(self._evidence(c, same_speaker), CONTEXT_EVIDENCE * c.context_score)
+        best = self._named(c, max(self._evidence(c, same_speaker), CONTEXT_EVIDENCE * c.context_score))
         for pos in (c.position - 1, c.position + 1):
             other = by_key.get((c.statement.id, pos))
             if other is not None and not (same_speaker and other.speaker_score <= 0):
-                best = max(best, 0.9 * self._evidence(other, same_speaker))
+                best = max(best, 0.9 * self._named(other, self._evidence(other, same_speaker)))
         return best
+
+    def _named(self, c: ScoredSentence, evidence: float) -> float:
+        """``evidence`` of a sentence, below the abstention line when it writes none of the topic's names
+        ("the weather in Paris": weather without Paris is not the topic)."""
+        return evidence if c.names_found else min(evidence, NAMELESS_SHARE * self.settings.abstain_below)
 
     def _evidence(self, c: ScoredSentence, partial_words_capped: bool) -> float:
         """A sentence's own topic match: its meaning, or its words (see ``topic_match``)."""

@@ -1,6 +1,7 @@
 """Scoring the sentences of retrieved passages against a question: meaning, words, passage, speaker."""
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ QUESTION_WORDS = {
     "the", "a", "an", "of", "in", "on", "to", "for", "and", "or", "that", "this", "it", "its", "any", "anything",
     "there", "much", "many", "can", "could", "would", "should", "will", "name", "kind", "type",
 }
+NAME_PREFIX = 5  # a word sharing this many first letters with a name of the topic writes that name
 SCORED_CHARS = 400  # a sentence encoded at question time is compared by its first ~80 tokens
 
 
@@ -52,6 +54,7 @@ class ScoredSentence:
     score: float
     attributions: tuple[Attribution, ...] = ()  # who said what in the statement (found at index time)
     context_score: float = 0.0  # share of the topic's words (IDF-weighted) in the statement's context (a question…)
+    names_found: bool = True  # the sentence writes a name the topic gives ("Paris"), or the topic gives none
 
     @property
     def key(self) -> tuple[str, int]:
@@ -71,6 +74,25 @@ class ScoredSentence:
 def question_texts(frame: QuestionFrame) -> list[str]:
     """What sentences are compared with: the question, and its topic when that differs."""
     return [frame.text] + ([frame.topic] if frame.topic and frame.topic != frame.text else [])
+
+
+def topic_names(topic: str, question: str = "", speaker: str = "") -> tuple[str, ...]:
+    """The names a topic gives, as word stems ("the weather in Paris" → ("pari",)): its capitalised words (not
+    the question's first), other than acronyms ("UN", "COVID-19", often written out) and the speaker's words."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", topic)
+    first = re.match(r"\W*([\w'’-]+)", question)
+    spoken = set(tokenize([speaker])[0]) if speaker else set()
+    names = [w for w in words if w[0].isupper() and not w.isupper() and w.lower() not in QUESTION_WORDS and not (
+        first and first.start(1) == question.find(w) and first.group(1) == w)]
+    stems = [t for t in tokenize([" ".join(names)])[0] if t not in spoken] if names else []
+    return tuple(dict.fromkeys(stems))
+
+
+def writes_any(text: str, names: Sequence[str]) -> bool:
+    """Whether ``text`` writes one of the name stems ``names``, or, for a longer name, a word sharing its first
+    five letters ("Ukrainian" for "Ukraine"; "Grand" is not "grandchildren")."""
+    tokens = tokenize([text])[0]
+    return any(t == n or (len(n) > NAME_PREFIX and t[:NAME_PREFIX] == n[:NAME_PREFIX]) for n in names for t in tokens)
 
 
 class EncodedSentenceCache:
@@ -118,6 +140,10 @@ class _Slot:
     vector: np.ndarray | None  # stored at index time (see embeddings.encoding.sentence_pooling), if any
     attributions: tuple[Attribution, ...] = ()
 
+    @property
+    def sentence(self) -> str:
+        return self.statement.text[slice(*self.spans[self.position])]
+
 
 class SentenceScorer:
     """Ranks every sentence of the retrieved passages for a question, over one opened index."""
@@ -149,6 +175,8 @@ class SentenceScorer:
             return []
         s = self.settings
         lexical, context = self._lexical_scores(frame, slots, phrase_of(speaker))
+        names = topic_names(frame.topic, frame.text, phrase_of(speaker))
+        named = [writes_any(slot.sentence, names) for slot in slots] if names else [True] * len(slots)
         speakers = _speaker_scores(slots, speaker) if speaker else [1.0] * len(slots)
         dense, topic = self._dense_scores(slots, question_vectors, lexical, speakers)
         sentences = []
@@ -162,7 +190,7 @@ class SentenceScorer:
             sentences.append(
                 ScoredSentence(
                     slot.statement, slot.spans, slot.position, slot.passage_score, lexical[i], speakers[i],
-                    dense[i], topic[i], score, slot.attributions, context[i],
+                    dense[i], topic[i], score, slot.attributions, context[i], named[i],
                 )
             )
         sentences.sort(key=lambda c: -c.score)

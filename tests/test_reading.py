@@ -222,3 +222,15 @@ def test_a_look_alike_name_is_not_taken_for_another() -> None:
 
 def test_a_capitalised_unknown_word_is_not_respelt_as_a_look_alike(vocabulary: Vocabulary) -> None:
     assert vocabulary.spelled("the tarifs of Kesmouth") == "the tariff of Kesmouth"  # a stem, as BM25 spells it
+
+
+@pytest.mark.parametrize(("question", "strong"), [
+    ("What did Voss say about fishing quotas in 2031?", True),  # a common-noun topic: the time dates the saying
+    ("What did Voss say about Storm Pelgrin in 2019?", False),  # a named event: the time may be the event's
+    ("What did Voss say in 2031 about fishing quotas?", True),
+])
+def test_a_time_after_a_topic_that_names_no_event_dates_the_statement(question: str, strong: bool) -> None:
+    from assistant.reading.parsing import parse
+
+    times = find_times(question, parse(question))
+    assert [t.strong for t in times if t.role == "statement"] == [strong]

@@ -194,3 +194,21 @@ def test_has_anyone_raised_is_a_who_spoke_question(debate: Assistant, question: 
     assert len(said) == len(set(said)) >= 2
     assert set(said) == speakers
     _assert_verbatim(debate, answer)
+
+
+# -- names a topic gives, and years after a topic that names no event --------------------------------------------------
+def test_a_year_after_a_plain_topic_dates_the_statement(debate: Assistant) -> None:
+    answer = debate.ask("What did Voss say about fishing quotas in 2031?")
+    assert answer.abstained and answer.message.startswith("The statements are from 2019 to 2021"), answer.message
+
+
+def test_a_topic_name_no_sentence_writes_is_not_answered_from_lookalikes(debate: Assistant) -> None:
+    # the sea walls of Kessmouth and Castelmar are in the index; "Marlow" is a place no sentence names, though
+    # every word of "the sea walls of Marlow" but one is there
+    answer = debate.ask("Which countries spoke about the sea walls of Kessmouth?")
+    assert not answer.abstained and _ids(answer) <= VOSS | {"VLD_2020"}
+    assert all("Kessmouth" in q.text for q in answer.quotes if q.statement_id in VOSS)
+    castelmar = debate.ask("Did any leader comment on the sea walls of Castelmar?")
+    assert castelmar.frame is not None and castelmar.frame.kind == "who"
+    assert castelmar.frame.topic == "the sea walls of Castelmar"
+    assert _ids(castelmar) == {"VLD_2020"}  # Kessmouth's sea walls are not Castelmar's

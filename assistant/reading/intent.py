@@ -28,6 +28,11 @@ _SAY = (
 )
 _ABOUT = r"(?:about|on|regarding|concerning|of|in relation to|with regard to|in regard to|re)"
 _AND = r"^(?:(?:and|ok|okay|so|but|also|then|well)[,\s]+)*"
+_GROUP = (  # who the speakers are, in "which countries…", "did any leader…"
+    r"(?:countries|country|speakers?|leaders?|states?|delegations?|governments?|officials?|people|nations?|"
+    r"ministers?|presidents?|organi[sz]ations?|groups?|parties|republicans?|democrats?|candidates?|senators?|"
+    r"lawmakers?)"
+)
 _ANYONE = r"(?:anyone|anybody|someone|somebody|any\s+one|others?|other\s+\w+)"
 _POSITION = r"(?:position|view|views|stance|opinion|statement|statements|remarks|comments|line|take)"
 _DESCRIBE = (
@@ -37,15 +42,14 @@ _DESCRIBE = (
 _OPTIONAL_TOPIC = rf"(?:\s+{_ABOUT}\s+(?P<topic>.+))?$"
 # "Who spoke about X?", "Which countries mentioned X?", "Has anyone raised X?": one quote per speaker.
 _WHO = re.compile(
-    r"^(?:and\s+)?(?:who|which\s+(?:\w+\s+){0,2}?(?:countries|country|speakers?|leaders?|states?|delegations?|"
-    r"governments?|officials?|people|nations?|ministers?|presidents?|organi[sz]ations?|groups?|parties|"
-    r"republicans?|democrats?|candidates?|senators?|lawmakers?))\s+"
+    rf"^(?:and\s+)?(?:who|which\s+(?:\w+\s+){{0,2}}?{_GROUP})\s+"
     r"(?:(?:has|have|had|did|does|do|ever|also|else|actually|already)\s+)*(?P<verb>[a-z]+)"
     r"(?P<rest>(?:\s+(?:up|to|for|on|about|of|over|regarding|against|that))*\s+.+)$",
     re.IGNORECASE,
 )
 _ANYONE_SPOKE = re.compile(
-    rf"^(?:and\s+)?(?:has|have|did|does|do|is\s+there)\s+{_ANYONE}\s+(?:who\s+)?(?:ever\s+|also\s+)?(?P<verb>[a-z]+)"
+    rf"^(?:and\s+)?(?:has|have|did|does|do|is\s+there)\s+(?:{_ANYONE}|any\s+(?:\w+\s+){{0,2}}?{_GROUP})\s+"
+    r"(?:who\s+)?(?:ever\s+|also\s+)?(?P<verb>[a-z]+)"
     r"(?P<rest>(?:\s+(?:up|to|for|on|about|of|over|regarding|against|that))*\s+.+)$",
     re.IGNORECASE,
 )

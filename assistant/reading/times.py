@@ -85,7 +85,8 @@ class TimeMention:
     span: TimeSpan
     role: str
     shift: int = 0
-    strong: bool = False  # on a word for a statement ("her 2031 address") or right after the verb ("said in 2031")
+    strong: bool = False  # on a word for a statement ("her 2031 address"), right after the verb ("said in 2031"),
+    # or after a topic that names no event ("say about immigration in 2019"; not "Hurricane Dorian in 2019")
 
 
 def find_times(text: str, doc: Doc | None = None, today: date | None = None, latest: str = "") -> list[TimeMention]:
@@ -131,7 +132,7 @@ def find_times(text: str, doc: Doc | None = None, today: date | None = None, lat
         strong = False
         if role == "statement":
             wide = _statement_phrase(doc, start, end)  # "in her 2022 address", not just "2022"
-            strong = wide != (start, end) or _after_saying(text[:start])
+            strong = wide != (start, end) or _after_saying(text[:start]) or _after_common_topic(doc, start)
             start, end = wide
         found.append(TimeMention(start, end, span, role, strong=strong))
         i += 1
@@ -238,6 +239,20 @@ def _after_saying(before: str) -> bool:
     words = re.findall(r"[\w']+", before.lower())
     return bool(words) and words[-1] in ("say", "said", "says", "speak", "spoke", "state", "stated", "mention",
                                          "mentioned", "talk", "talked", "comment", "commented")
+
+
+def _after_common_topic(doc: Doc | None, start: int) -> bool:
+    """Whether a time hanging on the verb follows a topic of common nouns only ("about immigration in 2019"):
+    dated events have names ("Hurricane Dorian in 2019", "the Maui wildfires in 2023"), so the time dates the
+    statements. A time after a name, or not on the verb, may be the event's."""
+    if doc is None:
+        return False
+    at = next((t for t in doc if t.idx >= start), None)
+    if at is None or at.i == 0 or at.dep_ != "prep" or at.head.pos_ not in ("VERB", "AUX"):
+        return False
+    before = doc[at.i - 1]  # the last word of the topic: "immigration", "Dorian"
+    return before.pos_ == "NOUN" and before.dep_ == "pobj" and not any(
+        t.pos_ == "PROPN" or t.ent_type_ for t in before.subtree)
 
 
 def _statement_phrase(doc: Doc | None, start: int, end: int) -> tuple[int, int]:
