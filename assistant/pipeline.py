@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.answer import Answer, Quote
+from assistant.citation import split_honorifics
 from assistant.quote_building import QuoteBuilder
 from assistant.reading import NearestIntent, QuestionFrame, Vocabulary, read_question
 from assistant.retrieval import HybridRetriever, Passage
@@ -24,7 +25,7 @@ from assistant.sentence_speakers import (
     described_speaker,
 )
 from assistant.settings import ExtractionSettings
-from assistant.speakers import SpeakerDirectory, SpeakerMatch
+from assistant.speakers import SpeakerDirectory, SpeakerMatch, typo_corrected
 from embeddings.backend.terms import tokenize
 
 HistoryItem = Answer | QuestionFrame | str
@@ -116,12 +117,13 @@ class AnswerPipeline:
         """The answer to one reading of the question, no constraint relaxed."""
         scored = self.scored(frame, filters)
         sentences, speaker, vectors = scored.sentences, scored.speaker, scored.vectors
+        named = self._as_linked(frame)  # what messages call the speaker
         if frame.phrase:
             found = self.builder.containing(frame.phrase, sentences, speaker)
             if found:
-                return Answer(question, found, False, _phrase_message(frame, found), frame)
+                return Answer(question, found, False, _phrase_message(named, found), frame)
         if frame.kind in ("who", "timeline", "others"):
-            grouped = self._grouped(frame, sentences, speaker)
+            grouped = self._grouped(frame, sentences, speaker, named)
             if grouped is not None:
                 return grouped
         shown = _quoted_ranges(history) if frame.kind == "more" else []
@@ -130,15 +132,15 @@ class AnswerPipeline:
             quotes = selection.quotes
             if frame.kind == "timeline":  # fewer dated statements than a timeline needs: still in date order
                 quotes = tuple(sorted(quotes, key=lambda q: q.date))
-            return Answer(question, quotes, False, _found_message(frame, quotes), frame)
-        message = _abstain_message(frame)
+            return Answer(question, quotes, False, _found_message(named, quotes), frame)
+        message = _abstain_message(named)
         if frame.speaker and frame.topic and not frame.exclude_speaker:
             others = self._others_on_topic(frame, filters, vectors)
             if others:
                 when = _spoken_when(frame)
                 counted = "at least 1 statement by others does" if others == 1 else (
                     f"at least {others} statements by others do")
-                message = (f"No statement by {frame.speaker} on {frame.topic}{when}; {counted} — ask “Who spoke "
+                message = (f"No statement by {named.speaker} on {frame.topic}{when}; {counted} — ask “Who spoke "
                            f"about {frame.topic}?”")
         return Answer(question, (), True, message, frame, selection.closest)
 
@@ -202,18 +204,30 @@ class AnswerPipeline:
                     found.setdefault(p.chunk_id, p)
         return sorted(found.values(), key=lambda p: -p.score)
 
-    def _grouped(self, frame: QuestionFrame, sentences: Sequence[ScoredSentence], speaker: Speaker) -> Answer | None:
-        """"Who spoke about X?": one quote per speaker. A timeline: one per dated statement, in date order."""
+    def _as_linked(self, frame: QuestionFrame) -> QuestionFrame:
+        """The frame with a misspelt speaker ("Lavorv") written as the name it was linked to ("Sergei Lavrov"), for
+        messages; as asked otherwise (a role, a demonym, a surname alone are how the asker names them)."""
+        match = self.speakers.match(frame.speaker) if frame.speaker else None
+        if match is None or not match.names:
+            return frame
+        linked = typo_corrected(frame.speaker, match.names)
+        return replace(frame, speaker=split_honorifics(linked)[1]) if linked else frame
+
+    def _grouped(
+        self, frame: QuestionFrame, sentences: Sequence[ScoredSentence], speaker: Speaker, named: QuestionFrame
+    ) -> Answer | None:
+        """"Who spoke about X?": one quote per speaker. A timeline: one per dated statement, in date order
+        (``named``: the frame as messages name its speaker)."""
         if frame.kind in ("who", "others"):  # "did anyone else say that?": one quote per other speaker too
             quotes, more = self.builder.one_per(sentences, _speaker_key, WHO_SPOKE_SHOWN, speaker, frame.topic)
             if not quotes:
                 return None
-            return Answer(frame.text, quotes, False, _who_message(frame, quotes, more), frame)
+            return Answer(frame.text, quotes, False, _who_message(named, quotes, more), frame)
         quotes, more = self.builder.one_per(sentences, lambda q: q.statement_id, TIMELINE_SHOWN, speaker)
         dated = sorted((q for q in quotes if q.date), key=lambda q: q.date)
         if not dated:
             return None
-        return Answer(frame.text, tuple(dated), False, _timeline_message(frame, dated), frame)
+        return Answer(frame.text, tuple(dated), False, _timeline_message(named, dated), frame)
 
     def _filters(
         self, frame: QuestionFrame, filters: Mapping[str, object] | None

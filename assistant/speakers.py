@@ -30,12 +30,29 @@ ROLE_WORDS = {
 }
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 FUZZY_MIN_LENGTH = 4  # shorter words are matched exactly only
+TYPO_SCORE = 75  # rapidfuzz ratio at which a word of a question is a misspelling of a word of a name ("lavorv")
 VARIANT_SCORE = 90  # rapidfuzz token-sort ratio at which two names of one country or source are one person
 
 
 def name_tokens(text: str) -> list[str]:
     """Lower-case word tokens, with possessive 's removed."""
     return [t for t in _WORD.findall(text.lower().replace("’s", "").replace("'s", "")) if t != "s"]
+
+
+def typo_corrected(phrase: str, names: Iterable[str]) -> str:
+    """The name among ``names`` that ``phrase`` misspells ("Lavorv" → "Sergei Lavrov"): each of the phrase's
+    distinctive words close to one of the name's, one of them not exactly; "" when the phrase is spelt right or
+    names them otherwise (a role, a demonym: "the Peruvian foreign minister" is not a misspelling of "Peru")."""
+    asked = [w for w in name_tokens(phrase) if w not in ROLE_WORDS]
+    best, best_score = "", 0.0
+    for name in names:
+        words = name_tokens(name)
+        if not asked or not words or all(w in words for w in asked):
+            continue
+        closest = [max(fuzz.ratio(a, w) for w in words) for a in asked]
+        if min(closest) >= TYPO_SCORE and sum(closest) > best_score:
+            best, best_score = name, sum(closest)
+    return best if not any(all(w in name_tokens(n) for w in asked) for n in names) else ""
 
 
 @dataclass(frozen=True)

@@ -212,3 +212,11 @@ def test_a_topic_name_no_sentence_writes_is_not_answered_from_lookalikes(debate:
     assert castelmar.frame is not None and castelmar.frame.kind == "who"
     assert castelmar.frame.topic == "the sea walls of Castelmar"
     assert _ids(castelmar) == {"VLD_2020"}  # Kessmouth's sea walls are not Castelmar's
+
+
+def test_the_answer_names_the_speaker_a_misspelling_was_linked_to(debate: Assistant) -> None:
+    answer = debate.ask("What did Brannok say about grain tariffs?")
+    assert _ids(answer) == {"VLD_2020"}
+    assert answer.message.startswith("What Ilya Brannock said about grain tariffs"), answer.message
+    asked_by_country = debate.ask("What did the Valdorian president say about grain tariffs?")
+    assert "Ilya Brannock" not in asked_by_country.message  # a role and a demonym are how the asker names him
