@@ -64,7 +64,8 @@ class Quote:
         """What the Sources panel calls the statement: its title, else who published it and when, else where it
         is in its file; never a bare id."""
         own = self.reported_by if self.reported else self.speaker
-        return self.title or untitled_heading(own or self.source or self.country, self.date, self.path, self.statement_id)
+        who = own or self.source or self.country
+        return self.title or untitled_heading(who, self.date, self.path, self.statement_id)
 
     def _publisher(self, who: str) -> str:
         """The source, unless it is the country that ``who`` (a speaker described with it) speaks for; the

@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.answer import Answer, Quote, escape_markdown
-from corpus.countries import with_standard_country
 from assistant.api import Assistant, index_statements
 from assistant.citation import described, document_title, sort_name, speaker_role, statement_country
+from corpus.countries import with_standard_country
 from corpus.load import load_statements
 from corpus.markdown import is_structure, leading_heading
 from corpus.options import LoadOptions
