@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.reading.frame import QuestionFrame
+from assistant.reading.times import is_time_word
 from assistant.reported_speech import speaker_evidence
 from assistant.retrieval import Passage
 from assistant.sentence_speakers import DescribedSpeaker, Speaker, SpeakerQuery, attributions_in, phrase_of
@@ -54,7 +55,7 @@ class ScoredSentence:
     score: float
     attributions: tuple[Attribution, ...] = ()  # who said what in the statement (found at index time)
     context_score: float = 0.0  # share of the topic's words (IDF-weighted) in the statement's context (a question…)
-    names_found: bool = True  # the sentence writes a name the topic gives ("Paris"), or the topic gives none
+    names_found: bool = True  # it writes a name the topic gives ("Paris"), or its statement all of them, or none given
 
     @property
     def key(self) -> tuple[str, int]:
@@ -78,11 +79,13 @@ def question_texts(frame: QuestionFrame) -> list[str]:
 
 def topic_names(topic: str, question: str = "", speaker: str = "") -> tuple[str, ...]:
     """The names a topic gives, as word stems ("the weather in Paris" → ("pari",)): its capitalised words (not
-    the question's first), other than acronyms ("UN", "COVID-19", often written out) and the speaker's words."""
+    the question's first, nor a month or a weekday), other than acronyms ("UN", "COVID-19", often written out)
+    and the speaker's words."""
     words = re.findall(r"[^\W\d_][\w'’-]*", topic)
     first = re.match(r"\W*([\w'’-]+)", question)
     spoken = set(tokenize([speaker])[0]) if speaker else set()
-    names = [w for w in words if w[0].isupper() and not w.isupper() and w.lower() not in QUESTION_WORDS and not (
+    names = [w for w in words if w[0].isupper() and not w.isupper() and w.lower() not in QUESTION_WORDS
+             and not is_time_word(w) and not (
         first and first.start(1) == question.find(w) and first.group(1) == w)]
     stems = [t for t in tokenize([" ".join(names)])[0] if t not in spoken] if names else []
     return tuple(dict.fromkeys(stems))
@@ -93,6 +96,32 @@ def writes_any(text: str, names: Sequence[str]) -> bool:
     five letters ("Ukrainian" for "Ukraine"; "Grand" is not "grandchildren")."""
     tokens = tokenize([text])[0]
     return any(t == n or (len(n) > NAME_PREFIX and t[:NAME_PREFIX] == n[:NAME_PREFIX]) for n in names for t in tokens)
+
+
+def writes_all(statement: Statement, names: Sequence[str]) -> bool:
+    """Whether the statement (its text, title or a metadata value) writes every one of the name stems ``names``."""
+    values = [v for v in statement.metadata.values() if isinstance(v, str)]
+    found = set(tokenize([" ".join([statement.title or "", *values, statement.text])])[0])
+    return all(n in found or (len(n) > NAME_PREFIX and any(t[:NAME_PREFIX] == n[:NAME_PREFIX] for t in found))
+               for n in names)
+
+
+def _names_found(slots: Sequence[_Slot], names: Sequence[str]) -> list[bool]:
+    """Per sentence: whether it writes one of the topic's ``names``, or its statement writes them all (a rally's
+    town is in the report's first lines, not in the sentence quoted from it)."""
+    if not names:
+        return [True] * len(slots)
+    whole: dict[str, bool] = {}
+    out = []
+    for slot in slots:
+        sid = slot.statement.id
+        if writes_any(slot.sentence, names):
+            out.append(True)
+            continue
+        if sid not in whole:
+            whole[sid] = writes_all(slot.statement, names)
+        out.append(whole[sid])
+    return out
 
 
 class EncodedSentenceCache:
@@ -176,7 +205,7 @@ class SentenceScorer:
         s = self.settings
         lexical, context = self._lexical_scores(frame, slots, phrase_of(speaker))
         names = topic_names(frame.topic, frame.text, phrase_of(speaker))
-        named = [writes_any(slot.sentence, names) for slot in slots] if names else [True] * len(slots)
+        named = _names_found(slots, names)
         speakers = _speaker_scores(slots, speaker) if speaker else [1.0] * len(slots)
         dense, topic = self._dense_scores(slots, question_vectors, lexical, speakers)
         sentences = []

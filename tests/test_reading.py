@@ -110,6 +110,8 @@ TIME_CASES = [
     ("What did Voss say about quotas in the years 2019–2021?", ("2019", "2021"), "quotas"),
     ("What did Voss say about quotas between 2019 and 2020?", ("2019", "2020"), "quotas"),
     ("What has Voss said about quotas since 2020?", ("2020", ""), "quotas"),
+    ("What did Voss tell the summit at the end of September 2019 about quotas?", ("2019-09", "2019-09"), "quotas"),
+    ("What has Voss said about quotas, from mid-September into October 2019?", ("2019-09", "2019-10"), "quotas"),
     ("What did Voss say about quotas before 2021?", ("", "2020"), "quotas"),
     # a date of an event stays in the topic
     ("What did Voss say about the March 2020 floods?", None, "March 2020 floods"),

@@ -214,6 +214,15 @@ def test_a_topic_name_no_sentence_writes_is_not_answered_from_lookalikes(debate:
     assert _ids(castelmar) == {"VLD_2020"}  # Kessmouth's sea walls are not Castelmar's
 
 
+def test_a_topic_name_the_statement_writes_elsewhere_still_answers(debate: Assistant) -> None:
+    # "Valdoria" opens Brannock's statement, two lines above the quotas sentence, which does not name it
+    answer = debate.ask("What did Brannock say about the fishing quotas of the Valdorian fleet?")
+    assert not answer.abstained, answer.message
+    assert "fishing quotas of the Pelgrin Sea" in answer.quotes[0].text
+    missing = debate.ask("What did Brannock say about the fishing quotas of the Marlow fleet?")
+    assert missing.abstained, missing.message  # no statement of his names Marlow
+
+
 def test_the_answer_names_the_speaker_a_misspelling_was_linked_to(debate: Assistant) -> None:
     answer = debate.ask("What did Brannok say about grain tariffs?")
     assert _ids(answer) == {"VLD_2020"}

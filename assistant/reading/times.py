@@ -25,6 +25,8 @@ _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 _MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
           r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?")
 _YEAR = r"(?:19|20)\d{2}"
+_TIME_WORD = re.compile(rf"{_MONTH}|(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.IGNORECASE)
+_PART_OF_TIME = frozenset({"end", "start", "beginning", "middle", "close", "turn", "rest", "remainder", "half"})
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 # One date: a day, a month or a year (a decade, a year range written with a dash).
 _ATOM = (
@@ -48,7 +50,7 @@ _BEFORE_ATOM = re.compile(
     re.IGNORECASE,
 )
 _SEASON_BEFORE = re.compile(r"\b(?:early|mid|late|end\s+of|start\s+of)[-\s]+$", re.IGNORECASE)
-_RANGE_JOIN = re.compile(r"^\s*(?:to|and|until|till|through|thru|-|–|—)\s+(?:the\s+(?:year\s+)?)?", re.IGNORECASE)
+_RANGE_JOIN = re.compile(r"^\s*(?:to|into|and|until|till|through|thru|-|–|—)\s+(?:the\s+(?:year\s+)?)?", re.IGNORECASE)
 # A year is a date only where a date can stand: not "the 2030 Agenda", "Resolution 2254", "G20".
 _NOT_A_DATE_AFTER = re.compile(r"^\s*(?:agenda|goals?|targets?|vision|plan|summit|declaration)\b", re.IGNORECASE)
 _NOT_A_DATE_BEFORE = re.compile(r"(?:resolution|no\.?|number|article|paragraph|section|chapter|#)\s*$",
@@ -117,6 +119,8 @@ def find_times(text: str, doc: Doc | None = None, today: date | None = None, lat
                 op in ("between", "from", "in the years", "in the year", "") or op.startswith("in")):
             other = _atom_span(nxt, today, latest)
             if other is not None:
+                if _yearless(m) and not _yearless(nxt):  # "from September into October 2019": 2019's September
+                    span = _atom_span(m, today, other.end) or span
                 span, end, i = TimeSpan(span.start, other.end), nxt.end(), i + 1
         elif op in ("since", "from", "after", "starting", "starting in"):
             span = TimeSpan(_after(span.end) if op == "after" else span.start, "")
@@ -137,6 +141,16 @@ def find_times(text: str, doc: Doc | None = None, today: date | None = None, lat
         found.append(TimeMention(start, end, span, role, strong=strong))
         i += 1
     return sorted(found, key=lambda t: t.start)
+
+
+def _yearless(m: re.Match[str]) -> bool:
+    """Whether a date is written without its year ("3 October", "May 5", "September")."""
+    return bool(m.group("m8") or m.group("d6") or m.group("d7"))
+
+
+def is_time_word(word: str) -> bool:
+    """Whether a word names a month or a day of the week ("September", "Sept.", "Tuesday")."""
+    return _TIME_WORD.fullmatch(word) is not None
 
 
 def statement_time(times: list[TimeMention]) -> TimeMention | None:
@@ -226,7 +240,8 @@ def _role(doc: Doc | None, start: int, end: int, ranged: bool) -> str:
     if root.dep_ == "pobj" and head.dep_ in ("prep", "agent"):  # "in 2019" dates the statement, wherever the
         # parser hangs it ("sea-level rise in 2018" is read as said in 2018, relaxed if nothing was); "the
         # earthquake of 6 February 2023" dates the event
-        return "event" if head.lower_ == "of" and _is_topic_noun(head.head) and not ranged else "statement"
+        return "event" if head.lower_ == "of" and _is_topic_noun(head.head) and not ranged and (
+            head.head.lower_ not in _PART_OF_TIME) else "statement"  # "the end of September" is a time
     if root.dep_ in _SAYING_DEPS:
         return "statement"
     if head.pos_ in ("NOUN", "PROPN") and root.dep_ in ("nummod", "compound", "amod", "nmod", "poss", "npadvmod"):
