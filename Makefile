@@ -2,6 +2,7 @@
 # Each sets itself up on a fresh machine: a venv, torch 2.13.0 (CPU build) first, then the project.
 PYTHON ?= python3
 VENV   ?= .venv
+PORT   ?= 7860
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 export OMP_WAIT_POLICY := PASSIVE
@@ -20,9 +21,9 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-## make demo: index the bundled sample and open the chat on http://127.0.0.1:7860
+## make demo: index the bundled sample and open the chat on http://127.0.0.1:7860 (another port: make demo PORT=7861)
 demo: install
-	$(VENV)/bin/statements-qa serve
+	$(VENV)/bin/statements-qa serve --port $(PORT)
 
 ## make test: the whole test suite, browser tests included (installs Chromium if it can)
 test: install browser

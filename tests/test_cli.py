@@ -18,7 +18,7 @@ from ui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(sys.executable).parent / "statements-qa"
-COMMANDS = ("inspect", "index", "remove", "search", "ask", "serve")
+COMMANDS = ("inspect", "index", "remove", "search", "ask", "chat", "serve")
 
 
 def run_script(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:

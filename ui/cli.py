@@ -1,11 +1,13 @@
-"""The ``statements-qa`` command line: inspect, index, remove, search, ask, serve."""
+"""The ``statements-qa`` command line: inspect, index, remove, search, ask, chat, serve."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,9 +16,13 @@ from corpus.chunk import Chunk
 from corpus.options import DEFAULT_MAX_FILE_MB, MB, LoadOptions
 from corpus.problems import LoadReport, StatementsError
 from corpus.statement import Statement
+from embeddings.progress import LOG_EVERY_ENV, log_every
+from ui.arguments import CommandParser, parse_arguments, port_number, positive_int
+from ui.limits import MAX_QUESTION_CHARS
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
+    from assistant.settings import ExtractionSettings
 
 DEFAULT_INDEX_DIR = ".statements-qa/index"
 LOAD_FIELDS = ("id", "text", "title", "speaker", "source", "date", "url")
@@ -25,12 +31,14 @@ LOAD_FIELDS = ("id", "text", "title", "speaker", "source", "date", "url")
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_arguments(parser, argv)
     if not getattr(args, "run", None):
         parser.print_help()
         return 0
     try:
-        return int(args.run(args) or 0)
+        log_every()  # a mistyped $STATEMENTS_QA_LOG_EVERY stops the command before any work
+        with _no_progress_lines(getattr(args, "json", False)):  # JSON on stdout: stderr only for problems
+            return int(args.run(args) or 0)
     except StatementsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -39,9 +47,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+@contextlib.contextmanager
+def _no_progress_lines(quiet: bool) -> Iterator[None]:
+    """No progress lines on stderr (``embeddings.progress``) while the block runs, when ``quiet``."""
+    before = os.environ.get(LOG_EVERY_ENV)
+    if quiet:
+        os.environ[LOG_EVERY_ENV] = "0"
+    try:
+        yield
+    finally:
+        if quiet:  # as it was: main() also runs inside other programs (and tests)
+            os.environ.pop(LOG_EVERY_ENV, None)
+            if before is not None:
+                os.environ[LOG_EVERY_ENV] = before
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="statements-qa",
         description="Answer questions about what officials said, with verbatim quotes and their sources.",
     )
@@ -51,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_load_options(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--strict", action="store_true", help="exit non-zero if any input was skipped")
-    p.set_defaults(run=_run_inspect)
+    p.set_defaults(run=_run_inspect, command_parser=p)
 
     p = sub.add_parser("index", help="add new and changed statements to an index directory or Milvus")
     _add_load_options(p)
@@ -61,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="ingest with Ray Data into Milvus (needs --milvus-uri): a Ray cluster ADDRESS (ray://head:10001, "
         "auto), or none for a Ray on this machine's cores",
     )
-    p.add_argument("--ray-workers", type=int, metavar="N",
+    p.add_argument("--ray-workers", type=positive_int, metavar="N",
                    help="embedding actors (default: one per GPU of the cluster, else one per CPU)")
     p.add_argument("--model", help="sentence-transformers model name or folder (default: the one the index was "
                    "built with; all-MiniLM-L6-v2, bundled, for a new index)")
@@ -71,36 +94,57 @@ def build_parser() -> argparse.ArgumentParser:
                    "headline), shown as context; repeat for several (default for a new index: question, headline, "
                    "title; an existing index keeps its own)")
     p.add_argument("--no-context", action="store_true", help="a new index searches no context field")
+    p.add_argument("--where", action="append", default=[], metavar="EXPR",
+                   help="index only the statements that meet EXPR: FIELD OP VALUE with OP one of = != ~ (contains) "
+                   "!~ < <= > >= and FIELD id, title, speaker, source, date, url, year or a metadata key, e.g. "
+                   "year>=2017, date<2020-06, country=FRA, speaker~Voss; repeatable (all must hold)")
+    p.add_argument("--since", metavar="DATE", help="index only statements dated from DATE on (YYYY, YYYY-MM or "
+                   "YYYY-MM-DD)")
+    p.add_argument("--until", metavar="DATE", help="index only statements dated up to DATE, its whole year or "
+                   "month included (YYYY, YYYY-MM or YYYY-MM-DD)")
     p.add_argument("--strict", action="store_true", help="exit non-zero if any input was skipped")
-    p.set_defaults(run=_run_index)
+    p.set_defaults(run=_run_index, command_parser=p)
 
     p = sub.add_parser("remove", help="delete statements from an index directory or Milvus")
     p.add_argument("ids", nargs="+", metavar="ID", help="statement ids (see `inspect` or `search --json`)")
     _add_index_dir(p)
     p.add_argument("--missing-ok", action="store_true", help="exit 0 even if some ids are not in the index")
-    p.set_defaults(run=_run_remove)
+    p.set_defaults(run=_run_remove, command_parser=p)
 
     p = sub.add_parser("search", help="retrieve the passages that best match a query")
-    p.add_argument("query")
+    p.add_argument("query", help="words or a question to search for")
     _add_query_options(p)
-    p.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
-    p.set_defaults(run=_run_search)
+    p.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid",
+                   help="hybrid (default): by meaning and by words; dense: by meaning; lexical: by words (BM25)")
+    p.set_defaults(run=_run_search, command_parser=p)
 
-    p = sub.add_parser("ask", help="answer a question with verbatim quotes and their sources")
-    p.add_argument("question")
+    one_shot = "answer one question with verbatim quotes and their sources (one question, no conversation: see `chat`)"
+    p = sub.add_parser("ask", help=one_shot, description=f"{one_shot[0].upper()}{one_shot[1:]}.")
+    p.add_argument("question", help=f"the question (only its first {MAX_QUESTION_CHARS:,} characters are used)")
     _add_query_options(p, k_help="at most this many quotes (default 3)", k_default=None)
-    p.set_defaults(run=_run_ask)
+    p.set_defaults(run=_run_ask, command_parser=p)
+
+    chat = "ask questions in a conversation on the terminal: follow-ups such as “and in 2019?” continue it"
+    p = sub.add_parser("chat", help=chat, description=f"{chat[0].upper()}{chat[1:]}. /new starts a new "
+                       "conversation, /quit or Ctrl-D ends it. Questions can also come from a pipe or a file, one "
+                       "per line.")
+    p.add_argument("--index-dir", help="index directory (default: the bundled sample, as `serve` uses it)")
+    _add_milvus(p)
+    p.add_argument("--k", type=positive_int, help="at most this many quotes per answer (default 3)")
+    _add_filter(p)
+    p.set_defaults(run=_run_chat, command_parser=p)
 
     p = sub.add_parser("serve", help="start the web chat (the bundled sample when no index is given)")
     p.add_argument("--index-dir", help="index directory (default: the bundled sample, indexed on first start)")
     _add_milvus(p)
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only; "
+                   "0.0.0.0 for every network interface)")
+    p.add_argument("--port", type=port_number, default=7860, help="port to listen on (default: 7860)")
     p.add_argument("--share", action="store_true", help="also open a public Gradio share link")
     p.add_argument(
         "--auth-env", metavar="VAR", help="require the login user:password stored in this environment variable"
     )
-    p.set_defaults(run=_run_serve)
+    p.set_defaults(run=_run_serve, command_parser=p)
     return parser
 
 
@@ -151,11 +195,15 @@ def _add_query_options(
     p: argparse.ArgumentParser, k_help: str = "how many passages (default 5)", k_default: int | None = 5
 ) -> None:
     _add_index_dir(p)
-    p.add_argument("--k", type=int, default=k_default, help=k_help)
+    p.add_argument("--k", type=positive_int, default=k_default, help=k_help)
+    _add_filter(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _add_filter(p: argparse.ArgumentParser) -> None:
     p.add_argument("--filter", action="append", default=[], metavar="KEY=VALUE",
                    help="speaker=, source=, title=, date_from=YYYY[-MM[-DD]], date_to=YYYY[-MM[-DD]] or a metadata "
                    "key of the index (e.g. country=); repeatable")
-    p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
 def load_options(args: argparse.Namespace) -> LoadOptions:
@@ -220,10 +268,10 @@ def problem_lines(report: LoadReport) -> list[str]:
     ]
 
 
-def _print_problems(report: LoadReport) -> None:
+def _print_problems(report: LoadReport, more: str = "") -> None:
     for line in problem_lines(report):
         print(line, file=sys.stderr)
-    print(report.summary(), file=sys.stderr)
+    print(report.summary() + (f"; {more}" if more else ""), file=sys.stderr)
 
 
 def _run_inspect(args: argparse.Namespace) -> int:
@@ -267,12 +315,39 @@ def _print_statement(st: Statement, chunks: Sequence[Chunk]) -> None:
 
 
 def _run_index(args: argparse.Namespace) -> int:
-    from assistant.api import index_statements
+    from ui.indexing import index_selected, nothing_to_index
+    from ui.selection import build_selection
 
     check_paths_exist(args.paths)
+    selection = build_selection(args.where, args.since, args.until)
+    options = load_options(args)
     context_fields = [] if args.no_context else args.context_fields
+    if args.ray is not None:
+        return _run_ray_index(args, options, context_fields, selected=bool(selection))
+    report = LoadReport()
+    run = index_selected(args.paths, report, selection, model=args.model, options=options, rebuild=args.rebuild,
+                         context_fields=context_fields, **where(args))
+    _print_problems(report, run.count.summary(selection) if selection else "")
+    for condition in selection.conditions:
+        if condition.field not in run.count.fields_seen and run.count.kept + run.count.left_out:
+            print(f"note: --where {condition}: no statement loaded has a field “{condition.field}”", file=sys.stderr)
+    if run.update is None:
+        print(nothing_to_index(run, report, selection, _place(args), args.rebuild), file=sys.stderr)
+        return 1
+    print(run.update.summary())
+    return 1 if args.strict and report.problems else 0
+
+
+def _run_ray_index(args: argparse.Namespace, options: LoadOptions, context_fields: list[str] | None,
+                   selected: bool) -> int:
+    """``index --ray``: Ray reads the files itself, so the statements cannot pass a selection on the way."""
+    from assistant.api import index_statements
+
+    if selected:
+        raise StatementsError("--where, --since and --until do not work with --ray: index without --ray, or "
+                              "select the records before indexing")
     update, report = index_statements(
-        args.paths, model=args.model, options=load_options(args), rebuild=args.rebuild, ray_address=args.ray,
+        args.paths, model=args.model, options=options, rebuild=args.rebuild, ray_address=args.ray,
         ray_workers=args.ray_workers, context_fields=context_fields, **where(args),
     )
     _print_problems(report)
@@ -298,6 +373,7 @@ def _run_remove(args: argparse.Namespace) -> int:
 
 def _run_search(args: argparse.Namespace) -> int:
     from assistant.api import Assistant
+    from assistant.citation import document_title
 
     with Assistant.open(**where(args)) as qa:
         passages = qa.retrieve(args.query, k=args.k, filters=checked_filters(qa, args.filter), mode=args.mode)
@@ -308,7 +384,8 @@ def _run_search(args: argparse.Namespace) -> int:
     if not passages:
         print("no matching passages")
     for rank, p in enumerate(passages, 1):
-        who = ", ".join(x for x in (p.speaker, p.source, p.date, p.title) if x)
+        title = document_title(p.statement)  # the readable title the chat and the answers show
+        who = ", ".join(x for x in (p.speaker, p.source, p.date, f"“{title}”" if title else "") if x)
         print(f"{rank}. [{p.score:.3f}] {p.statement_id} ({p.start}-{p.end}) {who}")
         print("   " + p.text.replace("\n", "\n   "))
     return 0
@@ -316,17 +393,35 @@ def _run_search(args: argparse.Namespace) -> int:
 
 def _run_ask(args: argparse.Namespace) -> int:
     from assistant.api import Assistant
-    from assistant.settings import ExtractionSettings
+    from ui.limits import ask_within_limits
 
-    extraction = ExtractionSettings() if args.k is None else ExtractionSettings(max_quotes=max(1, args.k))
-    with Assistant.open(extraction=extraction, **where(args)) as qa:
-        answer = qa.ask(args.question, filters=checked_filters(qa, args.filter))
+    with Assistant.open(extraction=_extraction(args), **where(args)) as qa:
+        answer = ask_within_limits(qa, args.question, filters=checked_filters(qa, args.filter))
         _note_missing_attributions(qa, _place(args))
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(answer.to_text())
     return 0
+
+
+def _run_chat(args: argparse.Namespace) -> int:
+    from ui.chat import CHAT_NOTE, run_chat
+    from ui.sample import open_assistant
+
+    qa = open_assistant(args.index_dir, args.milvus_uri, args.milvus_token_env, extraction=_extraction(args),
+                        note=CHAT_NOTE, out=sys.stderr)  # the bundled sample without an index, as `serve` does
+    with qa:
+        filters = checked_filters(qa, args.filter)
+        _note_missing_attributions(qa, _place(args))
+        return run_chat(qa, sys.stdin, sys.stdout, sys.stderr, filters)
+
+
+def _extraction(args: argparse.Namespace) -> ExtractionSettings:
+    """The answer settings, with ``--k`` quotes at most."""
+    from assistant.settings import ExtractionSettings
+
+    return ExtractionSettings() if args.k is None else ExtractionSettings(max_quotes=args.k)
 
 
 def _note_missing_attributions(qa: Assistant, index_dir: str) -> None:

@@ -1,13 +1,9 @@
 """Starting the web chat: the sample or a given index, the port check, login, Gradio's launch settings."""
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
 import socket
-import tempfile
 import threading
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -16,9 +12,8 @@ from assistant.api import Assistant
 from corpus.load import PathArg
 from corpus.problems import StatementsError
 from ui.page import CSS, build_app
+from ui.sample import open_assistant
 from ui.upload import MAX_FILE_BYTES
-
-DEFAULT_SAMPLE_INDEX = ".statements-qa/sample-index"  # the sample indexed once; each demo run serves a copy
 
 
 def launch_app(
@@ -67,38 +62,6 @@ def auth_from_env(var: str) -> tuple[str, str]:
     if not sep or not user or not password:
         raise StatementsError(f"--auth-env {var}: expected the form user:password in {var}")
     return user, password
-
-
-def open_assistant(
-    index_dir: PathArg | None, milvus_uri: str | None = None, milvus_token_env: str | None = None
-) -> Assistant:
-    """The index at ``index_dir`` or in Milvus at ``milvus_uri``; with neither, a fresh copy of the bundled
-    sample's index for this run only."""
-    if index_dir is not None or milvus_uri:
-        return Assistant.open(index_dir, milvus_uri=milvus_uri, milvus_token_env=milvus_token_env)
-    sample = sample_index(Path(DEFAULT_SAMPLE_INDEX))
-    run = Path(tempfile.mkdtemp(prefix="statements-qa-demo-"))  # the system temp dir: cleaned even after a kill
-    atexit.register(shutil.rmtree, run, True)
-    shutil.copytree(sample, run / "index")
-    print(
-        "Serving the bundled sample. Files added in the chat last for this run only: restarting starts clean "
-        "(to keep them, index into a folder of your own and serve it with --index-dir DIR).",
-        flush=True,
-    )
-    return Assistant.open(run / "index")
-
-
-def sample_index(folder: Path) -> Path:
-    """``folder`` holding an index of exactly the bundled sample, built (or rebuilt) when it does not."""
-    from corpus.load import bundled_sample_path, load_statements
-
-    print(f"Indexing the bundled sample into {folder} (only the first time takes long)…", flush=True)
-    expected = {st.id for st in load_statements([bundled_sample_path()])[0]}
-    with Assistant.build([bundled_sample_path()], folder, progress=True) as qa:
-        ours = qa.stats().attributions and {h.id for h in qa.statement_headers()} == expected
-    if not ours:  # made by an earlier version, or holding files uploaded into it then: rebuild
-        Assistant.build([bundled_sample_path()], folder, progress=True, rebuild=True).close()
-    return folder
 
 
 def serve(
