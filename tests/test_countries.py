@@ -92,6 +92,7 @@ def test_the_header_counts_each_country_once(spelt_two_ways) -> None:
     found = facets(spelt_two_ways)
     assert [value for _, value in found.fields["country_name"]] == ["Czechia", "European Union", "France"]
     assert "from **3** countries" in header_counts(found)
+    assert not any(key.endswith("_original") for key in found.fields)  # the names as given make no menu
 
 
 def test_a_filter_and_a_question_find_a_country_by_its_other_name(spelt_two_ways) -> None:

@@ -4,7 +4,9 @@ Names are listed by the name without honorifics ("Mr. Abdullah Abdullah" under A
 spellings of one name that differ only in honorifics, case, accents or spacing are listed once
 (the value is the name without honorifics, which matches every spelling, as filters match in part).
 Results are kept per index generation, as reading every statement's metadata takes a moment on a
-large index.
+large index. The Speaker filter is not a menu read once: it lists the speakers whose name holds what is
+typed, searched in the index as it is typed (``speaker_choices``), so that every speaker can be found
+however many there are; the header counts them all.
 """
 from __future__ import annotations
 
@@ -15,12 +17,14 @@ from dataclasses import dataclass
 
 from assistant.api import Assistant
 from assistant.citation import sort_name, split_honorifics
+from corpus.countries import ORIGINAL_SUFFIX
 from corpus.statement import Statement
 
 MAX_FIELDS = 3  # metadata fields offered as filters besides speaker and source
 MAX_VALUES = 1000  # a field with more distinct values is an identifier, not a facet
 MIN_SHARE = 0.2  # a field that fewer statements have is left out
 MAX_VALUE_CHARS = 80
+MENU_SPEAKERS = 8  # speakers listed under the Speaker box: the most frequent of those whose name holds the text
 SKIPPED_KEYS = frozenset({"id", "original_id", "url", "path", "title", "text", "date", "year", "file", "page"})
 COUNTRY_KEYS = ("country_name", "country")
 
@@ -46,6 +50,18 @@ def facets(qa: Assistant) -> Facets:
         _cache.clear()
         _cache[key] = _read(qa, stats.statements)
     return _cache[key]
+
+
+def speaker_choices(qa: Assistant, typed: str = "", limit: int = MENU_SPEAKERS) -> tuple[list[tuple[str, str]], bool]:
+    """Choices for what is typed in the Speaker box: the speakers whose name holds it (searched in the index, so
+    any speaker is found), the ``limit`` in most statements, listed by name; and whether more names hold it."""
+    found = qa.index.store.speakers_matching(typed, limit + 1)
+    return name_choices(found[:limit]), len(found) > limit
+
+
+def is_speaker(qa: Assistant, text: str) -> bool:
+    """Whether some speaker's name holds ``text``, as the Speaker filter matches names."""
+    return bool(qa.index.store.speakers_matching(text, 1))
 
 
 def field_label(key: str) -> str:
@@ -98,7 +114,9 @@ def _read(qa: Assistant, statements: int) -> Facets:
     fields = {
         key: tuple(name_choices(values.items(), with_counts=False, people=False)) for key, values in _fields(headers)
     }
-    return Facets(statements, tuple(name_choices(qa.speaker_counts())), tuple(sources), fields)
+    store = qa.index.store
+    speakers = name_choices(store.speaker_counts(limit=store.count_speakers()))  # all of them: the header counts
+    return Facets(statements, tuple(speakers), tuple(sources), fields)
 
 
 def _fields(headers: Sequence[Statement]) -> list[tuple[str, Counter[str]]]:
@@ -106,7 +124,9 @@ def _fields(headers: Sequence[Statement]) -> list[tuple[str, Counter[str]]]:
     values: dict[str, Counter[str]] = {}
     for header in headers:
         for key, value in header.metadata.items():
-            if isinstance(value, str) and value.strip() and key.lower() not in SKIPPED_KEYS:
+            if isinstance(value, str) and value.strip() and key.lower() not in SKIPPED_KEYS and not key.endswith(
+                ORIGINAL_SUFFIX
+            ):  # a value as given before it was normalised (corpus.countries) is no menu of its own
                 values.setdefault(key, Counter())[value.strip()[:MAX_VALUE_CHARS]] += 1
     total = max(1, len(headers))
     kept = [

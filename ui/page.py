@@ -19,18 +19,21 @@ from assistant.filters import FilterError, check_filters
 from corpus.loaders import SUPPORTED_SUFFIXES
 from ui import render
 from ui.examples import example_questions
-from ui.facets import facets, field_label, header_counts
+from ui.facets import facets, field_label, header_counts, speaker_choices
+from ui.filtering import ask_filtered, not_applied_note, unmatched
+from ui.idle import pace_queue
 from ui.plain_copy import copy_plain_text
 from ui.upload import MAX_FILE_MB, MAX_FILES, add_uploaded_files
 
 ASK_CONCURRENCY = 4  # questions answered at once; uploads run one at a time beside them
 MAX_QUESTION_CHARS = 1000  # longer questions are answered from their first 1,000 characters, and told so
 MAX_TYPED_CHARS = 20_000  # what the question box takes, so that a long paste reaches the notice, not a silent cut
-CHAT_HEIGHT = "max(360px, calc(100vh - 300px))"  # the chat fills the window below the header, above the box
+CHAT_HEIGHT = "max(360px, calc(100vh - 340px))"  # the chat fills the window below the header, above the box
 CUT_NOTE = f"Only the first {MAX_QUESTION_CHARS:,} characters of your question were used (it is longer)."
 EMPTY_QUESTION_HINT = "Type a question in the box first, or pick one of the examples under it."
 MAX_HISTORY = 20  # earlier answers passed to the assistant for follow-ups
 ANY = ""
+SPEAKER_LIST_LABEL = "Speakers in most statements (type a name to find any other)"
 
 CSS = """
 .sqa-header { flex-wrap: wrap; }
@@ -38,8 +41,22 @@ CSS = """
 .sqa-passage-head + .sqa-passage { margin-top: 0; }
 .sqa-header h1 { margin-bottom: 0; overflow-wrap: normal; word-break: keep-all; hyphens: none; }
 .sqa-header p { margin-top: 2px; }
-#sqa-sources { max-height: max(360px, calc(100vh - 330px)); overflow-y: auto; }
+/* the sources scroll in their box (Gradio's block would let them run on under the citation below) */
+#sqa-sources { max-height: max(360px, calc(100vh - 330px)); overflow-y: auto !important; }
 #sqa-chat blockquote { border-left: 3px solid var(--color-accent); padding-left: 10px; margin-left: 0; }
+/* the chat's delete icon sits above the messages, not over them: no message's copy icon scrolls over it */
+#sqa-chat .top-panel { position: static !important; align-self: flex-end; }
+/* a phone: the question box a row of its own (its example fits), Ask and Clear below it, and the chat
+   short enough that the box and the examples show without scrolling */
+@media (max-width: 640px) {
+  .sqa-header h1 { font-size: 1.4rem !important; }
+  .sqa-header p { font-size: 0.8rem !important; line-height: 1.35 !important; margin-bottom: 0 !important; }
+  #sqa-chat { height: max(200px, calc(100vh - 600px)) !important; }
+  #sqa-input-row { flex-wrap: wrap; gap: 8px; }
+  #sqa-question { flex: 1 1 100% !important; }
+  #sqa-ask, #sqa-clear { flex: 1 1 30% !important; }
+  #sqa-examples .gallery-item { font-size: 0.8rem; padding: 4px 8px; }
+}
 """
 
 SOURCES_CSS = """
@@ -110,7 +127,7 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
                     buttons=["copy"], feedback_options=None, group_consecutive_messages=False,
                     placeholder="Ask a question below, or pick an example.",
                 )
-                with gr.Row():
+                with gr.Row(elem_id="sqa-input-row"):
                     question = gr.Textbox(
                         show_label=False, placeholder="e.g. What did Lavrov say about Micaller?", scale=6,
                         max_length=MAX_TYPED_CHARS, elem_id="sqa-question", submit_btn=False, container=False,
@@ -138,9 +155,14 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
                 with gr.Tab("Filters"):
                     # Names are filled in on page load (refresh): choices given here would also be listed in
                     # the API description that Gradio embeds in every page, the login page included.
-                    speaker = gr.Dropdown(
-                        label="Speaker", allow_custom_value=True, elem_id="sqa-speaker",
-                        **_choices(qa, "speaker", names=False),
+                    # Any speaker of the index is found by typing: the list under the box is searched in the index
+                    # as the name is typed (a menu of names read once would hold only some of a large index's).
+                    speaker = gr.Textbox(
+                        label="Speaker", placeholder="Any speaker: type a name to find it", elem_id="sqa-speaker",
+                        max_lines=1,
+                    )
+                    speaker_pick = gr.Radio(
+                        choices=[], value=None, label=SPEAKER_LIST_LABEL, elem_id="sqa-speaker-pick",
                     )
                     source = gr.Dropdown(
                         label="Source", allow_custom_value=True, elem_id="sqa-source",
@@ -159,6 +181,7 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
                         date_to = gr.Textbox(label="To", placeholder="YYYY or YYYY-MM-DD", elem_id="sqa-date-to")
                     dates = gr.Markdown(_date_note(qa))
                     filter_hint = gr.Markdown(_filter_hint(qa), elem_id="sqa-filter-hint")
+                    filter_note = gr.Markdown("", elem_id="sqa-filter-note")  # typed values that match nothing
                     reset_filters = gr.Button("Reset filters", size="sm", elem_id="sqa-reset-filters")
                 with gr.Tab("Add statements"):
                     files = gr.File(
@@ -219,14 +242,23 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
             """Index uploaded statement files into the shared index; a summary in Markdown."""
             return add_uploaded_files(qa, list(paths or []), progress)
 
-        def refresh() -> tuple[Any, ...]:
+        def refresh(typed: str | None = "") -> tuple[Any, ...]:
             shown = example_questions(qa)
             return (
-                gr.Dropdown(**_choices(qa, "speaker", keep_value=True)),
+                find_speakers(typed),
                 gr.Dropdown(**_choices(qa, "source", keep_value=True)),
                 _date_note(qa), _stats(qa), gr.Dataset(samples=[[q] for q in shown]), shown, _filter_hint(qa),
                 *(gr.Dropdown(**_choices(qa, key, keep_value=True)) for key in field_keys),
             )
+
+        def find_speakers(typed: str | None) -> Any:
+            """The list under the Speaker box: the speakers whose name holds what is typed, searched in the index."""
+            return gr.Radio(**_speaker_list(qa, typed or ""))
+
+        def check_typed(speaker: str, source: str, *values: str) -> str:
+            """Say at once which filter values match nothing (they are not applied to questions)."""
+            typed = {"speaker": speaker or "", "source": source or "", **dict(zip(field_keys, values))}
+            return not_applied_note(typed, unmatched(qa, typed))
 
         def choose(value: str | None, current: dict[str, str], key: str) -> dict[str, str]:
             """Remember a metadata field's choice for this session's next questions."""
@@ -248,23 +280,33 @@ def build_app(qa: Assistant, title: str = "Statements Q&A") -> gr.Blocks:
         for key, menu in zip(field_keys, fields):
             menu.change(lambda v, cur, k=key: choose(v, cur, k), [menu, chosen], chosen, api_visibility="private",
                         queue=False, show_progress="hidden")
+        speaker.input(find_speakers, speaker, speaker_pick, api_visibility="private", show_progress="hidden",
+                      trigger_mode="always_last")
+        speaker_pick.input(lambda picked: picked or ANY, speaker_pick, speaker, api_visibility="private",
+                           show_progress="hidden", queue=False)
+        filter_boxes: list[gr.Textbox | gr.Dropdown] = [speaker, source, *fields]
+        for box in filter_boxes:
+            box.change(check_typed, [speaker, source, *fields], filter_note, api_visibility="private",
+                       queue=False, show_progress="hidden")
         reset_filters.click(lambda: (ANY, ANY, "", "", {}, *(ANY for _ in fields)),
                             None, [speaker, source, date_from, date_to, chosen, *fields],
-                            api_visibility="private", queue=False)
+                            api_visibility="private", queue=False).then(
+            find_speakers, speaker, speaker_pick, api_visibility="private", show_progress="hidden")
         quote_pick.input(cite, [quote_pick, answers], citation, api_visibility="private", show_progress="hidden")
         clear_outputs = [answers, chatbot, sources, quote_pick, citation, question]
         clear_btn.click(clear, None, clear_outputs, api_visibility="private", queue=False)
         chatbot.clear(clear, None, clear_outputs, api_visibility="private", queue=False)
-        refresh_outputs = [speaker, source, dates, stats, examples, shown_examples, filter_hint, *fields]
+        refresh_outputs = [speaker_pick, source, dates, stats, examples, shown_examples, filter_hint, *fields]
         files.upload(
             add_files, files, upload_status, api_name="upload", concurrency_id="upload", concurrency_limit=1,
             show_progress="full", show_progress_on=[files],
-        ).then(refresh, None, refresh_outputs, api_visibility="private").then(
+        ).then(refresh, speaker, refresh_outputs, api_visibility="private").then(
             lambda: None, None, files, api_visibility="private", show_progress="hidden"
         )
-        blocks.load(refresh, None, refresh_outputs, api_visibility="private", show_progress="hidden")
+        blocks.load(refresh, speaker, refresh_outputs, api_visibility="private", show_progress="hidden")
         copy_plain_text(blocks, chatbot)  # the copy icon under a message gives plain text, not Markdown
     blocks.queue(default_concurrency_limit=ASK_CONCURRENCY)
+    pace_queue(blocks)  # an idle server sleeps (ui/idle.py)
     return blocks
 
 
@@ -284,15 +326,18 @@ def _answer(
         filters = check_filters(pairs, metadata_keys=set(more or {}))
     except FilterError as exc:
         return Answer(question, (), True, str(exc))
-    answer = qa.ask(question, history=history[-MAX_HISTORY:], filters=filters)
-    if filters:  # say so, so that a filtered answer is never mistaken for the whole picture
-        shown = "; ".join(f"{field_label(k).lower()}: {v}" for k, v in filters.items())
+    asked = ask_filtered(qa, question, history[-MAX_HISTORY:], filters)
+    answer = asked.answer
+    if asked.filters:  # say so, so that a filtered answer is never mistaken for the whole picture
+        shown = "; ".join(f"{field_label(k).lower()}: {v}" for k, v in asked.filters.items())
         message = answer.message
         if message.endswith(":"):
             message = f"{message[:-1]} (filters: {shown}):"
         else:
             message = f"{message} (Filters in use: {shown}.)"
         answer = dataclasses.replace(answer, message=message)
+    if asked.notes:  # which filters were not applied, which speaker was followed: the first thing read
+        answer = dataclasses.replace(answer, message="\n\n".join([*asked.notes, answer.message]))
     if cut:  # said first, so that it is read before the quotes
         answer = dataclasses.replace(answer, message=f"{CUT_NOTE} {answer.message}")
     return answer
@@ -300,15 +345,28 @@ def _answer(
 
 def _choices(qa: Assistant, key: str, keep_value: bool = False, names: bool = True) -> dict[str, Any]:
     """A filter menu's choices: "any" first, then the index's values (sorted by name, each name once)."""
-    label = {"speaker": "Any speaker", "source": "Any source"}.get(key, f"Any {field_label(key).lower()}")
+    label = "Any source" if key == "source" else f"Any {field_label(key).lower()}"
     found = facets(qa) if names else None
     choices: list[tuple[str, str]] = []
     if found is not None:
-        choices = list({"speaker": found.speakers, "source": found.sources}.get(key) or found.fields.get(key, ()))
+        choices = list(found.sources if key == "source" else found.fields.get(key, ()))
     out: dict[str, Any] = {"choices": [(label, ANY), *choices]}
     if not keep_value:
         out["value"] = ANY
     return out
+
+
+def _speaker_list(qa: Assistant, typed: str) -> dict[str, Any]:
+    """The list under the Speaker box for what is typed: its label says what it holds."""
+    found, more = speaker_choices(qa, typed)
+    words = escape_markdown(" ".join(typed.split()))
+    if not words:
+        label = SPEAKER_LIST_LABEL
+    elif not found:
+        label = f"No speaker's name holds “{words}”: it would not be applied"
+    else:
+        label = f"Speakers whose name holds “{words}”" + (" (the first few: type more of the name)" if more else "")
+    return {"choices": [("Any speaker", ANY), *found], "value": None, "label": label}
 
 
 def _filter_hint(qa: Assistant) -> str:

@@ -5,7 +5,9 @@ Limits (enforced here, and the size also by Gradio's ``max_file_size``):
 temporary folder under a sanitised base name, so no file name can write outside that folder;
 the folder is removed once the statements are indexed. Files sit in an ``uploads/`` sub-folder,
 so their statement ids are ``uploads/<name>``: an upload can replace an earlier upload of the
-same name, never a statement of the original corpus.
+same name, never a statement of the original corpus. A copied ``.txt``, ``.md`` or ``.csv`` in another
+encoding than UTF-8 is re-saved as UTF-8 when its encoding can be told for sure, and refused otherwise
+(``ui.text_encoding``).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from assistant.api import Assistant
 from corpus.loaders import SUPPORTED_SUFFIXES, suffix_of
 from corpus.problems import StatementsError
 from ui.render import bullet_list
+from ui.text_encoding import DETECTED_SUFFIXES, EncodingUnknown, to_utf8
 
 MAX_FILES = 20
 MAX_FILE_MB = 20  # the loader's own default limit for files read whole (LoadOptions.max_file_bytes)
@@ -54,6 +57,7 @@ class StagedUpload:
     folder: Path  # index this folder: ids become "uploads/<name>"
     names: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # "name: reason" lines
+    converted: list[str] = field(default_factory=list)  # "name (was Windows-1252)": re-saved as UTF-8
 
     def cleanup(self) -> None:
         """Delete the copies."""
@@ -102,7 +106,17 @@ def stage(paths: Sequence[str], tick: Callable[[str], None] = lambda name: None)
                 staged.refused.append(f"{name}: not a statement file type (use {kinds})")
                 continue
             name = _unique(name, used)
-            shutil.copyfile(path, staged.files_folder / name)
+            copy = staged.files_folder / name
+            shutil.copyfile(path, copy)
+            if suffix_of(name) in DETECTED_SUFFIXES:  # another encoding than UTF-8: re-saved as UTF-8, if sure
+                try:
+                    encoding = to_utf8(copy, name)
+                except EncodingUnknown as exc:
+                    staged.refused.append(str(exc))
+                    copy.unlink()
+                    continue
+                if encoding:
+                    staged.converted.append(f"{name} (was {encoding})")
             staged.names.append(name)
     except BaseException:
         staged.cleanup()
@@ -152,6 +166,8 @@ def add_uploaded_files(qa: Assistant, paths: list[str], progress: Callable[..., 
         if report.duplicates:
             n = len(report.duplicates)
             head += f" {n} exact duplicate{'s' if n != 1 else ''} indexed once."
+        if staged.converted:
+            head += "\n\nNot UTF-8, read in the encoding found:\n\n" + bullet_list(staged.converted)
         if lines:
             head += f"\n\nSkipped {len(lines)}:\n\n" + bullet_list(lines)
         return head

@@ -21,6 +21,12 @@ from embeddings.backend.report import UpdateReport
 from embeddings.encoding.encoder import Encoder
 
 
+def folded(text: str) -> str:
+    """A name or a searched text as ``StatementReader.speakers_matching`` compares them: lower case (every
+    alphabet, not ASCII alone), runs of spaces as one."""
+    return " ".join(str(text).split()).lower()
+
+
 class StatementReader(Protocol):
     """Statements, chunks and attributions of one opened index."""
 
@@ -37,6 +43,15 @@ class StatementReader(Protocol):
     def has_dates(self) -> bool: ...
     def distinct_values(self, key: str, limit: int = 500) -> list[str]: ...
     def date_range(self) -> tuple[str, str]: ...
+
+    def count_speakers(self) -> int:
+        """How many distinct speakers (names as written) the metadata names or the text is found to quote."""
+        ...
+
+    def speakers_matching(self, text: str, limit: int = 50) -> list[tuple[str, int]]:
+        """Speakers whose name holds ``text`` (compared ``folded``; "" is in every name) with how many statements
+        they speak in, most statements first, then by name; at most ``limit``."""
+        ...
 
 
 class TermStatistics(Protocol):

@@ -12,6 +12,7 @@ from corpus.chunk import Chunk
 from corpus.context import context_of
 from corpus.statement import PageSpan, Statement
 from embeddings.backend.fields import COLUMN_KEYS, end_of_period
+from embeddings.backend.interface import folded
 from embeddings.backend.writing import searched_text
 
 SCHEMA = """
@@ -48,7 +49,7 @@ CREATE TABLE IF NOT EXISTS attributions (
 );
 CREATE INDEX IF NOT EXISTS attributions_by_statement ON attributions(statement_id, content_start);
 """
-
+_FOLDED = "sqa_folded"  # ``folded`` in SQL
 
 
 class StatementStore:
@@ -63,6 +64,7 @@ class StatementStore:
             self._db = sqlite3.connect(self.path, check_same_thread=False)
             self._db.executescript(SCHEMA)
         self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.create_function(_FOLDED, 1, folded, deterministic=True)  # SQLite's LOWER() folds ASCII only
         self.has_attribution_table = self._db.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attributions'"
         ).fetchone() is not None
@@ -210,18 +212,38 @@ class StatementStore:
 
     def speaker_counts(self, limit: int = 500) -> list[tuple[str, int]]:
         """Speakers named in the metadata or found in the text, with how many statements they speak in, by name."""
+        rows = self._db.execute(
+            f"SELECT name, COUNT(DISTINCT sid) FROM ({self._speaker_rows()}) GROUP BY name ORDER BY name LIMIT ?",
+            (*self._speaker_args(), limit),
+        )
+        return [(r[0], int(r[1])) for r in rows]
+
+    def count_speakers(self) -> int:
+        """How many distinct speakers (names as written) the metadata names or the text is found to quote."""
+        row = self._db.execute(f"SELECT COUNT(DISTINCT name) FROM ({self._speaker_rows()})", self._speaker_args())
+        return int(row.fetchone()[0])
+
+    def speakers_matching(self, text: str, limit: int = 50) -> list[tuple[str, int]]:
+        """Speakers whose name holds ``text`` (case-insensitive; "" holds in every name) with how many statements
+        they speak in, most statements first, then by name; at most ``limit``."""
+        rows = self._db.execute(
+            f"SELECT name, COUNT(DISTINCT sid) AS n FROM ({self._speaker_rows()}) GROUP BY name "
+            f"HAVING instr({_FOLDED}(name), ?) > 0 ORDER BY n DESC, name LIMIT ?",
+            (*self._speaker_args(), folded(text), limit),
+        )
+        return [(r[0], int(r[1])) for r in rows]
+
+    def _speaker_rows(self) -> str:
+        """SQL for (name, sid) rows: each statement's own speaker, and the speakers found in its text."""
         found = (
             " UNION SELECT speaker AS name, statement_id AS sid FROM attributions WHERE speaker != '' "
             "AND confidence >= ?"
             if self.has_attribution_table else ""
         )
-        args = (SPEAKER_CONFIDENCE, limit) if found else (limit,)
-        rows = self._db.execute(
-            "SELECT name, COUNT(DISTINCT sid) FROM (SELECT speaker AS name, id AS sid FROM statements "
-            f"WHERE speaker != ''{found}) GROUP BY name ORDER BY name LIMIT ?",
-            args,
-        )
-        return [(r[0], int(r[1])) for r in rows]
+        return f"SELECT speaker AS name, id AS sid FROM statements WHERE speaker != ''{found}"
+
+    def _speaker_args(self) -> tuple[float, ...]:
+        return (SPEAKER_CONFIDENCE,) if self.has_attribution_table else ()
 
     def iter_statements(self) -> Iterator[Statement]:
         """Every statement, in id order."""

@@ -21,6 +21,7 @@ from corpus.chunk import Chunk
 from corpus.problems import StatementsError
 from corpus.statement import PageSpan, Statement
 from embeddings.backend.fields import COLUMN_KEYS
+from embeddings.backend.interface import folded
 from embeddings.backend.terms import tokenize
 from embeddings.backend.writing import searched_text
 from embeddings.milvus.filters import filter_fields, literal
@@ -82,6 +83,7 @@ class MilvusStatementStore:
         self._total = 0  # while writing: terms in all chunks
         self._statements: OrderedDict[str, tuple[Statement, list[Attribution]]] = OrderedDict()
         self._speakers: dict[str, dict[str, int]] | None = None
+        self._speaker_counts: dict[str, int] | None = None
 
     def _name(self, collection: str) -> str:
         return self.location.collection(collection)
@@ -242,14 +244,32 @@ class MilvusStatementStore:
 
     def speaker_counts(self, limit: int = 500) -> list[tuple[str, int]]:
         """Speakers named in the metadata or found in the text, with how many statements they speak in, by name."""
-        statements: dict[str, set[str]] = {}
-        for st in self._header_list():
-            if st.speaker:
-                statements.setdefault(st.speaker, set()).add(st.id)
-        for sid, names in self._speaker_map().items():
-            for name in names:
-                statements.setdefault(name, set()).add(sid)
-        return [(name, len(statements[name])) for name in sorted(statements)][:limit]
+        return sorted(self._speaker_statements().items())[:limit]
+
+    def count_speakers(self) -> int:
+        """How many distinct speakers (names as written) the metadata names or the text is found to quote."""
+        return len(self._speaker_statements())
+
+    def speakers_matching(self, text: str, limit: int = 50) -> list[tuple[str, int]]:
+        """Speakers whose name holds ``text`` (compared ``folded``; "" is in every name) with how many statements
+        they speak in, most statements first, then by name; at most ``limit``."""
+        wanted = folded(text)
+        found = [(name, n) for name, n in self._speaker_statements().items() if wanted in folded(name)]
+        return sorted(found, key=lambda pair: (-pair[1], pair[0]))[:limit]
+
+    def _speaker_statements(self) -> dict[str, int]:
+        """Every speaker named in the metadata or found in the text, with how many statements they speak in
+        (counted once per opened index, as the headers are read)."""
+        if self._speaker_counts is None:
+            statements: dict[str, set[str]] = {}
+            for st in self._header_list():
+                if st.speaker:
+                    statements.setdefault(st.speaker, set()).add(st.id)
+            for sid, names in self._speaker_map().items():
+                for name in names:
+                    statements.setdefault(name, set()).add(sid)
+            self._speaker_counts = {name: len(ids) for name, ids in statements.items()}
+        return self._speaker_counts
 
     def iter_statements(self) -> Iterator[Statement]:
         """Every statement, in id order."""
