@@ -58,3 +58,32 @@ def test_quotes_start_with_the_words_not_a_number_or_a_header(record, question: 
     assert quote.text.startswith(words)
     assert "29425" not in quote.text and "PV.15" not in quote.text
     assert RECORD[quote.start : quote.end] == quote.text
+
+
+def test_an_excerpt_around_a_quote_starts_and_ends_on_whole_words() -> None:
+    from assistant.answer import Answer
+    from corpus.statement import Statement
+    from ui.render import MAX_CONTEXT_CHARS, _passage, quote_choices
+
+    before = " ".join(f"harbourmaster{i}" for i in range(80))  # one long paragraph: the excerpt is cut inside it
+    said = "The quay of Kessmouth will reopen in May."
+    text = f"{before} {said} {before}"
+    st = Statement(id="long", text=text, speaker="Elara Voss")
+    start = text.index(said)
+    quote = _quote(said, start)
+    html = _passage(quote, st)
+    shown = html.replace("<mark>", "").replace("</mark>", "")
+    assert shown.startswith("…harbourmaster") and shown.endswith("…")
+    lead = shown[1:].split()[0]
+    assert lead in before.split()  # a whole word, not the tail of one
+    assert shown[:-1].split()[-1] in before.split()
+    assert len(shown) <= len(said) + 2 * MAX_CONTEXT_CHARS + 4
+    label = quote_choices(Answer("q", (_quote(f"{said} {before}", start),), False, ""))[0][0]
+    assert label.endswith("…”") and label[:-2].split()[-1] in (said + " " + before).split()
+
+
+def _quote(text: str, start: int):
+    from assistant.answer import Quote
+
+    return Quote(text=text, statement_id="long", start=start, end=start + len(text), context_before="",
+                 context_after="", speaker="Elara Voss", source="", date="", title="", url="", page=None, score=1.0)

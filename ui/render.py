@@ -61,7 +61,8 @@ def quote_choices(answer: Answer | None) -> list[tuple[str, str]]:
     out = []
     for i, quote in enumerate(answer.quotes):
         words = " ".join(quote.text.split())
-        out.append((f"{i + 1}. “{words[:70]}{'…' if len(words) > 70 else ''}”", str(i)))
+        shown = words if len(words) <= 70 else words[: word_end(words, 70, 0)].rstrip(" ,;:") + "…"
+        out.append((f"{i + 1}. “{shown}”", str(i)))
     return out
 
 
@@ -153,6 +154,22 @@ def _passage_block(
     return f'{head}<blockquote class="sqa-passage">{_passage(quote, statement)}</blockquote>'
 
 
+def word_start(text: str, at: int, limit: int) -> int:
+    """``at``, or where the next word begins when ``at`` falls inside one (never past ``limit``)."""
+    if at <= 0 or at >= len(text) or text[at - 1].isspace():
+        return max(at, 0)
+    space = next((i for i in range(at, limit) if text[i].isspace()), limit)
+    return min(space + 1, limit) if space < limit else limit
+
+
+def word_end(text: str, at: int, limit: int) -> int:
+    """``at``, or where the word it falls inside began (never before ``limit``): an excerpt ends on a whole word."""
+    if at >= len(text) or at <= limit or text[at].isspace() or text[at - 1].isspace():
+        return min(at, len(text))
+    space = text.rfind(" ", limit, at)
+    return space if space > limit else at
+
+
 def _passage(quote: Quote, statement: Statement | None) -> str:
     """The quote inside its paragraph (or its neighbouring sentences), the quote in <mark>."""
     if statement is None or statement.text[quote.start : quote.end] != quote.text:
@@ -164,8 +181,8 @@ def _passage(quote: Quote, statement: Statement | None) -> str:
     end = len(text) if end < 0 else end
     lead = "…" if quote.start - start > MAX_CONTEXT_CHARS else ""
     tail = "…" if end - quote.end > MAX_CONTEXT_CHARS else ""
-    start = max(start, quote.start - MAX_CONTEXT_CHARS)
-    end = min(end, quote.end + MAX_CONTEXT_CHARS)
+    start = max(start, word_start(text, quote.start - MAX_CONTEXT_CHARS, quote.start))
+    end = min(end, word_end(text, quote.end + MAX_CONTEXT_CHARS, quote.end))
     return (
         f"{lead}{esc(text[start:quote.start])}<mark>{esc(quote.text)}</mark>"
         f"{esc(text[quote.end:end])}{tail}"
@@ -182,6 +199,7 @@ def _full_text(quotes: Sequence[Quote], statement: Statement) -> str:
         half = MAX_FULL_TEXT_CHARS // 2
         start = max(0, min(first - half, len(text) - MAX_FULL_TEXT_CHARS))
         end = min(len(text), start + MAX_FULL_TEXT_CHARS)
+        start, end = word_start(text, start, first) if start else 0, word_end(text, end, start)
         note = f'<p class="sqa-dim">Showing characters {start + 1:,}–{end:,} of {len(text):,} around the quote.</p>'
     parts, at = ["…" if start else ""], start
     for lo, hi in spans:
