@@ -22,5 +22,10 @@ class UpdateReport:
         """One line for the terminal or the chat."""
         return (
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, removed {self.removed}; "
-            f"index holds {self.statements} statements in {self.chunks} chunks"
+            f"index holds {_count(self.statements, 'statement')} in {_count(self.chunks, 'chunk')}"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 statement``, ``2 statements``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
