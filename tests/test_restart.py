@@ -97,6 +97,7 @@ def test_killed_ray_ingestion_resumes_without_duplicates(tmp_path: Path) -> None
 
     second = subprocess.run(_index_command(corpus, db), cwd=project, capture_output=True, text=True, timeout=900)
     assert second.returncode == 0, second.stderr[-2000:]
+    assert "core_worker" not in second.stderr and "object store" not in second.stderr  # Ray's notes: in its log
     added = int(re.search(r"added (\d+)", second.stdout).group(1))  # type: ignore[union-attr]
     unchanged = int(re.search(r"unchanged (\d+)", second.stdout).group(1))  # type: ignore[union-attr]
     assert added + unchanged == STATEMENTS

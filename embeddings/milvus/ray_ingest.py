@@ -27,6 +27,7 @@ from embeddings.backend.report import UpdateReport
 from embeddings.backend.writing import chunk_and_attribute
 from embeddings.encoding.encoder import Encoder
 from embeddings.environment import DEFAULTS
+from embeddings.milvus.native_stderr import native_log_path, native_stderr_to
 from embeddings.milvus.schema import MilvusLocation
 from embeddings.milvus.writer import MilvusWriter, WriteSession, embed
 from embeddings.progress import progress_bar
@@ -51,11 +52,21 @@ def ray_index(
 ) -> UpdateReport:
     """Index the statements under ``paths`` into Milvus through Ray (``address``: ``"local"`` starts a Ray on
     this machine's cores; otherwise a cluster address such as ``ray://head:10001`` or ``auto``)."""
-    import ray
 
     writer = MilvusWriter(location, encoder, progress=False, attributions=attributions, context_fields=context_fields)
     session = writer.open(rebuild)
     chunker_settings = writer.chunker.settings
+    with native_stderr_to(native_log_path()):  # Ray's C++ notes: not for the user (embeddings.milvus.native_stderr)
+        return _ingest(paths, session, encoder, chunker_settings, options, report, address, workers, progress)
+
+
+def _ingest(
+    paths: Sequence[Path], session: WriteSession, encoder: Encoder, chunker_settings: dict[str, Any],
+    options: LoadOptions, report: LoadReport, address: str, workers: int | None, progress: bool,
+) -> UpdateReport:
+    """Start (or join) Ray, run the windows, and finish the write session."""
+    import ray
+
     try:
         started = _start_ray(address)
     except BaseException:
