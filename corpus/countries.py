@@ -11,6 +11,7 @@ metadata, keeping what the statement gave under ``<key>_original``. A code or a 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -19,6 +20,13 @@ from corpus.statement import Statement
 
 CODE_KEY = "country"
 NAME_KEY = "country_name"
+SOURCE_KEY = "source"
+# Words that say a state's form, not which state: "Commonwealth of Australia" is Australia.
+STATE_FORM_WORDS = frozenset("""the of and republic kingdom commonwealth state states federal federation federated
+    democratic people's peoples islamic united co-operative cooperative principality sultanate plurinational
+    bolivarian socialist grand duchy independent union government""".split())
+_WORD = re.compile(r"[\w'-]+")
+SOURCE_MATCH = 80  # a source spelling its own country's name this closely is that name (the code says which)
 ORIGINAL_SUFFIX = "_original"  # "country_name_original": the name as the statement gave it
 NAME_MATCH = 92  # rapidfuzz ratio at which a misspelt name ("Phlippines") is taken for a country's name
 NAME_MARGIN = 4  # ... when the next country's name is at least this much further away
@@ -68,10 +76,38 @@ def with_standard_country(statement: Statement) -> Statement:
         if given:
             updated[key + ORIGINAL_SUFFIX] = metadata[key]
         updated[key] = standard
+    source = statement.source
+    if source and source != country.name and (source == given_name or _names_country(source, country)):
+        updated[SOURCE_KEY + ORIGINAL_SUFFIX] = source  # the country's name as the source ("--field source=…")
+        source = country.name
     if updated == dict(metadata):
         return statement
-    source = country.name if given_name and statement.source == given_name else statement.source
     return replace(statement, metadata=updated, source=source)
+
+
+def _names_country(source: str, country: Country) -> bool:
+    """Whether a source is a name of ``country``: one ``standard_country`` reads as it ("French Republic"), or one
+    whose every word but the words of a state's form ("Commonwealth of", "Republic of") is in one of the
+    country's names ("Commonwealth of Australia"; not "Ministry of Foreign Affairs of Australia")."""
+    found = _by_name(" ".join(source.split()).casefold())
+    if found is not None:
+        return found.code == country.code
+    from rapidfuzz import fuzz
+
+    names = [_plain(name) for name in (*country_names(country.code), country.name)]
+    given = _plain(source)
+    if any(fuzz.ratio(given, name) >= SOURCE_MATCH for name in names):  # "Sao Tome and Principe"
+        return True
+    words = set(_WORD.findall(given)) - STATE_FORM_WORDS
+    if not words or any(len(w) < 3 for w in words):  # "Republic of Co": cut short, not a name
+        return False
+    return any(words <= set(_WORD.findall(name)) for name in names)
+
+
+def _plain(name: str) -> str:
+    """``_folded``, accents off ("São Tomé" is "sao tome")."""
+    decomposed = unicodedata.normalize("NFKD", _folded(name))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _text(value: Any) -> str:

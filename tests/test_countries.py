@@ -58,6 +58,21 @@ def test_a_statement_keeps_the_names_it_gave() -> None:
     assert "French Republic" in country_names("FRA") and country_names("XEM") == ()
 
 
+def test_a_source_that_names_the_country_takes_its_common_name() -> None:
+    # `--field source=country_name` moves the name given into the source; the code still says which country
+    mapped = with_standard_country(Statement(id="e", text="x", source="French Republic", metadata={"country": "FRA"}))
+    assert mapped.source == "France" and mapped.metadata["source_original"] == "French Republic"
+    agency = Statement(id="f", text="x", source="Valdoria News Agency", metadata={"country": "FRA"})
+    assert with_standard_country(agency).source == "Valdoria News Agency"  # a source that is no country's name
+    formal = Statement(id="g", text="x", source="Commonwealth of Australia", metadata={"country": "AUS"})
+    assert with_standard_country(formal).source == "Australia"  # the state's form set aside
+    ministry = Statement(id="h", text="x", source="Ministry of Foreign Affairs of Australia",
+                         metadata={"country": "AUS"})
+    assert with_standard_country(ministry).source == "Ministry of Foreign Affairs of Australia"
+    accented = Statement(id="i", text="x", source="São Tomé and Príncipe", metadata={"country": "STP"})
+    assert with_standard_country(accented).source == "Sao Tome and Principe"
+
+
 def test_filters_take_either_name() -> None:
     assert check_filters({"country_name": "French Republic"}, ["country_name"]) == {"country_name": "France"}
     assert check_filters({"country": "fr"}, ["country"]) == {"country": "FRA"}
