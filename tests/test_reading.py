@@ -236,3 +236,23 @@ def test_a_time_after_a_topic_that_names_no_event_dates_the_statement(question: 
 
     times = find_times(question, parse(question))
     assert [t.strong for t in times if t.role == "statement"] == [strong]
+
+
+def test_a_name_spelt_like_a_word_the_index_writes_is_not_unknown() -> None:
+    # the statements write "Frenchmen" and "Scandinavia"; the question's words are English words of their own
+    texts = ["Three Frenchmen of the fleet sailed to Kessmouth.", "Scandinavia sent two ships to the Pelgrin Sea."]
+    small = Vocabulary(SpeakerDirectory(HEADERS, []), LexicalIndex.build(texts), "2019-09-24", "2021-09-25")
+    assert read("How many Frenchman sailed to Kessmouth?", small).unknown == ""
+    assert read("What did the Scandinavian ships do?", small).unknown == ""
+    assert read("What did Kalder Smit say about the ships?", small).unknown == "Kalder Smit"
+
+
+def test_a_capitalised_name_is_not_read_as_a_common_word_it_looks_like() -> None:
+    # "Wuring" is one letter from "during", which the statements write 30 times as often: still a name, not a typo
+    texts = [f"During the storm of {1990 + i} the harbour of Kessmouth closed." for i in range(30)]
+    texts.append("The Wuring dam on the Drava was finished in spring.")
+    directory = SpeakerDirectory(HEADERS, [])
+    small = Vocabulary(directory, LexicalIndex.build(texts), "2019-09-24", "2021-09-25")
+    frame = read("What did Voss say about the Wuring dam?", small)
+    assert "Wuring" in frame.topic and "during" not in frame.topic.lower()
+    assert read("What did Voss say abut the dam?", small).topic == "the dam"  # a lower-case typo: read as meant

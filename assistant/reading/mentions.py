@@ -130,7 +130,8 @@ def unknown_name(question: str, doc: Doc | None, vocabulary: Vocabulary, speaker
         words = [w for w in name_tokens(name) if w not in ROLE_WORDS and w not in FRAME_WORDS]
         if not _checkable(name, words) or vocabulary.speakers.match(name, strict=True) is not None:
             continue
-        if not any(vocabulary.holds_word(w) or vocabulary.spelled(w) != w for w in words):
+        if not any(vocabulary.holds_word(w) or vocabulary.spelled(w) != w or vocabulary.spells_closely(w)
+                   for w in words):
             return re.sub(r"^(?:the|The)\s+", "", name)  # no statement holds it, nor a word spelt like it
     return ""
 

@@ -14,6 +14,8 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from assistant.phrase_lookup import quoted_phrase
 from assistant.reading.follow_up import (
     FOLLOW_UP_FILLER,
@@ -130,7 +132,8 @@ def _known(vocabulary: Vocabulary) -> Callable[[str], bool]:
         if vocabulary.speakers.knows_name_word(lower):
             return True
         meant = framing_word_for(lower)
-        if meant is not None and vocabulary.is_much_rarer(lower, meant):
+        name_like = word[:1].isupper() and meant in STOP_WORDS  # "Turing" is no "during": a name, not a typo
+        if meant is not None and not name_like and vocabulary.is_much_rarer(lower, meant):
             return False  # "minster", a typo in a few statements too, for "minister" in thousands
         return vocabulary.terms is not None and vocabulary.holds_word(lower)
     return known

@@ -52,6 +52,13 @@ class Vocabulary:
             return False
         return float(idf[0]) <= 0 or float(idf[0]) - float(idf[1]) >= math.log(times)
 
+    def spells_closely(self, word: str, score_cutoff: float = 88.0) -> bool:
+        """Whether some statement writes a word spelt very like ``word`` ("Bismarck" for "bismark", "Frenchmen"
+        for "frenchman"), dictionary word or not; True when the index cannot say."""
+        if self.terms is None:
+            return True
+        return self.terms.corrected(word, lambda _: False, score_cutoff=score_cutoff) != word
+
     def spelled(self, text: str) -> str:
         """``text`` with lower-case words no statement holds and no dictionary knows read as the closest indexed
         term ("climte" → "climat"); a capitalised word is a name, never read as a look-alike one."""
