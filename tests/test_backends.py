@@ -652,3 +652,11 @@ def test_same_index_through_ray(corpus_dir: Path, milvus_qa: Assistant, tmp_path
             assert quotes_of(ray_qa.ask(question)) == quotes_of(milvus_qa.ask(question)), question
         for query in QUERIES:
             assert_same_passages(ray_qa.retrieve(query, k=10), milvus_qa.retrieve(query, k=10), query)
+
+
+@pytest.mark.parametrize("typed", ["", "a", "ORVA", "voss", "Rook"])
+def test_same_speakers_found_by_typing(local_qa: Assistant, milvus_qa: Assistant, typed: str) -> None:
+    local, milvus = local_qa.index.store, milvus_qa.index.store
+    assert local.count_speakers() == milvus.count_speakers()
+    assert local.speakers_matching(typed, limit=100) == milvus.speakers_matching(typed, limit=100)
+    assert len(local.speakers_matching("", limit=100)) >= 2

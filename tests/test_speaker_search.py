@@ -71,6 +71,10 @@ def test_the_store_counts_and_searches_every_speaker(crowd) -> None:
     assert holm[0] == (BUSY, 3)  # most statements first…
     assert holm[1:] == sorted(holm[1:]) and all(n == 1 for _, n in holm[1:])  # …then by name
     assert len(store.speakers_matching("a", limit=7)) == 7
+    assert store.speakers_matching("alund", limit=5) == [(ACCENTED, 1)]  # accents need not be typed
+    lund = [name for name, _ in store.speakers_matching("lund", limit=100)]
+    assert lund[-1] == ACCENTED and "Zofia Wexlund" in lund  # a word starting "lund" first: "Anja Lund" before…
+    assert lund.index("Anja Lund") < lund.index("Zofia Wexlund")  # …a name that only holds it ("Wexlund")
 
 
 def test_the_header_counts_every_speaker(crowd) -> None:

@@ -7,6 +7,7 @@ this interface, so ``ask``, ``search``, filters and attributions work the same o
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Protocol
 
@@ -23,8 +24,9 @@ from embeddings.encoding.encoder import Encoder
 
 def folded(text: str) -> str:
     """A name or a searched text as ``StatementReader.speakers_matching`` compares them: lower case (every
-    alphabet, not ASCII alone), runs of spaces as one."""
-    return " ".join(str(text).split()).lower()
+    alphabet, not ASCII alone), accents off ("Mélanie" is "melanie"), runs of spaces as one."""
+    decomposed = unicodedata.normalize("NFKD", " ".join(str(text).split()).lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 class StatementReader(Protocol):
@@ -50,7 +52,8 @@ class StatementReader(Protocol):
 
     def speakers_matching(self, text: str, limit: int = 50) -> list[tuple[str, int]]:
         """Speakers whose name holds ``text`` (compared ``folded``; "" is in every name) with how many statements
-        they speak in, most statements first, then by name; at most ``limit``."""
+        they speak in: names with a word that starts with it first ("Oli" before "Bolivia"), then most statements
+        first, then by name; at most ``limit``."""
         ...
 
 

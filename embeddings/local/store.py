@@ -224,12 +224,14 @@ class StatementStore:
         return int(row.fetchone()[0])
 
     def speakers_matching(self, text: str, limit: int = 50) -> list[tuple[str, int]]:
-        """Speakers whose name holds ``text`` (case-insensitive; "" holds in every name) with how many statements
-        they speak in, most statements first, then by name; at most ``limit``."""
+        """Speakers whose name holds ``text`` (compared ``folded``; "" holds in every name) with how many statements
+        they speak in: names with a word starting with it first, then most statements first, then by name; at
+        most ``limit``."""
         rows = self._db.execute(
             f"SELECT name, COUNT(DISTINCT sid) AS n FROM ({self._speaker_rows()}) GROUP BY name "
-            f"HAVING instr({_FOLDED}(name), ?) > 0 ORDER BY n DESC, name LIMIT ?",
-            (*self._speaker_args(), folded(text), limit),
+            f"HAVING instr({_FOLDED}(name), ?) > 0 ORDER BY instr(' ' || {_FOLDED}(name), ?) > 0 DESC, n DESC, name "
+            "LIMIT ?",
+            (*self._speaker_args(), folded(text), " " + folded(text), limit),
         )
         return [(r[0], int(r[1])) for r in rows]
 

@@ -252,10 +252,11 @@ class MilvusStatementStore:
 
     def speakers_matching(self, text: str, limit: int = 50) -> list[tuple[str, int]]:
         """Speakers whose name holds ``text`` (compared ``folded``; "" is in every name) with how many statements
-        they speak in, most statements first, then by name; at most ``limit``."""
+        they speak in: names with a word starting with it first, then most statements first, then by name; at
+        most ``limit``."""
         wanted = folded(text)
         found = [(name, n) for name, n in self._speaker_statements().items() if wanted in folded(name)]
-        return sorted(found, key=lambda pair: (-pair[1], pair[0]))[:limit]
+        return sorted(found, key=lambda pair: (f" {wanted}" not in f" {folded(pair[0])}", -pair[1], pair[0]))[:limit]
 
     def _speaker_statements(self) -> dict[str, int]:
         """Every speaker named in the metadata or found in the text, with how many statements they speak in
