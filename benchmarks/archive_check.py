@@ -33,9 +33,14 @@ from ui.facets import facets, header_counts, speaker_choices
 YEAR_ONLY = re.compile(r"^\W*\d{4}\W*$")
 
 
+SUFFIX = re.compile(r"^(?:[IVX]+|Jr\.?|Sr\.?|MP|KC|QC|GCMG)$")  # "King Tupou VI", "James Marape, MP"
+
+
 def surname(name: str) -> str:
-    """The last word of a name without its honorifics ("Mr. Abdullah Abdullah" → "Abdullah")."""
-    words = split_honorifics(name)[1].split()
+    """The last word of a name without its honorifics and suffixes ("Mr. Abdullah Abdullah" → "Abdullah",
+    "King Tupou VI" → "Tupou")."""
+    words = [w.strip(",") for w in split_honorifics(name)[1].split()]
+    words = [w for w in words if w and not SUFFIX.match(w)]
     return words[-1] if words else name
 
 
