@@ -86,6 +86,13 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float)
     return result
 
 
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the BLAS libraries loaded in this process."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 @dataclass(frozen=True)
 class NumpyBert:
     """A BERT encoder with mean pooling and normalisation, run with numpy (float32)."""
@@ -96,6 +103,8 @@ class NumpyBert:
     layers: int
     eps: float
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # the BLAS libraries found once (threadpoolctl scans the loaded libraries, ~2 ms, at every threadpool_limits)
+    _blas: Any = field(default_factory=_blas_controller, repr=False, compare=False)
 
     @classmethod
     def load(cls, folder: str | Path) -> NumpyBert:
@@ -131,11 +140,9 @@ class NumpyBert:
         threads waiting for each other made a one-question encode 30x slower. Calls take turns, so
         that the thread limit is set and restored by one call at a time.
         """
-        from threadpoolctl import threadpool_limits
-
         out = np.empty((len(ids), self.weights["embeddings.word_embeddings.weight"].shape[1]), np.float32)
         order = np.argsort([len(x) for x in ids], kind="stable")
-        with self._lock, threadpool_limits(limits=1, user_api="blas"):
+        with self._lock, self._blas.limit(limits=1, user_api="blas"):
             for lo in range(0, len(order), _BATCH):
                 rows = order[lo : lo + _BATCH]
                 out[rows] = self._pooled([ids[i] for i in rows])
