@@ -30,9 +30,12 @@ def test_api_answers_from_milvus_with_quote_and_source(milvus_chat):
     assert not answer["abstained"]
     assert "Manuel Micaller" in answer["quotes"][0]["text"]
     assert SAMPLE_SOURCE in answer["quotes"][0]["attribution"]
-    nothing = client.predict("what did Lavrov say about Micaller?", "", "Ministry of Agriculture of Nowhere", "",
-                             "", api_name="/ask")
-    assert nothing["abstained"] or not nothing["quotes"]
+    unmatched = client.predict("what did Lavrov say about Micaller?", "", "Ministry of Agriculture of Nowhere", "",
+                               "", api_name="/ask")  # a source no statement has: not applied, and said so
+    assert "matches nothing in the index, so it was not applied" in unmatched["message"]
+    assert "Manuel Micaller" in unmatched["quotes"][0]["text"]
+    other_year = client.predict("what did Lavrov say about Micaller?", "", "", "2001", "2001", api_name="/ask")
+    assert other_year["abstained"] or not other_year["quotes"]  # a filter that applies and leaves nothing
 
 
 def test_upload_into_milvus_then_ask(milvus_chat, tmp_path: Path):

@@ -14,3 +14,10 @@ if TYPE_CHECKING:
 def parse(text: str) -> Doc:
     """The parse of a question (the latest ones kept: a conversation reads its earlier turns again)."""
     return english_pipeline()(text)
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """spaCy's English stop words ("during", "about"), from the pipeline questions are parsed with (loaded as
+    ``corpus.attribution`` loads it, so that spaCy brings no torch)."""
+    return frozenset(english_pipeline().Defaults.stop_words)

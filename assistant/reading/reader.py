@@ -14,8 +14,6 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
-from spacy.lang.en.stop_words import STOP_WORDS
-
 from assistant.phrase_lookup import quoted_phrase
 from assistant.reading.follow_up import (
     FOLLOW_UP_FILLER,
@@ -34,7 +32,7 @@ from assistant.reading.mentions import (
     unknown_name,
     whole_subject,
 )
-from assistant.reading.parsing import parse
+from assistant.reading.parsing import parse, stop_words
 from assistant.reading.times import TimeMention, find_times, statement_time
 from assistant.reading.typos import corrected_question, framing_word_for
 from assistant.reading.vocabulary import Vocabulary
@@ -132,7 +130,7 @@ def _known(vocabulary: Vocabulary) -> Callable[[str], bool]:
         if vocabulary.speakers.knows_name_word(lower):
             return True
         meant = framing_word_for(lower)
-        name_like = word[:1].isupper() and meant in STOP_WORDS  # "Turing" is no "during": a name, not a typo
+        name_like = word[:1].isupper() and meant in stop_words()  # "Turing" is no "during": a name, not a typo
         if meant is not None and not name_like and vocabulary.is_much_rarer(lower, meant):
             return False  # "minster", a typo in a few statements too, for "minister" in thousands
         return vocabulary.terms is not None and vocabulary.holds_word(lower)
