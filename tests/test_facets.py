@@ -54,6 +54,18 @@ def test_header_counts_countries_when_the_statements_name_no_source(un_like):
     assert header_counts(found) == "Index: **5** statements by **4** speakers from **3** countries."
 
 
+def test_header_counts_countries_when_the_sources_are_the_countries_spelt_several_ways(tmp_path):
+    from assistant.api import Assistant
+
+    rows = [dict(r, source=r["country_name"]) for r in SPEECHES]  # `--field source=country_name`…
+    rows[1]["source"] = "Republic of Norvania"  # …with a country's name spelt another way one year
+    (tmp_path / "speeches.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    with Assistant.build([tmp_path / "speeches.jsonl"], tmp_path / "index") as qa:
+        found = facets(qa)
+    assert len(found.sources) == 4
+    assert header_counts(found).endswith("from **3** countries.")  # not "from 4 sources"
+
+
 def test_filters_offer_the_metadata_fields_that_exist(un_like):
     found = facets(un_like)
     assert list(found.fields) == ["country_name", "post"]  # the country code beside its name is left out

@@ -27,6 +27,7 @@ MAX_VALUE_CHARS = 80
 MENU_SPEAKERS = 8  # speakers listed under the Speaker box: the most frequent of those whose name holds the text
 SKIPPED_KEYS = frozenset({"id", "original_id", "url", "path", "title", "text", "date", "year", "file", "page"})
 COUNTRY_KEYS = ("country_name", "country")
+COUNTRY_SOURCES = 0.5  # share of statements whose source is their country's name, for the header to count countries
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Facets:
     speakers: tuple[tuple[str, str], ...]  # (label, value) choices
     sources: tuple[tuple[str, str], ...]
     fields: dict[str, tuple[tuple[str, str], ...]]  # metadata key -> (label, value) choices
+    sources_are_countries: bool = False  # most statements' source is their country (UN speeches): count countries
 
 
 _cache: dict[tuple[int, int, int], Facets] = {}
@@ -71,16 +73,16 @@ def field_label(key: str) -> str:
 
 
 def header_counts(found: Facets) -> str:
-    """The header line: statements, speakers, and sources (or countries, when the statements name no source)."""
+    """The header line: statements, speakers, and sources (or countries, when the statements name no source or
+    most sources are their statements' countries, so that a country spelt two ways counts once)."""
     parts = [_count(found.statements, "statement")]
     if found.speakers:
         parts.append(f"by {_count(len(found.speakers), 'speaker')}")
-    if found.sources:
+    country = next((k for k in COUNTRY_KEYS if k in found.fields), "")
+    if found.sources and not (country and found.sources_are_countries):
         parts.append(f"from {_count(len(found.sources), 'source')}")
-    else:
-        country = next((k for k in COUNTRY_KEYS if k in found.fields), "")
-        if country:
-            parts.append(f"from {_count(len(found.fields[country]), 'country', 'countries')}")
+    elif country:  # the countries, once each, however the sources spell them
+        parts.append(f"from {_count(len(found.fields[country]), 'country', 'countries')}")
     return "Index: " + " ".join(parts) + "."
 
 
@@ -116,7 +118,8 @@ def _read(qa: Assistant, statements: int) -> Facets:
     }
     store = qa.index.store
     speakers = name_choices(store.speaker_counts(limit=store.count_speakers()))  # all of them: the header counts
-    return Facets(statements, tuple(speakers), tuple(sources), fields)
+    countries = sum(1 for h in headers if h.source and h.source == h.metadata.get(COUNTRY_KEYS[0]))
+    return Facets(statements, tuple(speakers), tuple(sources), fields, countries >= COUNTRY_SOURCES * len(headers))
 
 
 def _fields(headers: Sequence[Statement]) -> list[tuple[str, Counter[str]]]:
