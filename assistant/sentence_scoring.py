@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,15 +95,19 @@ def writes_any(text: str, names: Sequence[str]) -> bool:
     """Whether ``text`` writes one of the name stems ``names``, or, for a longer name, a word sharing its first
     five letters ("Ukrainian" for "Ukraine"; "Grand" is not "grandchildren")."""
     tokens = tokenize([text])[0]
-    return any(t == n or (len(n) > NAME_PREFIX and t[:NAME_PREFIX] == n[:NAME_PREFIX]) for n in names for t in tokens)
+    return any(_writes(tokens, n) for n in names)
 
 
 def writes_all(statement: Statement, names: Sequence[str]) -> bool:
     """Whether the statement (its text, title or a metadata value) writes every one of the name stems ``names``."""
     values = [v for v in statement.metadata.values() if isinstance(v, str)]
     found = set(tokenize([" ".join([statement.title or "", *values, statement.text])])[0])
-    return all(n in found or (len(n) > NAME_PREFIX and any(t[:NAME_PREFIX] == n[:NAME_PREFIX] for t in found))
-               for n in names)
+    return all(_writes(found, n) for n in names)
+
+
+def _writes(tokens: Collection[str], name: str) -> bool:
+    """Whether the word stems ``tokens`` hold ``name``, or for a longer name a word with its first five letters."""
+    return name in tokens or (len(name) > NAME_PREFIX and any(t[:NAME_PREFIX] == name[:NAME_PREFIX] for t in tokens))
 
 
 def _names_found(slots: Sequence[_Slot], names: Sequence[str]) -> list[bool]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import unicodedata
 from pathlib import Path
 
 import common  # noqa: F401  (first: the project on sys.path, OMP_WAIT_POLICY before torch/faiss load)
@@ -28,6 +27,7 @@ from common import log, write_result
 
 from assistant.api import Assistant
 from assistant.citation import split_honorifics
+from corpus.folding import without_accents
 from ui.facets import facets, header_counts, speaker_choices
 
 YEAR_ONLY = re.compile(r"^\W*\d{4}\W*$")
@@ -46,8 +46,7 @@ def surname(name: str) -> str:
 
 def plain(name: str) -> str:
     """A name compared without case, accents or spacing ("Alexander De Croo" is "Alexander de Croo")."""
-    decomposed = unicodedata.normalize("NFKD", " ".join(name.split()))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return without_accents(" ".join(name.split())).casefold()
 
 
 def holds(values: set[str], name: str) -> bool:

@@ -11,11 +11,11 @@ metadata, keeping what the statement gave under ``<key>_original``. A code or a 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+from corpus.folding import without_accents
 from corpus.statement import Statement
 
 CODE_KEY = "country"
@@ -106,8 +106,7 @@ def _names_country(source: str, country: Country) -> bool:
 
 def _plain(name: str) -> str:
     """``_folded``, accents off ("São Tomé" is "sao tome")."""
-    decomposed = unicodedata.normalize("NFKD", _folded(name))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return without_accents(_folded(name))
 
 
 def _text(value: Any) -> str:

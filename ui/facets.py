@@ -10,7 +10,6 @@ however many there are; the header counts them all.
 """
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from assistant.api import Assistant
 from assistant.citation import sort_name, split_honorifics
 from corpus.countries import ORIGINAL_SUFFIX
+from corpus.folding import without_accents
 from corpus.statement import Statement
 
 MAX_FIELDS = 3  # metadata fields offered as filters besides speaker and source
@@ -144,7 +144,7 @@ def _fields(headers: Sequence[Statement]) -> list[tuple[str, Counter[str]]]:
 def _same_name(name: str, people: bool = True) -> str:
     """What spellings of one name share: no honorifics (of people), accents, case or punctuation differences."""
     bare = (split_honorifics(name)[1] or name) if people else name
-    folded = unicodedata.normalize("NFKD", bare.casefold())
+    folded = without_accents(bare.casefold())
     return " ".join("".join(c for c in folded if c.isalnum() or c.isspace()).split())
 
 

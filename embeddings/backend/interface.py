@@ -7,7 +7,6 @@ this interface, so ``ask``, ``search``, filters and attributions work the same o
 """
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Protocol
 
@@ -15,6 +14,7 @@ import numpy as np
 
 from corpus.attribution import Attribution
 from corpus.chunk import Chunk
+from corpus.folding import without_accents
 from corpus.statement import Statement
 from embeddings.backend.candidates import Candidates
 from embeddings.backend.manifest import Manifest
@@ -25,8 +25,7 @@ from embeddings.encoding.encoder import Encoder
 def folded(text: str) -> str:
     """A name or a searched text as ``StatementReader.speakers_matching`` compares them: lower case (every
     alphabet, not ASCII alone), accents off ("Mélanie" is "melanie"), runs of spaces as one."""
-    decomposed = unicodedata.normalize("NFKD", " ".join(str(text).split()).lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return without_accents(" ".join(str(text).split()).lower())
 
 
 class StatementReader(Protocol):
