@@ -14,7 +14,8 @@ from ui.live_server import LiveServer, LiveServerError, start_live_server
 
 SAMPLE_SOURCE = "Ministry of Foreign Affairs of the Russian Federation"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-sync"]
 TIMEOUT_MS = 30_000  # for any one browser step
 
 UPLOADED_STATEMENT = """---
