@@ -1,16 +1,22 @@
 """Attribution extraction on PolNeAR: who said what, through which cue, against human annotations.
 
     python benchmarks/attribution.py /work/shared/data/polnear [--split dev|train] [--limit N]
-        [--methods baseline,rules,spacy] [--tagger-model PATH] [--runs N] [--errors N]
+        [--methods baseline,rules,crf,spacy,spacy:COMBINATION] [--tagger-model PATH] [--token-tagger DIR]
+        [--dtype float32|bfloat16] [--reuse-tags] [--runs N] [--errors N]
 
 Loads ``polnear_<split>.jsonl.gz`` from the folder (format: the folder's README.md; the data stay
 there, nothing of them is copied into the project) and runs every method on every article text
 with ``speaker=None`` (PolNeAR has no metadata speaker). Methods:
 
-- ``spacy``: the system under test, ``corpus.attribution.attribute(text)``: spaCy rules and the content
-  tagger (a CRF trained on PolNeAR train by ``train_attribution_tagger.py``; ``--tagger-model PATH``
-  tries another model file);
-- ``rules``: the same without the content tagger (the spaCy rules alone);
+- ``spacy``: the system under test, ``corpus.attribution.attribute(text)``: spaCy rules and the token
+  tagger (the bundled encoder with a LoRA adapter, trained on PolNeAR train by ``train_token_tagger.py``;
+  ``--token-tagger DIR`` tries another one, ``--dtype`` another weight type), combined as
+  ``corpus.attribution.linking.DEFAULT_COMBINATION`` says, or as ``COMBINATION`` says for ``spacy:COMBINATION``
+  (the names of ``linking.COMBINATIONS``; ``--reuse-tags`` tags each text once for all of them, so their
+  speed leaves tagging out). Without the token tagger's files, ``spacy`` is ``crf``;
+- ``crf``: the spaCy rules and the CRF content tagger (trained by ``train_attribution_tagger.py``;
+  ``--tagger-model PATH`` tries another model file), the system before the token tagger;
+- ``rules``: the spaCy rules alone;
 - ``baseline``: defined here, to show the gain. In each sentence (``corpus.sentences.split_sentences``)
   the first word of a speech-verb lexicon (``BASELINE_CUES``: said, says, told, according to,
   added, stated, argued, claimed, noted, reported, ...) is the cue. If the cue comes early (less
@@ -418,25 +424,50 @@ def baseline_attribute(text: str, speaker: str | None = None) -> list[Attributio
     return out
 
 
-def load_method(name: str, tagger_model: Path | None = None) -> Callable[[str], Sequence[Any]]:
+def load_method(name: str, tagger_model: Path | None = None, token_tagger: Path | None = None,
+                dtype: str | None = None, reuse_tags: bool = False) -> Callable[[str], Sequence[Any]]:
+    """A method by name: ``baseline``, ``rules``, ``crf``, ``spacy`` or ``spacy:COMBINATION``."""
     if name == "baseline":
         return baseline_attribute
-    if name in ("spacy", "rules"):
+    base, _, combination = name.partition(":")
+    if base in ("spacy", "rules", "crf"):
         import corpus.attribution as attribution
-        from corpus.attribution import extraction
+        from corpus.attribution import extraction, linking, span_tagger
         from corpus.attribution.tagger import ContentTagger
 
-        tagger = None if name == "rules" else ContentTagger(tagger_model) if tagger_model else (
+        crf = None if base == "rules" else ContentTagger(tagger_model) if tagger_model else (
             extraction.content_tagger())
-        if name == "spacy" and tagger is None:
-            raise ValueError("no tagger model: corpus/models/attribution_content.crfsuite is missing")
+        if base == "crf" and crf is None:
+            raise ValueError("no CRF tagger model: corpus/models/attribution_content.crfsuite is missing")
+        tokens = None
+        if base == "spacy":
+            tokens = span_tagger.TokenTagger(token_tagger, dtype) if token_tagger else (
+                span_tagger.TokenTagger(dtype=dtype) if dtype and span_tagger.token_tagger() else
+                span_tagger.token_tagger())
+        if combination and combination not in linking.COMBINATIONS:
+            raise ValueError(f"unknown combination {combination!r} (known: {', '.join(linking.COMBINATIONS)})")
+        how = linking.COMBINATIONS[combination] if combination else linking.DEFAULT_COMBINATION
+        tags: dict[str, Any] = {}
+
+        def tag(texts: Sequence[str], batch_size: int = 16) -> list[Any]:
+            assert tokens is not None
+            if not reuse_tags:
+                return tokens.tag(texts, batch_size)
+            missing = [t for t in texts if t not in tags]
+            tags.update(zip(missing, tokens.tag(missing, batch_size)))
+            return [tags[t] for t in texts]
+
+        class Tagging:  # the method's token tagger (tags of a text kept with --reuse-tags), or none
+            tag = staticmethod(tag)
 
         def run(text: str) -> Sequence[Any]:
-            extraction.content_tagger = lambda: tagger  # type: ignore[assignment]  # the method's tagger, or none
+            extraction.content_tagger = lambda: crf  # type: ignore[assignment]
+            extraction.token_tagger = lambda: Tagging() if tokens is not None else None  # type: ignore[assignment]
+            extraction.COMBINATION = how
             return attribution.attribute(text)
 
         return run
-    raise ValueError(f"unknown method {name!r} (known: baseline, rules, spacy)")
+    raise ValueError(f"unknown method {name!r} (known: baseline, rules, crf, spacy, spacy:COMBINATION)")
 
 
 # -- scoring --------------------------------------------------------------------------------
@@ -670,16 +701,23 @@ def main() -> None:
     ap.add_argument("data", type=Path, help="the PolNeAR folder (polnear_{train,dev}.jsonl.gz)")
     ap.add_argument("--split", choices=("dev", "train"), default="dev")
     ap.add_argument("--limit", type=int, default=0, help="the first N articles only (0: all)")
-    ap.add_argument("--methods", default="baseline,rules,spacy", help="comma-separated: baseline, rules, spacy")
+    ap.add_argument("--methods", default="baseline,rules,spacy",
+                    help="comma-separated: baseline, rules, crf, spacy, spacy:COMBINATION")
     ap.add_argument("--tagger-model", type=Path, default=None,
                     help="the content tagger of the spacy method (default: the shipped one)")
+    ap.add_argument("--token-tagger", type=Path, default=None,
+                    help="the token tagger folder of the spacy method (default: the shipped one)")
+    ap.add_argument("--dtype", choices=("float32", "bfloat16"), default=None,
+                    help="the token tagger's weights when tagging (default: as its tagger.json says)")
+    ap.add_argument("--reuse-tags", action="store_true",
+                    help="tag each text once for all spacy:* methods (tuning; their speed then leaves tagging out)")
     ap.add_argument("--runs", type=int, default=1, help="timed runs per method (scores come from the first)")
     ap.add_argument("--errors", type=int, default=0, metavar="N",
                     help="print N sampled misses of each kind per method to stderr (local use only)")
     args = ap.parse_args()
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     try:
-        fns = {m: load_method(m, args.tagger_model) for m in methods}
+        fns = {m: load_method(m, args.tagger_model, args.token_tagger, args.dtype, args.reuse_tags) for m in methods}
     except (ValueError, ImportError) as exc:
         ap.error(str(exc))
 
@@ -727,13 +765,13 @@ def print_table(data: dict[str, Any]) -> None:
 
     print(f"\nPolNeAR {data['split']}: {data['articles']} articles, {data['gold_attributions']} gold attributions, "
           f"{data['sentences']} sentences; gold sources {data['gold_sources_by_type']}")
-    head = (f"{'method':<10} {'cont P':>6} {'R':>5} {'F1':>5} | {'exact F1':>8} | {'src F1':>6} | {'cue':>5} | "
+    head = (f"{'method':<22} {'cont P':>6} {'R':>5} {'F1':>5} | {'exact F1':>8} | {'src F1':>6} | {'cue':>5} | "
             f"{'spk':>5} {'named':>5} {'pron':>5} {'desc':>5} {'lenient':>7} | {'spk rec':>7} | {'sent/s':>7}")
     print(head)
     print("-" * len(head))
     for name, r in data["methods"].items():
         by = r["speaker_accuracy_by_type"]
-        print(f"{name:<10} {pct(r['content']['precision']):>6} {pct(r['content']['recall']):>5} "
+        print(f"{name:<22} {pct(r['content']['precision']):>6} {pct(r['content']['recall']):>5} "
               f"{pct(r['content']['f1']):>5} | {pct(r['content_exact']['f1']):>8} | {pct(r['source']['f1']):>6} | "
               f"{pct(r['cue_accuracy']['accuracy']):>5} | {pct(r['speaker_accuracy']['accuracy']):>5} "
               f"{pct(by['named']['accuracy']):>5} {pct(by['pronoun']['accuracy']):>5} "

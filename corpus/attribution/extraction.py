@@ -8,9 +8,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from corpus.attribution.lexicon import MAY_REPORT
+from corpus.attribution.linking import DEFAULT_COMBINATION, Linker, combine
 from corpus.attribution.model import FIRST_PERSON_CONFIDENCE, SPEAKER_CONFIDENCE, Attribution
 from corpus.attribution.parsing import english_pipeline
 from corpus.attribution.rules import RuleFinder
+from corpus.attribution.span_tagger import TaggedSpans, token_tagger
 from corpus.attribution.speakers import SpeakerResolver
 from corpus.attribution.tagger import content_tagger
 from corpus.attribution.title_speaker import SPEECH_NOUNS
@@ -18,6 +20,7 @@ from corpus.attribution.title_speaker import SPEECH_NOUNS
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
+COMBINATION = DEFAULT_COMBINATION  # how the token tagger's attributions join the rules' (corpus.attribution.linking)
 
 def attribute(text: str, speaker: str | None = None) -> list[Attribution]:
     """Every attribution in ``text``, in text order. ``speaker``: who speaks in the first person, if known.
@@ -40,8 +43,11 @@ def attribute_many(
     nlp = english_pipeline()
     results: list[list[Attribution]] = [[] for _ in texts]
     reports = [i for i, (t, spk) in enumerate(zip(texts, speakers, strict=True)) if t.strip() and not spk]
-    for i, doc in zip(reports, nlp.pipe((texts[i] for i in reports), batch_size=batch_size), strict=True):
-        results[i] = with_questions_asked(texts[i], attributions_in(doc, ""))
+    tagger = token_tagger() if reports else None
+    tagged: list[TaggedSpans | None] = list(tagger.tag([texts[i] for i in reports])) if tagger else [None] * len(reports)
+    docs = nlp.pipe((texts[i] for i in reports), batch_size=batch_size)
+    for i, doc, spans in zip(reports, docs, tagged, strict=True):
+        results[i] = with_questions_asked(texts[i], attributions_in(doc, "", tagged=spans))
     pieces: list[tuple[int, int, str]] = []  # (text number, offset, sentence) of speeches, to parse
     sentences_of: dict[int, list[tuple[int, int]]] = {}
     for i, (text, spk) in enumerate(zip(texts, speakers, strict=True)):
@@ -112,14 +118,18 @@ def with_first_person(
     return sorted(out, key=lambda x: (x.content_start, x.cue_start))
 
 
-def attributions_in(doc: Doc, speaker: str, first_person: bool = True) -> list[Attribution]:
-    """The attributions of one parsed document, in text order: the rules' spans, the content tagger's where
-    the rules found none (news only), their sources resolved, and with a speaker, their first-person words."""
+def attributions_in(
+    doc: Doc, speaker: str, first_person: bool = True, tagged: TaggedSpans | None = None
+) -> list[Attribution]:
+    """The attributions of one parsed document, in text order: the rules' spans combined with the token
+    tagger's (``tagged``, news only; without it, the CRF content tagger's where the rules found none), their
+    sources resolved, and with a speaker, their first-person words."""
     finder = RuleFinder(doc, speaker)
     found = finder.find()
-    tagger = content_tagger() if not finder.speaker else None
-    if tagger is not None:
-        found = finder.tagged(found, tagger)
+    if not finder.speaker and tagged is not None:
+        found = combine(found, Linker(doc, finder, tagged).found(), COMBINATION)
+    elif not finder.speaker and (crf := content_tagger()) is not None:
+        found = finder.tagged(found, crf)
     resolver = SpeakerResolver(doc, finder.speaker)
     out = resolver.resolve(found)
     if finder.speaker and first_person:

@@ -354,6 +354,10 @@ class RuleFinder:
         """Whether the character at ``at`` is inside a quotation."""
         return self._in_quote(at)
 
+    def quoted(self, span: tuple[int, int]) -> bool:
+        """Whether most of a span is inside quotation marks."""
+        return self._quoted(span)
+
     def subject_of(self, verb: Token) -> Span | None:
         """The source span a verb would have as a cue (its subject, passive agent or chained subject)."""
         return self._subject(verb)
