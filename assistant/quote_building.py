@@ -9,7 +9,15 @@ from assistant.answer import Quote
 from assistant.citation import document_title, speaker_role, statement_country
 from assistant.phrase_lookup import find_phrase
 from assistant.sentence_scoring import ScoredSentence
-from assistant.sentence_speakers import Speaker, SpeakerQuery, is_own_speaker, main_attribution, phrase_of
+from assistant.sentence_speakers import (
+    UNNAMED,
+    Speaker,
+    SpeakerQuery,
+    is_own_speaker,
+    main_attribution,
+    phrase_of,
+    someone_else,
+)
 from assistant.settings import ExtractionSettings
 from assistant.speakers import ROLE_WORDS, name_tokens
 from corpus.context import context_of
@@ -318,6 +326,8 @@ def _said_by(c: ScoredSentence, span: tuple[int, int], speaker: Speaker, innermo
         holding = [a for a in c.attributions if a.content_start <= span[0] and span[1] <= a.content_end]
         found = min(holding, key=lambda a: a.content_end - a.content_start, default=None)
     found = found or main_attribution(span, c.attributions)
+    if found is None and (other := someone_else(span, c.attributions)) is not None:
+        return _SaidBy(other.speaker or UNNAMED, other.kind, True, other.confidence)  # a colleague, not the speaker
     if found is None:
         return _SaidBy(st.speaker)
     if found.kind == "first_person" or is_own_speaker(found.speaker, st):  # the statement's own speaker's words

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from assistant.citation import statement_country
 from assistant.speakers import ROLE_WORDS, name_tokens
 from corpus.attribution import SPEAKER_CONFIDENCE, Attribution
-from corpus.attribution.lexicon import ORGANISATION_NOUNS, PERSON_NOUNS
+from corpus.attribution.lexicon import ORGANISATION_NOUNS, PERSON_NOUNS, PERSON_PRONOUNS
 from corpus.statement import Statement
 from embeddings.backend.terms import tokenize
 
 Span = tuple[int, int]
+UNNAMED = "someone unnamed"  # the speaker of words a statement credits to a person it does not name
 MIN_SHARE = 0.3  # an attribution speaks a sentence when it covers this share of it (or half of its own content)
 
 
@@ -51,6 +52,22 @@ def attributions_in(span: Span, attributions: Sequence[Attribution]) -> list[Att
             found.append((share, x))
     found.sort(key=lambda item: -item[0])
     return [x for _, x in found]
+
+
+def someone_else(span: Span, attributions: Sequence[Attribution]) -> Attribution | None:
+    """An attribution of the sentence ``span`` to a person other than the statement's speaker whom indexing could
+    not name surely ("She said that…", "the minister added…" in a speech): the words are not the speaker's own.
+    None when no such attribution covers the sentence."""
+    a, b = span
+    for x in attributions:
+        words = x.source_text.lower().split()
+        if (x.kind == "first_person" or not words or x.confidence >= SPEAKER_CONFIDENCE
+                or not (words[-1] in PERSON_PRONOUNS or words[-1] in PERSON_NOUNS)):
+            continue
+        overlap = min(b, x.content_end) - max(a, x.content_start)
+        if overlap > 0 and (overlap / max(1, b - a) >= MIN_SHARE or overlap >= 0.5 * (x.content_end - x.content_start)):
+            return x
+    return None
 
 
 def main_attribution(span: Span, attributions: Sequence[Attribution]) -> Attribution | None:

@@ -114,6 +114,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import common
@@ -457,12 +458,11 @@ def load_method(name: str, tagger_model: Path | None = None, token_tagger: Path 
             tags.update(zip(missing, tokens.tag(missing, batch_size)))
             return [tags[t] for t in texts]
 
-        class Tagging:  # the method's token tagger (tags of a text kept with --reuse-tags), or none
-            tag = staticmethod(tag)
+        tagging = SimpleNamespace(tag=tag)  # the method's token tagger (tags of a text kept with --reuse-tags)
 
         def run(text: str) -> Sequence[Any]:
             extraction.content_tagger = lambda: crf  # type: ignore[assignment]
-            extraction.token_tagger = lambda: Tagging() if tokens is not None else None  # type: ignore[assignment]
+            extraction.token_tagger = lambda: tagging if tokens is not None else None  # type: ignore[assignment]
             extraction.COMBINATION = how
             return attribution.attribute(text)
 

@@ -107,7 +107,8 @@ def test_labels_and_spans_round_trip_with_an_interrupted_quote() -> None:
 
     tokenizer = Tokenizer.from_file(default_model_path() + "/tokenizer.json")
     enc = tokenizer.encode(TEXT, add_special_tokens=False)
-    gold = [st.GoldAttribution((_at("Rook"),), (_at("said"),), (_at("“The nets are empty,”"), _at("“We sail anyway.”"))),
+    quotes = (_at("“The nets are empty,”"), _at("“We sail anyway.”"))
+    gold = [st.GoldAttribution((_at("Rook"),), (_at("said"),), quotes),
             st.GoldAttribution((_at("Voss"),), (_at("disagreed"),), ())]
     labels = st.labels_for(TEXT, enc.offsets, gold)
     spans = st.decode(TEXT, enc.offsets, labels, enc.word_ids)

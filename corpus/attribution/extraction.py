@@ -13,7 +13,7 @@ from corpus.attribution.model import FIRST_PERSON_CONFIDENCE, SPEAKER_CONFIDENCE
 from corpus.attribution.parsing import english_pipeline
 from corpus.attribution.rules import RuleFinder
 from corpus.attribution.span_tagger import TaggedSpans, token_tagger
-from corpus.attribution.speakers import SpeakerResolver
+from corpus.attribution.speakers import SpeakerResolver, known_names
 from corpus.attribution.tagger import content_tagger
 from corpus.attribution.title_speaker import SPEECH_NOUNS
 
@@ -44,23 +44,36 @@ def attribute_many(
     results: list[list[Attribution]] = [[] for _ in texts]
     reports = [i for i, (t, spk) in enumerate(zip(texts, speakers, strict=True)) if t.strip() and not spk]
     tagger = token_tagger() if reports else None
-    tagged: list[TaggedSpans | None] = list(tagger.tag([texts[i] for i in reports])) if tagger else [None] * len(reports)
+    tagged: list[TaggedSpans | None] = [None] * len(reports)
+    if tagger is not None:
+        tagged = list(tagger.tag([texts[i] for i in reports]))
     docs = nlp.pipe((texts[i] for i in reports), batch_size=batch_size)
     for i, doc, spans in zip(reports, docs, tagged, strict=True):
         results[i] = with_questions_asked(texts[i], attributions_in(doc, "", tagged=spans))
-    pieces: list[tuple[int, int, str]] = []  # (text number, offset, sentence) of speeches, to parse
+    # Speeches: each sentence that may report someone else's words is parsed with the sentence before it (what
+    # "she" or "the minister" stands for), and names are expanded with the statement's own (``known_names``).
+    pieces: list[tuple[int, int, int, str]] = []  # (text number, offset, the sentence's own start, text) to parse
     sentences_of: dict[int, list[tuple[int, int]]] = {}
+    names_of: dict[int, tuple[tuple[str, int, bool], ...]] = {}
     for i, (text, spk) in enumerate(zip(texts, speakers, strict=True)):
         if spk and text.strip():
-            sentences_of[i] = split_sentences(text)
-            pieces += [(i, a, text[a:b]) for a, b in sentences_of[i] if MAY_REPORT.search(text[a:b])]
+            sentences_of[i] = sentences = split_sentences(text)
+            names_of[i] = known_names(text)
+            for k, (a, b) in enumerate(sentences):
+                if MAY_REPORT.search(text[a:b]):
+                    before = sentences[k - 1][0] if k else a
+                    pieces.append((i, before, a, text[before:b]))
     found: dict[int, list[Attribution]] = {i: [] for i in sentences_of}
-    for (i, offset, _), doc in zip(pieces, nlp.pipe((p[2] for p in pieces), batch_size=batch_size), strict=True):
-        found[i] += [_shifted(a, offset) for a in attributions_in(doc, speakers[i] or "", first_person=False)]
+    for (i, offset, own, _), doc in zip(pieces, nlp.pipe((p[3] for p in pieces), batch_size=batch_size), strict=True):
+        names = [n for n, _, _ in names_of[i]]
+        earlier = [n for n, at, person in names_of[i] if at < offset and person]
+        found[i] += [_shifted(a, offset) for a in attributions_in(doc, speakers[i] or "", first_person=False,
+                                                                  names=names, earlier=earlier)
+                     if a.content_start + offset >= own]
     for i in sentences_of:
         found[i] = with_questions_asked(texts[i], found[i])
-    for i, spans in sentences_of.items():
-        results[i] = with_first_person(texts[i], speakers[i] or "", found[i], spans)
+    for i, sentences in sentences_of.items():
+        results[i] = with_first_person(texts[i], speakers[i] or "", found[i], sentences)
     return results
 
 
@@ -119,7 +132,8 @@ def with_first_person(
 
 
 def attributions_in(
-    doc: Doc, speaker: str, first_person: bool = True, tagged: TaggedSpans | None = None
+    doc: Doc, speaker: str, first_person: bool = True, tagged: TaggedSpans | None = None, names: Sequence[str] = (),
+    earlier: Sequence[str] = (),
 ) -> list[Attribution]:
     """The attributions of one parsed document, in text order: the rules' spans combined with the token
     tagger's (``tagged``, news only; without it, the CRF content tagger's where the rules found none), their
@@ -130,7 +144,7 @@ def attributions_in(
         found = combine(found, Linker(doc, finder, tagged).found(), COMBINATION)
     elif not finder.speaker and (crf := content_tagger()) is not None:
         found = finder.tagged(found, crf)
-    resolver = SpeakerResolver(doc, finder.speaker)
+    resolver = SpeakerResolver(doc, finder.speaker, names, earlier)
     out = resolver.resolve(found)
     if finder.speaker and first_person:
         spans = [(sent.start_char, sent.end_char) for sent in doc.sents]

@@ -171,7 +171,7 @@ class TokenTagger:
         self.tokenizer.no_padding()
         enabled, verbosity = transformers_logging.is_progress_bar_enabled(), transformers_logging.get_verbosity()
         transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-        transformers_logging.set_verbosity_error()  # not "pooler weights unused": the tagger needs no pooler
+        transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # not "pooler weights unused": the tagger needs no pooler
         try:
             self.model: Any = AutoModel.from_pretrained(base, add_pooling_layer=False)
         finally:

@@ -2,6 +2,7 @@
 or organisation it stands for, a description kept as its own speaker."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -19,20 +20,34 @@ from corpus.attribution.model import Attribution, Found
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
+# Nouns that name a body: "the General Assembly" keeps "General", a title before a person's name.
+BODY_NOUNS = ORGANISATION_NOUNS | frozenset({"assembly", "council", "conference", "summit", "forum"})
+_PLURAL_NOUN_TAGS = frozenset({"NNS", "NNPS"})  # "the Palestinians" speak; "Palestinian" (an adjective) does not
+_SPEAKING = frozenset({"PERSON", "ORG", "GPE"})  # entities that can speak (NORP only as a plural noun)
+_NOT_SPEAKERS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY", "LAW", "EVENT",
+                           "WORK_OF_ART", "PRODUCT", "LANGUAGE"})
+
 
 class SpeakerResolver:
     """Resolves the sources of one parsed document's attributions to speakers."""
 
-    def __init__(self, doc: Doc, speaker: str) -> None:
+    def __init__(self, doc: Doc, speaker: str, names: Sequence[str] = (), earlier: Sequence[str] = ()) -> None:
         self.doc = doc
         self.speaker = speaker.strip()
         self.people = [e for e in doc.ents if e.label_ == "PERSON"]
+        # When ``doc`` is a part of a statement: the full names the whole statement gives (``known_names``), and
+        # those of them named before this part, in order (who "she" may be).
+        self.names = tuple(names)
+        self.earlier = tuple(n for n in earlier if n != self.speaker and n.split()[-1].lower() not in BODY_NOUNS)
+        self._name_words = frozenset(w for n in self.names for w in n.split())
 
     def resolve(self, found: Sequence[Found]) -> list[Attribution]:
         out: list[Attribution] = []
-        previous_speaker = ""
+        previous_speaker, previous_was_i = "", False
         for f in found:
-            speaker, confidence = self._speaker_of(f.source, f.cue[0], previous_speaker)
+            head = f.source.root.lower_ if f.source is not None else ""
+            before = "" if previous_was_i and head in PERSON_PRONOUNS else previous_speaker  # "I said … She said"
+            speaker, confidence = self._speaker_of(f.source, f.cue[0], before)
             if f.source is None and f.cue[0] == f.cue[1] and out:
                 speaker, confidence = previous_speaker, 0.6  # a quote continuing the previous attribution
             src = (f.source.start_char, f.source.end_char) if f.source is not None else (None, None)
@@ -45,7 +60,7 @@ class SpeakerResolver:
                 )
             )
             if speaker:
-                previous_speaker = speaker
+                previous_speaker, previous_was_i = speaker, head in FIRST_PERSON
         return out
 
     def speaker_of(self, source: Span | None, at: int, previous: str) -> tuple[str, float]:
@@ -83,22 +98,45 @@ class SpeakerResolver:
 
     def _named_in(self, source: Span) -> str:
         """The name a source span gives: the entity at its head, else its person, else its longest name
-        ("Trump campaign manager X" → X, "Sanders' aides" → Sanders); a proper noun the NER missed."""
+        ("Trump campaign manager X" → X, "Sanders' aides" → Sanders); a proper noun the NER missed. Only
+        people, organisations and countries speak: a date ("25 April"), a document ("the 2030 Agenda"), a
+        nationality used as an adjective ("the Russian statement") or a lone capitalised word no entity
+        backs ("the Almighty", "global Solidarity") names no one: ""."""
         root = source.root
         names = [e for e in source.ents if e.label_ in NAMED]
         at_head = [e for e in names if e.start <= root.i < e.end]
-        if at_head:
-            return self._full_name(strip_titles(at_head[0].text))
-        if root.pos_ == "PROPN" and root.lower_ not in TITLES:  # a name the NER missed or cut short
+        if at_head and (at_head[0].label_ != "NORP" or root.tag_ in _PLURAL_NOUN_TAGS):
+            return self._full_name(strip_titles(name_text(at_head[0])))
+        if root.pos_ == "PROPN" and root.lower_ not in TITLES and self._speaks(root):  # a name the NER missed
             return self._full_name(strip_titles(self.doc[name_start(root) : root.i + 1].text))
-        if names:  # "CITY (Agency) — Jane Roe", "Roe's aides": a person first, the nearest to the head
-            name = max(names, key=lambda e: (e.label_ == "PERSON", e.end))
-            return self._full_name(strip_titles(name.text))
-        proper = [t for t in source if t.pos_ == "PROPN" and t.lower_ not in TITLES and not t.is_sent_start]
-        if proper:
+        holders = [e for e in names if e.label_ != "NORP" and self._holds(e, root)]
+        if holders:  # "CITY (Agency) — Jane Roe", "Roe's aides": a person first, the nearest to the head
+            name = max(holders, key=lambda e: (e.label_ == "PERSON", e.end))
+            return self._full_name(strip_titles(name_text(name)))
+        proper = [t for t in source if t.pos_ == "PROPN" and t.lower_ not in TITLES and not t.is_sent_start
+                  and self._speaks(t) and t.ent_type_ not in _NOT_SPEAKERS]
+        if proper and (root.lower_ in PERSON_NOUNS or root.lower_ in ORGANISATION_NOUNS or root.pos_ == "PROPN"):
             last = max(proper, key=lambda t: (t.i == root.i, t.i))
             return self._full_name(strip_titles(self.doc[name_start(last) : last.i + 1].text))
         return ""
+
+    def _speaks(self, token: Token) -> bool:
+        """A proper noun that can name a speaker: not a date or a number, and either part of a name of two or more
+        words, titled ("Mr. Roe"), or a word some person, organisation or country entity of the text holds."""
+        if token.ent_type_ in _NOT_SPEAKERS:
+            return False
+        titled = any(t.lower_.rstrip(".") in TITLES and t.lower_ != "the" for t in token.lefts)
+        if name_start(token) < token.i or titled or token.text in self._name_words:
+            return True
+        return any(token.text in e.text.split() for e in self.doc.ents if e.label_ in _SPEAKING)
+
+    def _holds(self, entity: Span, root: Token) -> bool:
+        """Whether a name inside a source names its holder: the source is a person or body ("Acme spokesman
+        John Doe", "the Estmark government"), the name is a possessor ("Roe's aides") or it stands apart from
+        the head ("CITY (Agency) — Jane Roe"); not a modifier of a thing ("the Covid times")."""
+        if root.lower_ in PERSON_NOUNS or root.lower_ in ORGANISATION_NOUNS or root.pos_ == "PROPN":
+            return True
+        return any(t.dep_ == "poss" or t.tag_ == "POS" for t in entity) or entity.root.head.i != root.i
 
     def _person_before(self, at: int, previous: str) -> tuple[str, float]:
         """The person a "he"/"she"/"the senator" before ``at`` stands for: the previous attribution's
@@ -111,6 +149,8 @@ class SpeakerResolver:
             return self._full_name(strip_titles(subjects[-1].text)), 0.5
         if before:
             return self._full_name(strip_titles(before[-1].text)), 0.5
+        if self.earlier:  # named earlier in the statement, outside the part read
+            return self.earlier[-1], 0.5
         return "", 0.3
 
     def _last_named(self, at: int, labels: tuple[str, ...], hint: str = "") -> tuple[str, float]:
@@ -149,7 +189,9 @@ class SpeakerResolver:
         if not words:
             return name
         best = " ".join(words)
-        candidates = [strip_titles(person.text) for person in self.people] + [self.speaker]
+        candidates = [strip_titles(person.text) for person in self.people] + [self.speaker, *self.names]
+        if words[-1].lower() in BODY_NOUNS:  # "the Assembly" → "General Assembly", named earlier
+            candidates += [strip_titles(name_text(e)) for e in self.doc.ents if e.label_ == "ORG"]
         for candidate in candidates:
             parts = [w.removesuffix("’s").removesuffix("'s") for w in candidate.split()]
             if parts and parts[-1] == words[-1] and set(words) <= set(parts) and len(candidate) > len(best):
@@ -159,6 +201,50 @@ class SpeakerResolver:
             if len(longer) == 1:
                 best = longer.pop()
         return best
+
+
+# A run of capitalised words (an initial or a short abbreviation may end in a dot: "J.", "Mr."; "Secretary-General."
+# ends a sentence), with the lower-case particles of names between them.
+_NAME_RUN = re.compile(
+    r"(?:[A-Z][a-z]{0,2}\.|[A-Z][\w'’-]*)(?:[ \t]+(?:[A-Z][a-z]{0,2}\.|[A-Z][\w'’-]*|de|van|von|bin|al|el|da|du))*"
+    r"[ \t]+[A-Z][\w'’-]+"
+)
+
+
+_WORD_BEFORE = re.compile(r"(\w+)\.?[ \t]+$")
+_PERSON_WORDS = (TITLES | PERSON_NOUNS) - {"the", "general", "house", "white"}
+
+
+def known_names(text: str) -> tuple[tuple[str, int, bool], ...]:
+    """The names of two or more capitalised words in ``text`` (titles and a leading function word dropped), each
+    with where it first occurs and whether it is a person's (a title or a post before it: "Mr. Lars Henning",
+    "our minister Mira Santal"): what a surname alone ("Henning") or a body's short name ("the Assembly") later in
+    it expands to, and who "she" may be, when the sentence it is in is read alone."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    found: dict[str, tuple[int, bool]] = {}
+    for m in _NAME_RUN.finditer(text):
+        words = m.group().split()
+        before = _WORD_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        titled = before is not None and before.group(1).lower() in _PERSON_WORDS
+        while words and (words[0].lower() in STOP_WORDS or words[0].lower().rstrip(".") in TITLES):
+            if len(words) == 2 and words[1].lower() in BODY_NOUNS and words[0].lower() not in STOP_WORDS:
+                break  # "General Assembly"
+            titled = titled or words[0].lower().rstrip(".") in _PERSON_WORDS
+            words = words[1:]
+        if len(words) >= 2:
+            name = " ".join(words)
+            at, person = found.get(name, (m.start(), False))
+            found[name] = (at, person or titled)
+    return tuple((name, at, person) for name, (at, person) in found.items())
+
+
+def name_text(entity: Span) -> str:
+    """An entity's text without the words the NER took in before the name ("Later the Assembly" → "the Assembly")."""
+    start = entity.start
+    while start < entity.end - 1 and entity.doc[start].pos_ in ("ADV", "ADP", "CCONJ", "SCONJ", "PUNCT"):
+        start += 1
+    return entity.doc[start : entity.end].text
 
 
 def name_start(token: Token) -> int:
@@ -178,8 +264,11 @@ def description(source: Span) -> str:
 
 
 def strip_titles(name: str) -> str:
-    """"Foreign Minister Sergei Lavrov" → "Sergei Lavrov"; "the Ministry" → "Ministry"."""
+    """"Foreign Minister Sergei Lavrov" → "Sergei Lavrov"; "the Ministry" → "Ministry"; a body's own name keeps
+    its words: "the General Assembly" → "General Assembly", "the Secretary-General" → "Secretary-General"."""
     parts = name.split()
     while len(parts) > 1 and parts[0].lower().rstrip(".") in TITLES:
+        if parts[0].lower() != "the" and len(parts) == 2 and parts[1].lower().rstrip(".,") in BODY_NOUNS:
+            break
         parts = parts[1:]
     return " ".join(parts)

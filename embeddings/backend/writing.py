@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from corpus.attribution import Attribution, attribute_many, speaker_of_title
+from corpus.attribution.first_person import speaks_in_first_person
 from corpus.chunk import Chunk
 from corpus.context import DEFAULT_CONTEXT_FIELDS, context_of
 from corpus.problems import StatementsError, one_line
@@ -46,12 +47,18 @@ def chunk_and_attribute(
     chunks_of: dict[str, list[Chunk]] = {}
     for chunk in chunker.chunk_many(statements):
         chunks_of.setdefault(chunk.statement_id, []).append(chunk)
-    speakers = [st.speaker or speaker_of_title(st.title) or None for st in statements]  # a speech's speaker
+    speakers = [st.speaker or speaker_of_title(st.title) or first_person_source(st) for st in statements]
     found = attribute_many([st.text for st in statements], speakers) if attributions else [[] for _ in statements]
     return [
         ChunkedStatement(st, tuple(chunks_of.get(st.id, ())), tuple(a), context_of(st, context_fields))
         for st, a in zip(statements, found, strict=True)
     ]
+
+
+def first_person_source(st: Statement) -> str | None:
+    """Who says "I" and "we" in a statement whose metadata and title name no speaker: its source (a country, a
+    ministry) when the text speaks in the first person (``speaks_in_first_person``), else no one (a report)."""
+    return st.source if st.source and speaks_in_first_person(st.text) else None
 
 
 def searched_text(text: str, context: str) -> str:

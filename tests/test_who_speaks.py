@@ -1,0 +1,76 @@
+"""Who counts as a speaker, and under which name: what a trial on UN speeches found (issue 22, item 5), on
+fictional text. Only people, organisations and countries speak; a short name is the full name given earlier in the
+statement; a speech's first-person words are its speaker's (or its country's); a colleague the speaker reports is
+not the speaker; one person is one name in the menus, honorifics aside.
+"""
+from __future__ import annotations
+
+import pytest
+
+from corpus.attribution import SPEAKER_CONFIDENCE, attribute
+from corpus.attribution.first_person import speaks_in_first_person
+from embeddings.backend.speaker_names import merged_speakers, plain_name
+
+SPEECH_SPEAKER = "Arno Vell"
+
+
+def sure_speakers(text: str, speaker: str | None = None) -> set[str]:
+    return {a.speaker for a in attribute(text, speaker=speaker) if a.confidence >= SPEAKER_CONFIDENCE and a.speaker}
+
+
+@pytest.mark.parametrize("text, not_a_speaker", [
+    ("We pray to the Almighty, who praised the patient in hardship and misfortune.", "Almighty"),
+    ("The 2040 Compact affirms that it is the quality of assistance that matters.", "Compact"),
+    ("The Brenmoor times underlined before us the importance of investment in health.", "Brenmoor"),
+    ("Valdoria issued a Statement on 25 April 2020, which highlighted the impact of the storms.", "April"),
+    ("Partnerships must rest on global solidarity, which affirms that no member is above another.", "solidarity"),
+    ("We welcome the Estmark and Valdorian joint statement reaffirming that a war cannot be won.", "Valdorian"),
+])
+@pytest.mark.parametrize("speaker", [None, SPEECH_SPEAKER])
+def test_dates_documents_and_adjectives_do_not_speak(text: str, not_a_speaker: str, speaker: str | None) -> None:
+    assert not any(not_a_speaker in name for name in sure_speakers(text, speaker))
+
+
+@pytest.mark.parametrize("speaker", [None, SPEECH_SPEAKER])
+def test_a_body_keeps_its_name_and_its_short_name_expands(speaker: str | None) -> None:
+    text = ("In 1960 the General Assembly declared that colonialism must end. "
+            "Later the Assembly said that every people may choose its government.")
+    found = [a for a in attribute(text, speaker=speaker) if a.kind != "first_person"]
+    assert [a.speaker for a in found] == ["General Assembly", "General Assembly"]
+
+
+def test_a_surname_in_a_speech_is_the_full_name_given_earlier() -> None:
+    text = "Mr. President, I thank Lars Henning for his work. Henning said that the harbour would reopen in May."
+    reported = [a for a in attribute(text, speaker=SPEECH_SPEAKER) if a.kind != "first_person"]
+    assert [a.speaker for a in reported] == ["Lars Henning"]
+
+
+def test_a_colleague_the_speaker_reports_is_not_the_speaker() -> None:
+    text = ("I met our minister Mira Santal yesterday. I said that we must act. "
+            "She said that the talks had been frank.")
+    found = attribute(text, speaker=SPEECH_SPEAKER)
+    talks = [a for a in found if "frank" in text[a.content_start : a.content_end]]
+    assert talks and all(a.speaker == "Mira Santal" and a.kind != "first_person" for a in talks)
+    assert any(a.speaker == SPEECH_SPEAKER and "must act" in text[a.content_start : a.content_end] for a in found)
+
+
+def test_a_speech_that_names_no_speaker_speaks_for_itself() -> None:
+    reply = ("Since the delegate of Valdoria uttered such reckless words about my country, I think it is fair for "
+             "me to respond. We reject every accusation.")
+    assert speaks_in_first_person(reply)
+    news = ('Harbour master Ines Calder said on Monday that the lighthouse would be rebuilt. "We will use granite, '
+            'and our crews start in May," she told reporters. "I expect no delays."')
+    assert not speaks_in_first_person(news)
+    found = attribute(reply, speaker="Estmark")
+    rejected = [a for a in found if "reject" in reply[a.content_start : a.content_end]]
+    assert rejected and all(a.speaker == "Estmark" for a in rejected)
+
+
+def test_honorifics_do_not_make_a_second_speaker() -> None:
+    assert plain_name("H.E. Mr. Tomas Quill") == "Tomas Quill"
+    assert plain_name("Ms. Elara Voss") == "Elara Voss"
+    assert plain_name("President Elara Voss") == "President Elara Voss"  # a post is not an honorific
+    assert plain_name("Mr.") == "Mr."
+    rows = [("Mr. Tomas Quill", "s1"), ("Mr. Tomas Quill", "s2"), ("Tomas Quill", "s3"), ("Tomas Quill", "s1"),
+            ("Elara Voss", "s4")]
+    assert merged_speakers(rows) == {"Tomas Quill": 3, "Elara Voss": 1}
