@@ -74,3 +74,41 @@ def test_honorifics_do_not_make_a_second_speaker() -> None:
     rows = [("Mr. Tomas Quill", "s1"), ("Mr. Tomas Quill", "s2"), ("Tomas Quill", "s3"), ("Tomas Quill", "s1"),
             ("Elara Voss", "s4")]
     assert merged_speakers(rows) == {"Tomas Quill": 3, "Elara Voss": 1}
+
+
+SPEECH = """---
+title: Address to the harbour council
+speaker: Arno Vell
+source: Government of Estmark
+date: 2022-05-01
+---
+I met our fisheries minister Mira Santal yesterday. I said that the quotas must fall.
+She said that the trawler fleet had shrunk by half since 2010.
+We will build a new fish market in Kessmouth.
+"""
+
+
+def test_a_quote_of_a_colleague_is_not_cited_as_the_speakers_own_words(tmp_path) -> None:
+    from assistant.api import Assistant, index_statements
+
+    (tmp_path / "vell.md").write_text(SPEECH, encoding="utf-8")
+    index_statements([tmp_path / "vell.md"], tmp_path / "index", progress=False)
+    with Assistant.open(tmp_path / "index") as qa:
+        fleet = [q for q in qa.ask("what did Arno Vell say about the trawler fleet?").quotes if "trawler" in q.text]
+        market = [q for q in qa.ask("what did Arno Vell say about the fish market?").quotes if "market" in q.text]
+    assert fleet and all(q.reported and q.speaker == "Mira Santal" for q in fleet)
+    assert "reported by Arno Vell" in fleet[0].attribution()
+    assert market and all(q.speaker == "Arno Vell" and not q.reported for q in market)
+
+
+def test_a_pronoun_goes_to_the_person_it_fits() -> None:
+    from corpus.attribution.mention_ranking import mention_ranker
+
+    assert mention_ranker() is not None  # the shipped weights load
+    text = ("Valdorian envoy Mira Santal arrived in Castelmar on Monday, and her delegation met the press. "
+            "Estmark Prime Minister Tomas Quill said that his government would sign the grain treaty. "
+            "{} said that the talks had been frank.")
+    for pronoun, expected in (("She", "Mira Santal"), ("He", "Tomas Quill")):
+        found = attribute(text.format(pronoun))
+        frank = [a for a in found if "frank" in text.format(pronoun)[a.content_start : a.content_end]]
+        assert [a.speaker for a in frank] == [expected]

@@ -15,6 +15,7 @@ from corpus.attribution.lexicon import (
     PERSON_PRONOUNS,
     TITLES,
 )
+from corpus.attribution.mention_ranking import candidates, mention_ranker, pronoun_class
 from corpus.attribution.model import Attribution, Found
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 # Nouns that name a body: "the General Assembly" keeps "General", a title before a person's name.
 BODY_NOUNS = ORGANISATION_NOUNS | frozenset({"assembly", "council", "conference", "summit", "forum"})
+RANKED_SURE = 0.5  # the ranker's probability at which its best candidate is taken (else the rules below decide)
 _PLURAL_NOUN_TAGS = frozenset({"NNS", "NNPS"})  # "the Palestinians" speak; "Palestinian" (an adjective) does not
 _SPEAKING = frozenset({"PERSON", "ORG", "GPE"})  # entities that can speak (NORP only as a plural noun)
 _NOT_SPEAKERS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY", "LAW", "EVENT",
@@ -82,6 +84,10 @@ class SpeakerResolver:
             return self.speaker, 0.9
         if head in FIRST_PERSON and previous:
             return previous, 0.6  # "I" in a news report: the person being quoted
+        if pronoun_class(head) and (ranker := mention_ranker()) is not None:
+            best, probability = ranker.best(candidates(self.doc, source, at, previous))
+            if best is not None and probability >= RANKED_SURE:
+                return self._full_name(strip_titles(best.name)), 0.7
         if head in PERSON_NOUNS:
             titled = self._titled_person(head, at)
             if titled:
