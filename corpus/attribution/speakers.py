@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 # Nouns that name a body: "the General Assembly" keeps "General", a title before a person's name.
 BODY_NOUNS = ORGANISATION_NOUNS | frozenset({"assembly", "council", "conference", "summit", "forum"})
+SECOND_PERSON = frozenset({"you", "your", "yourself", "yourselves"})
 RANKED_SURE = 0.5  # the ranker's probability at which its best candidate is taken (else the rules below decide)
 _PLURAL_NOUN_TAGS = frozenset({"NNS", "NNPS"})  # "the Palestinians" speak; "Palestinian" (an adjective) does not
 _SPEAKING = frozenset({"PERSON", "ORG", "GPE"})  # entities that can speak (NORP only as a plural noun)
@@ -45,13 +46,15 @@ class SpeakerResolver:
 
     def resolve(self, found: Sequence[Found]) -> list[Attribution]:
         out: list[Attribution] = []
-        previous_speaker, previous_was_i = "", False
+        previous_speaker, previous_confidence, previous_was_i = "", 0.0, False
         for f in found:
             head = f.source.root.lower_ if f.source is not None else ""
             before = "" if previous_was_i and head in PERSON_PRONOUNS else previous_speaker  # "I said … She said"
             speaker, confidence = self._speaker_of(f.source, f.cue[0], before)
             if f.source is None and f.cue[0] == f.cue[1] and out:
                 speaker, confidence = previous_speaker, 0.6  # a quote continuing the previous attribution
+            if speaker and speaker == previous_speaker and (f.source is None or not self._named_in(f.source)):
+                confidence = min(confidence, previous_confidence)  # "it", "they": no surer than what they stand for
             src = (f.source.start_char, f.source.end_char) if f.source is not None else (None, None)
             out.append(
                 Attribution(
@@ -62,7 +65,7 @@ class SpeakerResolver:
                 )
             )
             if speaker:
-                previous_speaker, previous_was_i = speaker, head in FIRST_PERSON
+                previous_speaker, previous_confidence, previous_was_i = speaker, confidence, head in FIRST_PERSON
         return out
 
     def speaker_of(self, source: Span | None, at: int, previous: str) -> tuple[str, float]:
@@ -80,6 +83,8 @@ class SpeakerResolver:
         if named:
             return named, 0.9
         head = source.root.lower_
+        if head in SECOND_PERSON:
+            return "", 0.3  # "you", in a speech the one it addresses: no one the text names
         if head in FIRST_PERSON and self.speaker:
             return self.speaker, 0.9
         if head in FIRST_PERSON and previous:
