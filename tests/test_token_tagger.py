@@ -1,11 +1,15 @@
-"""The attribution token tagger (the bundled encoder with a LoRA adapter and a head, trained on PolNeAR train) and
-how its spans join the rules', on fictional news. Speakers, places and organisations are invented.
+"""The attribution token tagger (the bundled encoder with a LoRA adapter and a head, trained on PolNeAR train by
+``benchmarks/train_token_tagger.py``) and how its spans join the rules', on fictional news: loading, merging and
+batching on an untrained adapter written as training writes it, linking and combining on given spans. Speakers,
+places and organisations are invented.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from corpus.attribution import attribute, extraction
+from corpus.attribution import attribute
 from corpus.attribution import span_tagger as st
 from corpus.attribution.linking import COMBINATIONS, combine
 from corpus.attribution.model import Found
@@ -17,78 +21,100 @@ PARAGRAPH = (
 
 
 @pytest.fixture(scope="module")
-def tagger() -> st.TokenTagger:
-    found = st.token_tagger()
-    assert found is not None, "the tagger's files are missing from corpus/models/attribution_tagger"
-    return found
+def tagger_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tagger folder as ``benchmarks/train_token_tagger.py`` writes it (``save_tagger``), holding an untrained
+    adapter and head (random, fixed seed; the adapter is not zero, so merging it changes the encoder): what
+    loading, merging and batching must get right, whatever the weights."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModel
+
+    from corpus.tokens import default_model_path
+
+    torch.manual_seed(7)
+    base = AutoModel.from_pretrained(default_model_path(), add_pooling_layer=False)
+    config = LoraConfig(r=4, lora_alpha=8, target_modules=["query", "key", "value", "dense"],
+                        layers_to_transform=[4, 5], init_lora_weights=False)
+    peft_model = get_peft_model(base, config)
+    head = torch.nn.Linear(base.config.hidden_size, len(st.LABELS))
+    folder = tmp_path_factory.mktemp("tagger")
+    st.save_tagger(folder, peft_model, head, {"window": 64, "stride": 32, "dtype": "float32"})
+    return folder
 
 
-def test_only_the_adapter_and_head_ship_small(tagger: st.TokenTagger) -> None:
-    files = {p.name: p.stat().st_size for p in st.MODEL_DIR.iterdir()}
+@pytest.fixture(scope="module")
+def tagger(tagger_dir: Path) -> st.TokenTagger:
+    return st.TokenTagger(tagger_dir)
+
+
+def test_a_tagger_folder_holds_only_the_adapter_and_head(tagger_dir: Path) -> None:
+    files = {p.name: p.stat().st_size for p in tagger_dir.iterdir()}
     assert set(files) == {"adapter_model.safetensors", "adapter_config.json", "head.safetensors", "tagger.json"}
     assert sum(files.values()) <= 10_000_000
 
 
-def test_a_news_paragraph_is_tagged_sensibly(tagger: st.TokenTagger) -> None:
-    spans = tagger.tag([PARAGRAPH])[0]
-    text = [[PARAGRAPH[a:b] for a, b in group] for group in (spans.source, spans.cue, spans.content)]
-    sources, cues, contents = text
-    assert any("Brannock" in s for s in sources), text
-    assert "he" in sources, text
-    assert "said" in cues and "told" in cues, text
-    assert any(c.endswith("the ferry talks with Ostrava had collapsed") for c in contents), text
-    assert any("We will not sign a deal that empties our nets" in c for c in contents), text
-    assert not any("Brannock" in c or "reporters" in c for c in contents), text
+def test_a_batch_tags_each_text_as_it_would_alone(tagger: st.TokenTagger) -> None:
+    filler = "The harbour of Kessmouth was quiet on Monday and the ferries ran on time. " * 12
+    texts = [PARAGRAPH, filler + PARAGRAPH, "Short."]
+    alone = [tagger.tag([t])[0] for t in texts]
+    assert tagger.tag(texts, batch_size=2) == alone  # padding and window order change nothing
 
 
-def test_batches_and_long_texts_give_the_same_spans(tagger: st.TokenTagger) -> None:
-    filler = "The harbour of Kessmouth was quiet on Monday and the ferries ran on time. " * 40
-    long_text = filler + PARAGRAPH
-    alone = [tagger.tag([t])[0] for t in (PARAGRAPH, long_text)]
-    together = tagger.tag([PARAGRAPH, long_text])
-    assert [a.content for a in alone] == [b.content for b in together]
-    shift = len(filler)
-    assert [(a - shift, b - shift) for a, b in together[1].content if a >= shift] == list(together[0].content)
-
-
-def test_the_attribution_step_links_the_tagged_spans() -> None:
-    rows = [(PARAGRAPH[a.cue_start:a.cue_end], a.speaker, PARAGRAPH[a.content_start:a.content_end])
-            for a in attribute(PARAGRAPH)]
-    assert any(cue == "said" and speaker == "Ilya Brannock" and content.endswith("had collapsed")
-               for cue, speaker, content in rows), rows
-    assert any(cue == "told" and speaker == "Ilya Brannock" and "empties our nets" in content
-               for cue, speaker, content in rows), rows
-
-
-def test_without_the_files_the_rules_and_crf_still_work(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(st, "MODEL_DIR", tmp_path)  # an empty folder: no tagger files
-    st.token_tagger.cache_clear()
-    try:
-        assert st.token_tagger() is None
-        found = attribute(PARAGRAPH)
-        assert any(PARAGRAPH[a.cue_start:a.cue_end] == "said" and a.speaker == "Ilya Brannock" for a in found)
-    finally:
-        monkeypatch.undo()
-        st.token_tagger.cache_clear()
-    assert extraction.token_tagger() is not None
-
-
-def test_the_merged_adapter_equals_peft_loading_it(tagger: st.TokenTagger) -> None:
+def test_the_merged_adapter_equals_peft_loading_it(tagger_dir: Path) -> None:
     import torch
     from peft import PeftModel
     from transformers import AutoModel
 
     from corpus.tokens import default_model_path
 
-    exact = st.TokenTagger(dtype="float32")
+    exact = st.TokenTagger(tagger_dir, dtype="float32")
     base = AutoModel.from_pretrained(default_model_path(), add_pooling_layer=False)
-    with_peft = PeftModel.from_pretrained(base, str(st.MODEL_DIR)).eval()
+    plain = AutoModel.from_pretrained(default_model_path(), add_pooling_layer=False).eval()
+    with_peft = PeftModel.from_pretrained(base, str(tagger_dir)).eval()
     ids = torch.tensor([[exact.cls, *exact.tokenizer.encode(PARAGRAPH, add_special_tokens=False).ids, exact.sep]])
     mask = torch.ones_like(ids)
     with torch.inference_mode():
         merged = exact.model(input_ids=ids, attention_mask=mask).last_hidden_state
         adapted = with_peft(input_ids=ids, attention_mask=mask).last_hidden_state
+        unadapted = plain(input_ids=ids, attention_mask=mask).last_hidden_state
     assert torch.allclose(merged, adapted, atol=1e-3)
+    assert not torch.allclose(merged, unadapted, atol=1e-3)  # the adapter did change the encoder
+
+
+def test_tagged_spans_are_linked_through_the_parse() -> None:
+    from corpus.attribution.linking import Linker
+    from corpus.attribution.parsing import english_pipeline
+    from corpus.attribution.rules import RuleFinder
+
+    def at(words: str) -> tuple[int, int]:
+        start = PARAGRAPH.index(words)
+        return start, start + len(words)
+
+    doc = english_pipeline()(PARAGRAPH)
+    quote = "“We will not sign a deal that empties our nets,”"
+    spans = st.TaggedSpans(source=(at("Ilya Brannock"), at("he")), cue=(at("said"), at("told")),
+                           content=(at("the ferry talks with Ostrava had collapsed"), at(quote)))
+    found = Linker(doc, RuleFinder(doc, ""), spans).found()
+    links = {PARAGRAPH[f.content[0] : f.content[1]]: (PARAGRAPH[f.cue[0] : f.cue[1]], f.source.text if f.source else "")
+             for f in found}
+    assert links["the ferry talks with Ostrava had collapsed"] == ("said", "Ilya Brannock")
+    assert links[quote] == ("told", "he")
+
+
+def test_without_the_files_the_rules_and_crf_work_and_with_them_the_tagger_is_used(
+    tagger_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    try:
+        for folder, expected in ((tmp_path, False), (tagger_dir, True)):
+            monkeypatch.setattr(st, "MODEL_DIR", folder)
+            st.token_tagger.cache_clear()
+            assert (st.token_tagger() is not None) is expected
+            found = attribute(PARAGRAPH)
+            if not expected:
+                assert any(PARAGRAPH[a.cue_start:a.cue_end] == "said" and a.speaker == "Ilya Brannock" for a in found)
+    finally:
+        monkeypatch.undo()
+        st.token_tagger.cache_clear()
 
 
 # -- labels, windows and spans, without the model ---------------------------------------------------------------

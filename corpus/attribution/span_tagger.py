@@ -236,6 +236,30 @@ class TokenTagger:
         return scores
 
 
+def save_tagger(out: Path, peft_model: Any, head: Any, meta: dict[str, Any]) -> None:
+    """Write a tagger folder as ``TokenTagger`` reads it: the adapter (peft's ``adapter_model.safetensors`` and
+    ``adapter_config.json``) and the head (``head.safetensors``), both in float16, and ``tagger.json`` (``meta``:
+    ``window``, ``stride``, ``dtype`` and whatever else the trainer records). Each file is written to a temporary
+    name and renamed into place."""
+    import torch
+    from peft import get_peft_model_state_dict
+    from safetensors.torch import save_file
+
+    def half(state: dict[str, Any]) -> dict[str, Any]:
+        return {k: v.detach().to(torch.float16).contiguous() for k, v in state.items()}
+
+    out.mkdir(parents=True, exist_ok=True)
+    staging = out / ".staging"
+    staging.mkdir(exist_ok=True)
+    save_file(half(get_peft_model_state_dict(peft_model)), str(staging / "adapter_model.safetensors"))
+    peft_model.peft_config["default"].save_pretrained(str(staging))
+    save_file(half(head.state_dict()), str(staging / "head.safetensors"))
+    (staging / "tagger.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    for name in ("adapter_model.safetensors", "adapter_config.json", "head.safetensors", "tagger.json"):
+        (staging / name).replace(out / name)
+    staging.rmdir()
+
+
 def merge_lora(model: Any, weights: dict[str, Any], scale: float) -> None:
     """Add each adapted layer's ``B @ A * scale`` to its weight (``weights``: a peft adapter state dict)."""
     import torch
@@ -264,6 +288,6 @@ def token_tagger() -> TokenTagger | None:
     if not (MODEL_DIR / "tagger.json").exists():
         return None
     try:
-        return TokenTagger()
+        return TokenTagger(MODEL_DIR)
     except ImportError:
         return None

@@ -120,6 +120,9 @@ class SpeakerResolver:
             return self._full_name(strip_titles(name_text(at_head[0])))
         if root.pos_ == "PROPN" and root.lower_ not in TITLES and self._speaks(root):  # a name the NER missed
             return self._full_name(strip_titles(self.doc[name_start(root) : root.i + 1].text))
+        appositive = [c for c in root.children if c.dep_ == "appos" and c.pos_ == "PROPN" and self._speaks(c)]
+        if appositive and root.pos_ != "PROPN":  # "Valdoria's harbour minister, Ilya Brannock,": the name is the head's
+            return self._full_name(strip_titles(self.doc[name_start(appositive[0]) : appositive[0].i + 1].text))
         holders = [e for e in names if e.label_ != "NORP" and self._holds(e, root)]
         if holders:  # "CITY (Agency) — Jane Roe", "Roe's aides": a person first, the nearest to the head
             name = max(holders, key=lambda e: (e.label_ == "PERSON", e.end))
