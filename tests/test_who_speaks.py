@@ -112,3 +112,20 @@ def test_a_pronoun_goes_to_the_person_it_fits() -> None:
         found = attribute(text.format(pronoun))
         frank = [a for a in found if "frank" in text.format(pronoun)[a.content_start : a.content_end]]
         assert [a.speaker for a in frank] == [expected]
+
+
+def test_the_speaker_menu_lists_a_person_once_whatever_the_honorific(tmp_path) -> None:
+    from assistant.api import Assistant, index_statements
+
+    (tmp_path / "quill.md").write_text(
+        "---\ntitle: Remarks on the grain treaty\nspeaker: Mr. Tomas Quill\nsource: Government of Estmark\n"
+        "date: 2021-03-01\n---\nWe will sign the grain treaty this spring.\n", encoding="utf-8")
+    (tmp_path / "report.md").write_text(
+        "---\ntitle: Treaty talks resume\nsource: Valdoria News Agency\ndate: 2021-03-02\n---\n"
+        "Estmark Prime Minister Tomas Quill said on Monday that the grain treaty would be signed in May.\n",
+        encoding="utf-8")
+    index_statements([tmp_path / "quill.md", tmp_path / "report.md"], tmp_path / "index", progress=False)
+    with Assistant.open(tmp_path / "index") as qa:
+        counts = dict(qa.speaker_counts())
+    assert counts.get("Tomas Quill") == 2
+    assert "Mr. Tomas Quill" not in counts
