@@ -14,7 +14,7 @@ contents it reads as no one's words.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -97,25 +97,14 @@ class Linker:
     def _cue_for(self, content: CharSpan, inside: set[int]) -> int | None:
         """The tagged cue tied to a content by the parse, else the nearest one in its sentence."""
         for i in sorted(inside):
-            head = self.doc[i]
-            for _ in range(_UP):
-                if head.head.i == head.i:
-                    break
-                head = head.head
+            for head in _ancestors(self.doc[i]):
                 if head.i in inside:
                     break
                 if head.i in self.cue_of:
                     return self.cue_of[head.i]
         for i, k in self.cue_of.items():
-            if i in inside:
-                continue
-            head = self.doc[i]
-            for _ in range(_UP):
-                if head.head.i == head.i:
-                    break
-                head = head.head
-                if head.i in inside:
-                    return k
+            if i not in inside and any(head.i in inside for head in _ancestors(self.doc[i])):
+                return k
         return self._nearest(self.spans.cue, content, inside)
 
     def _nearest(self, spans: Sequence[CharSpan], content: CharSpan, inside: set[int]) -> int | None:
@@ -152,6 +141,15 @@ class Linker:
     def _source_span(self, k: int) -> Span | None:
         start, end = self.spans.source[k]
         return self.doc.char_span(start, end, alignment_mode="expand")
+
+
+def _ancestors(token: Token) -> Iterator[Token]:
+    """The tokens above ``token`` in its parse, nearest first, at most ``_UP`` of them."""
+    for _ in range(_UP):
+        if token.head.i == token.i:
+            return
+        token = token.head
+        yield token
 
 
 def combine(rules: Sequence[Found], tagged: Sequence[Found], how: Combination = DEFAULT_COMBINATION) -> list[Found]:
