@@ -21,7 +21,7 @@ def sure_speakers(text: str, speaker: str | None = None) -> set[str]:
 @pytest.mark.parametrize("text, not_a_speaker", [
     ("We pray to the Almighty, who praised the patient in hardship and misfortune.", "Almighty"),
     ("The 2040 Compact affirms that it is the quality of assistance that matters.", "Compact"),
-    ("The Brenmoor times underlined before us the importance of investment in health.", "Brenmoor"),
+    ("The Covid times underlined before us the importance of investment in health.", "Covid"),
     ("Valdoria issued a Statement on 25 April 2020, which highlighted the impact of the storms.", "April"),
     ("Partnerships must rest on global solidarity, which affirms that no member is above another.", "solidarity"),
     ("We welcome the Estmark and Valdorian joint statement reaffirming that a war cannot be won.", "Valdorian"),
@@ -61,9 +61,12 @@ def test_a_speech_that_names_no_speaker_speaks_for_itself() -> None:
     news = ('Harbour master Ines Calder said on Monday that the lighthouse would be rebuilt. "We will use granite, '
             'and our crews start in May," she told reporters. "I expect no delays."')
     assert not speaks_in_first_person(news)
-    found = attribute(reply, speaker="Estmark")
-    rejected = [a for a in found if "reject" in reply[a.content_start : a.content_end]]
+    found = attribute(reply, owner="Estmark")  # a speech whose metadata names only its country, read as a report
+    reply_at = reply.index("We reject")
+    rejected = [a for a in found if a.content_end > reply_at]
     assert rejected and all(a.speaker == "Estmark" for a in rejected)
+    fair_at = reply.index("fair for me")
+    assert not any(a.speaker == "Valdoria" and a.content_start <= fair_at < a.content_end for a in found)
 
 
 def test_honorifics_do_not_make_a_second_speaker() -> None:

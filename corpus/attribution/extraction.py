@@ -22,22 +22,27 @@ if TYPE_CHECKING:
 
 COMBINATION = DEFAULT_COMBINATION  # how the token tagger's attributions join the rules' (corpus.attribution.linking)
 
-def attribute(text: str, speaker: str | None = None) -> list[Attribution]:
+def attribute(text: str, speaker: str | None = None, owner: str | None = None) -> list[Attribution]:
     """Every attribution in ``text``, in text order. ``speaker``: who speaks in the first person, if known.
 
     Without a speaker (a news report, a readout) the whole text is parsed. With one (a speech),
     only sentences that may report someone else's words (a cue verb not in the first person,
-    "according to", a quotation) are parsed, each on its own; the others are the speaker's.
+    "according to", a quotation) are parsed, each with the sentence before it; the others are the speaker's.
+    ``owner`` (without a speaker): who says "I" and "we" outside quotes in a text read as a report, such as a
+    column or a speech whose metadata names only a country; its first-person sentences no one else is credited
+    with are the owner's.
     """
-    return attribute_many([text], [speaker])[0]
+    return attribute_many([text], [speaker], owners=[owner])[0]
 
 
 def attribute_many(
-    texts: Sequence[str], speakers: Sequence[str | None], batch_size: int = 32
+    texts: Sequence[str], speakers: Sequence[str | None], batch_size: int = 32,
+    owners: Sequence[str | None] | None = None,
 ) -> list[list[Attribution]]:
-    """``attribute`` over many texts, parsed in batches."""
-    if len(texts) != len(speakers):
-        raise ValueError("one speaker (or None) per text")
+    """``attribute`` over many texts, parsed in batches (``owners``: one per text, or None for none)."""
+    if len(texts) != len(speakers) or (owners is not None and len(owners) != len(texts)):
+        raise ValueError("one speaker (or None) per text, and one owner (or None) per text")
+    owner_of = list(owners) if owners is not None else [None] * len(texts)
     from corpus.sentences import split_sentences  # blingfire loads only when attributing, not with ``corpus``
 
     nlp = english_pipeline()
@@ -49,7 +54,7 @@ def attribute_many(
         tagged = list(tagger.tag([texts[i] for i in reports]))
     docs = nlp.pipe((texts[i] for i in reports), batch_size=batch_size)
     for i, doc, spans in zip(reports, docs, tagged, strict=True):
-        results[i] = with_questions_asked(texts[i], attributions_in(doc, "", tagged=spans))
+        results[i] = with_questions_asked(texts[i], attributions_in(doc, "", tagged=spans, owner=owner_of[i] or ""))
     # Speeches: each sentence that may report someone else's words is parsed with the sentence before it (what
     # "she" or "the minister" stands for), and names are expanded with the statement's own (``known_names``).
     pieces: list[tuple[int, int, int, str]] = []  # (text number, offset, the sentence's own start, text) to parse
@@ -133,24 +138,25 @@ def with_first_person(
 
 def attributions_in(
     doc: Doc, speaker: str, first_person: bool = True, tagged: TaggedSpans | None = None, names: Sequence[str] = (),
-    earlier: Sequence[str] = (),
+    earlier: Sequence[str] = (), owner: str = "",
 ) -> list[Attribution]:
     """The attributions of one parsed document, in text order: the rules' spans combined with the token
     tagger's (``tagged``, news only; without it, the CRF content tagger's where the rules found none), their
-    sources resolved, and with a speaker, their first-person words."""
+    sources resolved, and with a speaker, their first-person words (without one: the ``owner``'s, outside quotes)."""
     finder = RuleFinder(doc, speaker)
     found = finder.find()
     if not finder.speaker and tagged is not None:
         found = combine(found, Linker(doc, finder, tagged).found(), COMBINATION)
     elif not finder.speaker and (crf := content_tagger()) is not None:
         found = finder.tagged(found, crf)
-    resolver = SpeakerResolver(doc, finder.speaker, names, earlier)
+    resolver = SpeakerResolver(doc, finder.speaker, names, earlier, owner if not finder.speaker else "",
+                               finder.in_quote)
     out = resolver.resolve(found)
     if finder.speaker and first_person:
         spans = [(sent.start_char, sent.end_char) for sent in doc.sents]
         out = with_first_person(finder.text, finder.speaker, out, spans)
     elif not finder.speaker:
-        out = _delivered(doc, out, finder, resolver)
+        out = _delivered(doc, out, finder, resolver, owner)
     return sorted(out, key=lambda a: (a.content_start, a.cue_start))
 
 
@@ -158,12 +164,15 @@ _DELIVER = frozenset({"deliver", "give", "make", "read", "present"})
 _FIRST_PERSON_WORD = re.compile(r"\b(?:I|we|We|our|Our|us|my|My)\b")
 
 
-def _delivered(doc: Doc, found: list[Attribution], finder: RuleFinder, resolver: SpeakerResolver) -> list[Attribution]:
+def _delivered(
+    doc: Doc, found: list[Attribution], finder: RuleFinder, resolver: SpeakerResolver, owner: str = ""
+) -> list[Attribution]:
     """A readout that carries the speech it reports ("SMS Sim delivered a statement at the general debate." and
     then the statement): each later first-person sentence outside quotes that no one else is credited with is
-    the words of whoever delivered the statement (a person or organisation the text names)."""
+    the words of whoever delivered the statement (a person or organisation the text names); before any such
+    sentence, and with no one delivering, the ``owner``'s."""
     out = list(found)
-    speaker, since = "", len(doc.text)
+    speaker, since = (owner, 0) if owner else ("", len(doc.text))
     for sent in doc.sents:
         a, b = sent.start_char, sent.end_char
         if speaker and a >= since and _FIRST_PERSON_WORD.search(sent.text) and not finder.in_quote(a + 1) and not any(

@@ -3,10 +3,11 @@ or organisation it stands for, a description kept as its own speaker."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from corpus.attribution.lexicon import (
+    CLAUSE_NOUNS,
     FIRST_PERSON,
     GROUP_PRONOUNS,
     NAMED,
@@ -34,9 +35,14 @@ _NOT_SPEAKERS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MO
 class SpeakerResolver:
     """Resolves the sources of one parsed document's attributions to speakers."""
 
-    def __init__(self, doc: Doc, speaker: str, names: Sequence[str] = (), earlier: Sequence[str] = ()) -> None:
+    def __init__(
+        self, doc: Doc, speaker: str, names: Sequence[str] = (), earlier: Sequence[str] = (), owner: str = "",
+        in_quote: Callable[[int], bool] | None = None,
+    ) -> None:
         self.doc = doc
         self.speaker = speaker.strip()
+        self.owner = owner.strip()  # who says "I" outside quotes in a report (a column's author, a speech's country)
+        self.in_quote = in_quote or (lambda at: False)
         self.people = [e for e in doc.ents if e.label_ == "PERSON"]
         # When ``doc`` is a part of a statement: the full names the whole statement gives (``known_names``), and
         # those of them named before this part, in order (who "she" may be).
@@ -79,10 +85,14 @@ class SpeakerResolver:
         label = self.doc.text[at : at + 1] == ":"
         if label and self.speaker and all(t.lower_.rstrip(".") in TITLES for t in source if not t.is_punct):
             return self.speaker, 0.9  # "Minister: …" in the transcript of the statement's own speaker
+        if label and source.root.pos_ == "PROPN":  # "PENCE: …" in a transcript: the label names the speaker
+            return self._full_name(strip_titles(source.text)), 0.9
         named = self._named_in(source)
         if named:
             return named, 0.9
         head = source.root.lower_
+        if head in FIRST_PERSON and self.owner and not self.in_quote(source.start_char):
+            return self.owner, 0.8
         if head in SECOND_PERSON:
             return "", 0.3  # "you", in a speech the one it addresses: no one the text names
         if head in FIRST_PERSON and self.speaker:
@@ -146,10 +156,13 @@ class SpeakerResolver:
 
     def _holds(self, entity: Span, root: Token) -> bool:
         """Whether a name inside a source names its holder: the source is a person or body ("Acme spokesman
-        John Doe", "the Estmark government"), the name is a possessor ("Roe's aides") or it stands apart from
-        the head ("CITY (Agency) — Jane Roe"); not a modifier of a thing ("the Covid times")."""
+        John Doe", "the Estmark government"), the name is a possessor ("Roe's aides") or a body that made the
+        thing ("a Post-ABC News poll", "the IMF report"), or it stands apart from the head ("CITY (Agency) — Jane
+        Roe"); not a person's name modifying a thing ("the Covid times")."""
         if root.lower_ in PERSON_NOUNS or root.lower_ in ORGANISATION_NOUNS or root.pos_ == "PROPN":
             return True
+        if entity.label_ in ("ORG", "GPE") or root.lemma_.lower() in CLAUSE_NOUNS:
+            return True  # a body's poll or report; a person's statement, claim or remarks
         return any(t.dep_ == "poss" or t.tag_ == "POS" for t in entity) or entity.root.head.i != root.i
 
     def _person_before(self, at: int, previous: str) -> tuple[str, float]:

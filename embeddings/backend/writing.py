@@ -47,8 +47,10 @@ def chunk_and_attribute(
     chunks_of: dict[str, list[Chunk]] = {}
     for chunk in chunker.chunk_many(statements):
         chunks_of.setdefault(chunk.statement_id, []).append(chunk)
-    speakers = [st.speaker or speaker_of_title(st.title) or first_person_source(st) for st in statements]
-    found = attribute_many([st.text for st in statements], speakers) if attributions else [[] for _ in statements]
+    speakers = [st.speaker or speaker_of_title(st.title) or None for st in statements]  # a speech's speaker
+    owners = [None if speaker else first_person_source(st) for st, speaker in zip(statements, speakers, strict=True)]
+    found = (attribute_many([st.text for st in statements], speakers, owners=owners) if attributions
+             else [[] for _ in statements])
     return [
         ChunkedStatement(st, tuple(chunks_of.get(st.id, ())), tuple(a), context_of(st, context_fields))
         for st, a in zip(statements, found, strict=True)
@@ -56,8 +58,9 @@ def chunk_and_attribute(
 
 
 def first_person_source(st: Statement) -> str | None:
-    """Who says "I" and "we" in a statement whose metadata and title name no speaker: its source (a country, a
-    ministry) when the text speaks in the first person (``speaks_in_first_person``), else no one (a report)."""
+    """Who says "I" and "we" outside quotes in a statement whose metadata and title name no speaker: its source (a
+    country, a ministry, a column's paper) when the text speaks in the first person (``speaks_in_first_person``),
+    else no one (a report)."""
     return st.source if st.source and speaks_in_first_person(st.text) else None
 
 
