@@ -39,33 +39,30 @@ def attributions_in(span: Span, attributions: Sequence[Attribution]) -> list[Att
     Attributions resolved less surely than ``SPEAKER_CONFIDENCE`` (an unnamed or guessed source) say
     nothing about who speaks: they are left out.
     """
-    a, b = span
-    found: list[tuple[float, Attribution]] = []
-    for x in attributions:
-        if x.confidence < SPEAKER_CONFIDENCE:
-            continue
-        overlap = min(b, x.content_end) - max(a, x.content_start)
-        if overlap <= 0:
-            continue
-        share = overlap / max(1, b - a)
-        if share >= MIN_SHARE or overlap >= 0.5 * (x.content_end - x.content_start):
-            found.append((share, x))
+    found = [(share, x) for x in attributions if x.confidence >= SPEAKER_CONFIDENCE and (share := _speaks(span, x))]
     found.sort(key=lambda item: -item[0])
     return [x for _, x in found]
+
+
+def _speaks(span: Span, x: Attribution) -> float:
+    """The share of the sentence ``span`` that attribution ``x`` covers, when it covers ``MIN_SHARE`` of it or half
+    of its own content; else 0."""
+    a, b = span
+    overlap = min(b, x.content_end) - max(a, x.content_start)
+    if overlap <= 0:
+        return 0.0
+    share = overlap / max(1, b - a)
+    return share if share >= MIN_SHARE or overlap >= 0.5 * (x.content_end - x.content_start) else 0.0
 
 
 def someone_else(span: Span, attributions: Sequence[Attribution]) -> Attribution | None:
     """An attribution of the sentence ``span`` to a person other than the statement's speaker whom indexing could
     not name surely ("She said that…", "the minister added…" in a speech): the words are not the speaker's own.
     None when no such attribution covers the sentence."""
-    a, b = span
     for x in attributions:
         words = x.source_text.lower().split()
-        if (x.kind == "first_person" or not words or x.confidence >= SPEAKER_CONFIDENCE
-                or not (words[-1] in PERSON_PRONOUNS or words[-1] in PERSON_NOUNS)):
-            continue
-        overlap = min(b, x.content_end) - max(a, x.content_start)
-        if overlap > 0 and (overlap / max(1, b - a) >= MIN_SHARE or overlap >= 0.5 * (x.content_end - x.content_start)):
+        if (x.kind != "first_person" and words and x.confidence < SPEAKER_CONFIDENCE
+                and (words[-1] in PERSON_PRONOUNS or words[-1] in PERSON_NOUNS) and _speaks(span, x)):
             return x
     return None
 

@@ -5,8 +5,8 @@
 Reads the speeches (JSON lines, gzipped or not: ``text``, ``speaker``, ``country_name``), takes ``--sample`` of
 them at random (fixed seed), attributes them as indexing does (``embeddings.backend.writing``: the metadata speaker,
 else the source when the text speaks in the first person) and lists the names the menus would offer: every
-speaker found with at least ``SPEAKER_CONFIDENCE``, spellings that differ only by an honorific merged when this
-version of the code merges them. Prints how many names there are, how many are a single word, how many have no
+speaker found with at least ``SPEAKER_CONFIDENCE``, one entry per name however spelt, as the Speaker menu lists
+them (``ui.facets.name_choices``). Prints how many names there are, how many are a single word, how many have no
 capital letter at all (never a name), which of the words a trial on UN speeches found listed as speakers
 ("Assembly", "Council", "Covid", "April", "Almighty", "Agenda", "Russian", "solidarity") are still there, and the
 single-word names themselves, to read; writes it all to ``benchmarks/results/speaker_menu.json``. Run it from two
@@ -36,6 +36,7 @@ def main() -> None:
     args = ap.parse_args()
     from corpus.attribution import SPEAKER_CONFIDENCE, attribute_many
     from corpus.statement import Statement
+    from ui.facets import name_choices
 
     opener = gzip.open if args.speeches.suffix == ".gz" else open
     with opener(args.speeches, "rt", encoding="utf-8") as fh:
@@ -54,14 +55,10 @@ def main() -> None:
     rows = [(a.speaker, st.id) for st, attributions in zip(statements, found, strict=True) for a in attributions
             if a.speaker and a.confidence >= SPEAKER_CONFIDENCE and a.speaker != st.speaker]
     rows += [(st.speaker, st.id) for st in statements if st.speaker]
-    try:
-        from embeddings.backend.speaker_names import merged_speakers
-        menu = merged_speakers(rows)
-    except ImportError:
-        ids: dict[str, set[str]] = {}
-        for name, sid in rows:
-            ids.setdefault(name, set()).add(sid)
-        menu = {name: len(s) for name, s in ids.items()}
+    statements_of: dict[str, set[str]] = {}
+    for name, sid in rows:
+        statements_of.setdefault(name, set()).add(sid)
+    menu = {value: label for label, value in name_choices((n, len(s)) for n, s in statements_of.items())}
     found_only = Counter(name for name, sid in set(rows) if name not in {st.speaker for st in statements})
     single = sorted(n for n in menu if len(n.split()) == 1)
     lower = sorted(n for n in menu if not any(ch.isupper() for ch in n))

@@ -254,9 +254,9 @@ def test_filters_offer_the_country_field_and_count_countries(browser, tmp_path):
             expect(page.locator(".sqa-header")).to_contain_text("from 2 countries")
             page.get_by_role("tab", name="Filters").click()
             listed = page.locator("#sqa-speaker-pick")
-            expect(listed.get_by_role("radio", name="Elara Voss (1)")).to_be_visible()  # filled in on page load
+            expect(listed.get_by_role("radio", name="Ms. Elara Voss (1)")).to_be_visible()  # filled in on page load
             names = [label.strip() for label in listed.locator("label").all_inner_texts()]
-            assert names[:3] == ["Any speaker", "Elara Voss (1)", "Tomas Quill (1)"]  # honorifics aside; E < T
+            assert names[:3] == ["Any speaker", "Ms. Elara Voss (1)", "His Excellency Tomas Quill (1)"]  # E < T
             page.locator("#sqa-field-0 input").click()
             page.get_by_role("option", name="Estmark").click()
             page.get_by_role("tab", name="Sources").click()

@@ -13,7 +13,6 @@ from corpus.context import context_of
 from corpus.statement import PageSpan, Statement
 from embeddings.backend.fields import COLUMN_KEYS, end_of_period
 from embeddings.backend.interface import folded
-from embeddings.backend.speaker_names import merged_speakers
 from embeddings.backend.writing import searched_text
 
 SCHEMA = """
@@ -212,26 +211,29 @@ class StatementStore:
         return [(r[0], r[1], int(r[2])) for r in rows]
 
     def speaker_counts(self, limit: int = 500) -> list[tuple[str, int]]:
-        """Speakers named in the metadata or found in the text, with how many statements they speak in, by name
-        (one name for spellings that differ only by an honorific: ``merged_speakers``)."""
-        return sorted(self._speaker_statements().items())[:limit]
+        """Speakers named in the metadata or found in the text, with how many statements they speak in, by name."""
+        rows = self._db.execute(
+            f"SELECT name, COUNT(DISTINCT sid) FROM ({self._speaker_rows()}) GROUP BY name ORDER BY name LIMIT ?",
+            (*self._speaker_args(), limit),
+        )
+        return [(r[0], int(r[1])) for r in rows]
 
     def count_speakers(self) -> int:
-        """How many distinct speakers the metadata names or the text is found to quote (honorifics aside)."""
-        return len(self._speaker_statements())
+        """How many distinct speakers (names as written) the metadata names or the text is found to quote."""
+        row = self._db.execute(f"SELECT COUNT(DISTINCT name) FROM ({self._speaker_rows()})", self._speaker_args())
+        return int(row.fetchone()[0])
 
     def speakers_matching(self, text: str, limit: int = 50) -> list[tuple[str, int]]:
         """Speakers whose name holds ``text`` (compared ``folded``; "" holds in every name) with how many statements
         they speak in: names with a word starting with it first, then most statements first, then by name; at
         most ``limit``."""
-        wanted = folded(text)
-        found = [(name, n) for name, n in self._speaker_statements().items() if wanted in folded(name)]
-        return sorted(found, key=lambda pair: (f" {wanted}" not in f" {folded(pair[0])}", -pair[1], pair[0]))[:limit]
-
-    def _speaker_statements(self) -> dict[str, int]:
-        """Every speaker (plain name) with how many statements they speak in, read from the file each time."""
-        rows = self._db.execute(f"SELECT DISTINCT name, sid FROM ({self._speaker_rows()})", self._speaker_args())
-        return merged_speakers((r[0], r[1]) for r in rows)
+        rows = self._db.execute(
+            f"SELECT name, COUNT(DISTINCT sid) AS n FROM ({self._speaker_rows()}) GROUP BY name "
+            f"HAVING instr({_FOLDED}(name), ?) > 0 ORDER BY instr(' ' || {_FOLDED}(name), ?) > 0 DESC, n DESC, name "
+            "LIMIT ?",
+            (*self._speaker_args(), folded(text), " " + folded(text), limit),
+        )
+        return [(r[0], int(r[1])) for r in rows]
 
     def _speaker_rows(self) -> str:
         """SQL for (name, sid) rows: each statement's own speaker, and the speakers found in its text."""

@@ -22,7 +22,6 @@ from corpus.problems import StatementsError
 from corpus.statement import PageSpan, Statement
 from embeddings.backend.fields import COLUMN_KEYS
 from embeddings.backend.interface import folded
-from embeddings.backend.speaker_names import merged_speakers
 from embeddings.backend.terms import tokenize
 from embeddings.backend.writing import searched_text
 from embeddings.milvus.filters import filter_fields, literal
@@ -260,12 +259,17 @@ class MilvusStatementStore:
         return sorted(found, key=lambda pair: (f" {wanted}" not in f" {folded(pair[0])}", -pair[1], pair[0]))[:limit]
 
     def _speaker_statements(self) -> dict[str, int]:
-        """Every speaker named in the metadata or found in the text (plain name: ``merged_speakers``), with how many
-        statements they speak in (counted once per opened index, as the headers are read)."""
+        """Every speaker named in the metadata or found in the text, with how many statements they speak in
+        (counted once per opened index, as the headers are read)."""
         if self._speaker_counts is None:
-            rows = [(st.speaker, st.id) for st in self._header_list()]
-            rows += [(name, sid) for sid, names in self._speaker_map().items() for name in names]
-            self._speaker_counts = merged_speakers(rows)
+            statements: dict[str, set[str]] = {}
+            for st in self._header_list():
+                if st.speaker:
+                    statements.setdefault(st.speaker, set()).add(st.id)
+            for sid, names in self._speaker_map().items():
+                for name in names:
+                    statements.setdefault(name, set()).add(sid)
+            self._speaker_counts = {name: len(ids) for name, ids in statements.items()}
         return self._speaker_counts
 
     def iter_statements(self) -> Iterator[Statement]:
