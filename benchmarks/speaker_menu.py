@@ -58,7 +58,8 @@ def main() -> None:
     statements_of: dict[str, set[str]] = {}
     for name, sid in rows:
         statements_of.setdefault(name, set()).add(sid)
-    menu = {value: label for label, value in name_choices((n, len(s)) for n, s in statements_of.items())}
+    menu = {shown: value for shown, value in name_choices(((n, len(s)) for n, s in statements_of.items()),
+                                                           with_counts=False)}  # the names as the menu shows them
     found_only = Counter(name for name, sid in set(rows) if name not in {st.speaker for st in statements})
     single = sorted(n for n in menu if len(n.split()) == 1)
     lower = sorted(n for n in menu if not any(ch.isupper() for ch in n))
