@@ -41,7 +41,7 @@ class TokenCounter:
         from transformers import AutoTokenizer
 
         name = str(model) if model is not None else default_model_path()
-        tokenizer = AutoTokenizer.from_pretrained(name, use_fast=True)
+        tokenizer = AutoTokenizer.from_pretrained(name, use_fast=True)  # type: ignore[no-untyped-call]
         if not tokenizer.is_fast:
             raise ValueError(f"{name}: no fast tokenizer available")
         self._backend: Tokenizer = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())

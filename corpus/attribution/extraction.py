@@ -3,7 +3,7 @@ speakers and, in a speech, give the speaker every sentence no one else is credit
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -11,9 +11,10 @@ from corpus.attribution.lexicon import MAY_REPORT
 from corpus.attribution.linking import DEFAULT_COMBINATION, Linker, combine
 from corpus.attribution.model import FIRST_PERSON_CONFIDENCE, SPEAKER_CONFIDENCE, Attribution
 from corpus.attribution.parsing import english_pipeline
+from corpus.attribution.prefilter import Window, report_windows
 from corpus.attribution.rules import RuleFinder
 from corpus.attribution.span_tagger import TaggedSpans, token_tagger
-from corpus.attribution.speakers import SpeakerResolver, known_names
+from corpus.attribution.speakers import SpeakerResolver, known_names, strip_titles
 from corpus.attribution.tagger import content_tagger
 from corpus.attribution.title_speaker import SPEECH_NOUNS
 
@@ -37,9 +38,12 @@ def attribute(text: str, speaker: str | None = None, owner: str | None = None) -
 
 def attribute_many(
     texts: Sequence[str], speakers: Sequence[str | None], batch_size: int = 32,
-    owners: Sequence[str | None] | None = None,
+    owners: Sequence[str | None] | None = None, prefilter: bool = True,
 ) -> list[list[Attribution]]:
-    """``attribute`` over many texts, parsed in batches (``owners``: one per text, or None for none)."""
+    """``attribute`` over many texts, parsed in batches (``owners``: one per text, or None for none).
+
+    A report is parsed only in the sentences that can hold an attribution (``corpus.attribution.prefilter``);
+    ``prefilter=False`` parses all of it (what the pre-filter's recall is measured against)."""
     if len(texts) != len(speakers) or (owners is not None and len(owners) != len(texts)):
         raise ValueError("one speaker (or None) per text, and one owner (or None) per text")
     owner_of = list(owners) if owners is not None else [None] * len(texts)
@@ -52,9 +56,13 @@ def attribute_many(
     tagged: list[TaggedSpans | None] = [None] * len(reports)
     if tagger is not None:
         tagged = list(tagger.tag([texts[i] for i in reports]))
-    docs = nlp.pipe((texts[i] for i in reports), batch_size=batch_size)
-    for i, doc, spans in zip(reports, docs, tagged, strict=True):
+    whole = [i for i in reports if tagger is not None or not prefilter or _delivers(texts[i])]
+    docs = nlp.pipe((texts[i] for i in whole), batch_size=batch_size)
+    for i, doc, spans in zip(whole, docs, tagged if tagger is not None else [None] * len(whole), strict=True):
         results[i] = with_questions_asked(texts[i], attributions_in(doc, "", tagged=spans, owner=owner_of[i] or ""))
+    windowed = _reports_in_windows([i for i in reports if i not in set(whole)], texts, owner_of, batch_size)
+    for i, in_windows in windowed:
+        results[i] = with_questions_asked(texts[i], in_windows)
     # Speeches: each sentence that may report someone else's words is parsed with the sentence before it (what
     # "she" or "the minister" stands for), and names are expanded with the statement's own (``known_names``).
     pieces: list[tuple[int, int, int, str]] = []  # (text number, offset, the sentence's own start, text) to parse
@@ -80,6 +88,43 @@ def attribute_many(
     for i, sentences in sentences_of.items():
         results[i] = with_first_person(texts[i], speakers[i] or "", found[i], sentences)
     return results
+
+
+def _reports_in_windows(
+    reports: Sequence[int], texts: Sequence[str], owners: Sequence[str | None], batch_size: int
+) -> Iterator[tuple[int, list[Attribution]]]:
+    """The attributions of each report (text number), parsed in the windows that can hold one, each window with
+    the names its text gives and the people it named before the window."""
+    from corpus.sentences import split_sentences
+
+    pieces: list[tuple[int, Window]] = []
+    for i in reports:
+        pieces += [(i, w) for w in report_windows(texts[i], split_sentences(texts[i]), bool(owners[i]))]
+    found: dict[int, list[Attribution]] = {i: [] for i in reports}
+    names_of = {i: known_names(texts[i]) for i in {i for i, _ in pieces}}
+    seen: dict[int, list[str]] = {i: [] for i in reports}  # people parsed in a report's earlier windows
+    docs = english_pipeline().pipe((texts[i][w.start:w.end] for i, w in pieces), batch_size=batch_size)
+    for (i, w), doc in zip(pieces, docs, strict=True):
+        names = [n for n, _, _ in names_of[i]]
+        earlier = [n for n, at, person in names_of[i] if at < w.start and person] + seen[i]
+        last = next(((a.speaker, a.confidence) for a in reversed(found[i]) if a.speaker), ("", 0.0))
+        found[i] += [_shifted(a, w.start) for a in attributions_in(doc, "", names=names, earlier=earlier,
+                                                                   owner=owners[i] or "", previous=last,
+                                                                   seen=seen[i])
+                     if a.content_start + w.start >= w.own]
+        seen[i] += [strip_titles(e.text) for e in doc.ents if e.label_ == "PERSON"]
+    for i in reports:
+        yield i, sorted(found[i], key=lambda x: (x.content_start, x.cue_start))
+
+
+_DELIVERING = re.compile(r"\b(?:deliver|give|gave|given|make|made|read|present)\w*\b[^.!?\n]{0,60}\b(?:"
+                         + "|".join(sorted(SPEECH_NOUNS)) + r")\b", re.IGNORECASE)
+
+
+def _delivers(text: str) -> bool:
+    """Whether a report says someone delivered a statement, whose first-person words follow it (``_delivered``):
+    such a text is parsed whole."""
+    return _DELIVERING.search(text) is not None
 
 
 def tagger_features(doc: Doc) -> list[list[str]]:
@@ -138,11 +183,13 @@ def with_first_person(
 
 def attributions_in(
     doc: Doc, speaker: str, first_person: bool = True, tagged: TaggedSpans | None = None, names: Sequence[str] = (),
-    earlier: Sequence[str] = (), owner: str = "",
+    earlier: Sequence[str] = (), owner: str = "", previous: tuple[str, float] = ("", 0.0), seen: Sequence[str] = (),
 ) -> list[Attribution]:
     """The attributions of one parsed document, in text order: the rules' spans combined with the token
     tagger's (``tagged``, news only; without it, the CRF content tagger's where the rules found none), their
-    sources resolved, and with a speaker, their first-person words (without one: the ``owner``'s, outside quotes)."""
+    sources resolved, and with a speaker, their first-person words (without one: the ``owner``'s, outside quotes).
+    ``previous``: the speaker of the attribution before ``doc`` when it is a part of a text, and ``seen``: the people
+    the parse found in the parts before it."""
     finder = RuleFinder(doc, speaker)
     found = finder.find()
     if not finder.speaker and tagged is not None:
@@ -150,8 +197,8 @@ def attributions_in(
     elif not finder.speaker and (crf := content_tagger()) is not None:
         found = finder.tagged(found, crf)
     resolver = SpeakerResolver(doc, finder.speaker, names, earlier, owner if not finder.speaker else "",
-                               finder.in_quote)
-    out = resolver.resolve(found)
+                               finder.in_quote, seen)
+    out = resolver.resolve(found, previous)
     if finder.speaker and first_person:
         spans = [(sent.start_char, sent.end_char) for sent in doc.sents]
         out = with_first_person(finder.text, finder.speaker, out, spans)

@@ -24,6 +24,7 @@ from corpus.attribution.lexicon import (
     lemma_of,
 )
 from corpus.attribution.model import Found
+from corpus.attribution.prefilter import can_report
 from corpus.attribution.speakers import name_start
 from corpus.attribution.tagger import ContentTagger, spans_from, token_features
 
@@ -71,15 +72,24 @@ class RuleFinder:
         )
 
     # -- tagged content spans ------------------------------------------------------------------
-    def tagged(self, found: list[Found], tagger: ContentTagger) -> list[Found]:
+    def tagged(self, found: list[Found], tagger: ContentTagger, anywhere: bool = False) -> list[Found]:
         """The rules' attributions, plus the tagger's content spans that no rule attribution overlaps, each with
         the cue and source of the word it depends on (``_found_for``): the rules keep their spans (nested
-        speech, "according to"), the tagger adds the reports they have no frame for."""
+        speech, "according to"), the tagger adds the reports they have no frame for. Only spans in a sentence
+        that can report are kept (``_may_report``), unless ``anywhere`` (to learn the cue forms it uses)."""
         out = list(found)
         for span in spans_from(self.doc, tagger.tag(self.features(found))):
-            if not any(f.content[0] < span[1] and span[0] < f.content[1] for f in found):
+            if not any(f.content[0] < span[1] and span[0] < f.content[1] for f in found) and (
+                    anywhere or self._may_report(span)):
                 out.append(self._found_for(span))
         return sorted(out, key=lambda f: (f.content[0], f.cue[0]))
+
+    def _may_report(self, span: tuple[int, int]) -> bool:
+        """Whether a tagged content span is in a sentence that can hold an attribution (``prefilter.can_report``:
+        a cue form, a quotation, "according to", a transcript label) or is quoted: a content needs a cue."""
+        tokens = self.doc.char_span(span[0], span[1], alignment_mode="expand")
+        sentences = {t.sent.start for t in tokens or ()}
+        return self._quoted(span) or any(can_report(self.doc[s].sent.text) for s in sentences)
 
     def _found_for(self, span: tuple[int, int]) -> Found:
         """A tagged content span the rules missed: its cue is the word it depends on (a verb or noun above its

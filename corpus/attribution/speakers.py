@@ -37,7 +37,7 @@ class SpeakerResolver:
 
     def __init__(
         self, doc: Doc, speaker: str, names: Sequence[str] = (), earlier: Sequence[str] = (), owner: str = "",
-        in_quote: Callable[[int], bool] | None = None,
+        in_quote: Callable[[int], bool] | None = None, seen: Sequence[str] = (),
     ) -> None:
         self.doc = doc
         self.speaker = speaker.strip()
@@ -49,10 +49,13 @@ class SpeakerResolver:
         self.names = tuple(names)
         self.earlier = tuple(n for n in earlier if n != self.speaker and n.split()[-1].lower() not in BODY_NOUNS)
         self._name_words = frozenset(w for n in self.names for w in n.split())
+        self.seen = tuple(seen)  # people the parse found in earlier parts of the statement, in order
 
-    def resolve(self, found: Sequence[Found]) -> list[Attribution]:
+    def resolve(self, found: Sequence[Found], previous: tuple[str, float] = ("", 0.0)) -> list[Attribution]:
+        """Each found attribution with its speaker; ``previous``: the speaker (and confidence) of the attribution
+        just before ``doc``, when it is a part of a text ("he added" in the next part is likely the same)."""
         out: list[Attribution] = []
-        previous_speaker, previous_confidence, previous_was_i = "", 0.0, False
+        (previous_speaker, previous_confidence), previous_was_i = previous, False
         for f in found:
             head = f.source.root.lower_ if f.source is not None else ""
             before = "" if previous_was_i and head in PERSON_PRONOUNS else previous_speaker  # "I said … She said"
@@ -211,23 +214,31 @@ class SpeakerResolver:
 
     def _full_name(self, name: str) -> str:
         """The longest PERSON mention in the text (or the metadata speaker) that ends with this name's last word
-        and holds all its words: "Lavrov" → "Sergei Lavrov", but "Jeh Johnson" stays, whatever "Gary Johnson"."""
+        and holds all its words: "Lavrov" → "Sergei Lavrov", but "Jeh Johnson" stays, whatever "Gary Johnson".
+        The people the parse found (in this part and, ``seen``, earlier parts) come before the names a part is
+        given from its whole text (``names``), which are capitalised runs ("Democrat Hillary Clinton")."""
         words = [w.removesuffix("’s").removesuffix("'s") for w in name.split()]
         if not words:
             return name
-        best = " ".join(words)
-        candidates = [strip_titles(person.text) for person in self.people] + [self.speaker, *self.names]
+        parsed = [strip_titles(person.text) for person in self.people] + [self.speaker, *self.seen]
         if words[-1].lower() in BODY_NOUNS:  # "the Assembly" → "General Assembly", named earlier
-            candidates += [strip_titles(name_text(e)) for e in self.doc.ents if e.label_ == "ORG"]
-        for candidate in candidates:
-            parts = [w.removesuffix("’s").removesuffix("'s") for w in candidate.split()]
-            if parts and parts[-1] == words[-1] and set(words) <= set(parts) and len(candidate) > len(best):
-                best = " ".join(parts)
+            parsed += [strip_titles(name_text(e)) for e in self.doc.ents if e.label_ == "ORG"]
+        best = _longest_holding(words, parsed) or _longest_holding(words, self.names) or " ".join(words)
         if best == " ".join(words) and len(words) == 1:  # "Sim" for "Sim Ann" (surname first): one such name only
-            longer = {c for c in candidates if c.split()[:1] == words and len(c.split()) > 1}
+            longer = {c for c in [*parsed, *self.names] if c.split()[:1] == words and len(c.split()) > 1}
             if len(longer) == 1:
                 best = longer.pop()
         return best
+
+
+def _longest_holding(words: Sequence[str], candidates: Sequence[str]) -> str:
+    """The longest candidate that ends with the last of ``words`` and holds all of them ("" if none does)."""
+    best = ""
+    for candidate in candidates:
+        parts = [w.removesuffix("’s").removesuffix("'s") for w in candidate.split()]
+        if parts and parts[-1] == words[-1] and set(words) <= set(parts) and len(candidate) > len(best):
+            best = " ".join(parts)
+    return best
 
 
 # A run of capitalised words (an initial or a short abbreviation may end in a dot: "J.", "Mr."; "Secretary-General."
