@@ -1,6 +1,7 @@
 """The words the attribution content tagger takes as cues beyond the cue lexicon, for the parse pre-filter.
 
-    python benchmarks/learn_cue_lemmas.py /work/shared/data/polnear [--split train] [--min-right 2] [--min-precision 0.5] [--min-yield 0.02]
+    python benchmarks/learn_cue_lemmas.py /work/shared/data/polnear [--split train]
+        [--min-right 2] [--min-precision 0.5] [--min-yield 0.02]
 
 Parses every article of the split whole, runs the rules and the CRF content tagger with its spans kept anywhere
 (``RuleFinder.tagged(..., anywhere=True)``), and counts, for the lemma of each tagged span's cue word that the

@@ -434,8 +434,9 @@ def test_index_and_api_print_no_progress_when_stderr_is_not_a_terminal(fictional
 
 
 def test_ask_loads_neither_torch_nor_gradio(cli_index):
-    """A question is encoded with numpy (embeddings.encoding.numpy_encoder) and parsed by spaCy on numpy alone
-    (corpus.attribution.parsing keeps thinc from importing torch): the cold start skips seconds of imports."""
+    """A question is encoded by ONNX Runtime (embeddings.encoding.onnx_query_encoder, the index's exported model)
+    and parsed by spaCy on numpy alone (corpus.attribution.parsing keeps thinc from importing torch): the cold
+    start skips seconds of imports."""
     code = (
         "import contextlib, io, json, sys\n"
         "from ui.cli import main\n"

@@ -64,7 +64,7 @@ def cue_words() -> frozenset[str]:
     tagger has been seen to take as cues (``learned_cue_lemmas``)."""
     lemmas = (CUE_VERBS | OBJECT_CUES | NEWS_CLAUSE_CUES | NEWS_INFINITIVE_CUES | NEWS_OBJECT_CUES
               | NEWS_PREPOSITION_CUES | RAISING_CUES | CLAUSE_NOUNS | SPEECH_NOUNS
-              | frozenset().union(*PREPOSITION_NOUNS.values()) | frozenset(_IRREGULAR) | {"according", "hop"}
+              | frozenset().union(*PREPOSITION_NOUNS.values()) | {"according", "hop"}
               | learned_cue_lemmas())
     return frozenset(form for lemma in lemmas for form in word_forms(lemma))
 

@@ -10,16 +10,18 @@ import numpy as np
 
 from corpus.problems import StatementsError, one_line
 from corpus.tokens import DEFAULT_MODEL, default_model_path
+from embeddings.encoding.onnx_export import configured_backend, exported
 from embeddings.encoding.sentence_pooling import EncodedChunks, Span, pool_sentences, pools_by_mean
 from embeddings.progress import progress_bar
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from embeddings.encoding.numpy_encoder import NumpyBert
+    from embeddings.encoding.onnx_query_encoder import OnnxQueryEncoder
 
-# Texts of at most this many tokens in all are encoded with numpy (a question: ~15); more is long work for torch.
-NUMPY_TOKEN_BUDGET = 512
+# Texts of at most this many tokens in all are encoded by one ONNX Runtime thread without sentence-transformers (a
+# question: ~15); more goes to sentence-transformers, on every core.
+QUERY_TOKEN_BUDGET = 512
 _DEFAULT_ALIASES = {"", "default", DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 
 
@@ -43,12 +45,21 @@ def model_label(name_or_path: str | None) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _load_model(path: str, device: str) -> SentenceTransformer:
+def _load_model(path: str, device: str, backend: str = "torch") -> SentenceTransformer:
+    """The sentence-transformers model at ``path``, run by torch or (``backend`` onnx, onnx-int8) ONNX Runtime."""
     from sentence_transformers import SentenceTransformer
 
     try:
         with _no_transformers_progress():
-            return SentenceTransformer(path, device=device)
+            if backend == "torch":
+                model: SentenceTransformer = SentenceTransformer(path, device=device)
+                return model
+            onnx = exported(path, quantized=backend == "onnx-int8")
+            model = SentenceTransformer(str(onnx.folder), device="cpu", backend="onnx",
+                                        model_kwargs={"file_name": onnx.file_name, "provider": "CPUExecutionProvider"})
+            return model
+    except StatementsError:
+        raise
     except Exception as exc:  # the library raises many kinds; the user needs one line
         raise StatementsError(
             f"cannot load embedding model {path!r}: {one_line(exc)}"
@@ -71,11 +82,14 @@ def _no_transformers_progress() -> Iterator[None]:
 
 
 @functools.lru_cache(maxsize=4)
-def _load_numpy_model(path: str) -> NumpyBert | None:
-    """The model in ``path`` run with numpy (``embeddings.encoding.numpy_encoder``), or None if unsupported."""
-    from embeddings.encoding.numpy_encoder import NumpyBert, supports
+def _load_query_encoder(path: str, backend: str) -> OnnxQueryEncoder | None:
+    """The ONNX Runtime question encoder for the model at ``path`` (``embeddings.encoding.onnx_query_encoder``), or
+    None when the backend is torch or the model's pooling is not one it knows."""
+    if backend == "torch":
+        return None
+    from embeddings.encoding.onnx_query_encoder import OnnxQueryEncoder
 
-    return NumpyBert.load(path) if supports(path) else None
+    return OnnxQueryEncoder.load(exported(path, quantized=backend == "onnx-int8"))
 
 
 def length_sorted_blocks(texts: Sequence[str], block: int) -> list[np.ndarray]:
@@ -92,16 +106,21 @@ def length_sorted_blocks(texts: Sequence[str], block: int) -> list[np.ndarray]:
 class Encoder:
     """Encodes texts with a sentence-transformers model loaded once per process."""
 
-    def __init__(self, model: str | None = None, device: str = "cpu", batch_size: int = 32) -> None:
+    def __init__(
+        self, model: str | None = None, device: str = "cpu", batch_size: int = 32, backend: str | None = None
+    ) -> None:
+        """``backend``: onnx-int8, onnx or torch (default: ``$STATEMENTS_QA_ENCODER``, else onnx-int8; on a GPU,
+        torch)."""
         self.name = model_label(model)
         self.path = resolve_model(model)
         self.device = device
         self.batch_size = batch_size
+        self.backend = configured_backend(backend) if device == "cpu" else "torch"
 
     @property
     def model(self) -> SentenceTransformer:
         """The loaded SentenceTransformer (cached per process)."""
-        return _load_model(self.path, self.device)
+        return _load_model(self.path, self.device, self.backend)
 
     @property
     def dimension(self) -> int:
@@ -160,8 +179,8 @@ class Encoder:
         with progress_bar(total=len(texts), desc="embedding", unit="chunk", enabled=progress) as bar:
             for rows in length_sorted_blocks(texts, block):
                 part = [texts[i] for i in rows]
-                outputs = self.model.encode(
-                    part, batch_size=self.batch_size, output_value=None, show_progress_bar=False
+                outputs = self.model.encode(  # each text's token vectors, its padding cut off
+                    part, batch_size=self.batch_size, output_value="token_embeddings", show_progress_bar=False
                 )
                 tokens = self.model.tokenizer(
                     part, return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
@@ -169,14 +188,14 @@ class Encoder:
                 leftovers: list[tuple[int, str]] = []  # (sentence row, text) to encode on their own
                 for i, (chunk, text, out) in enumerate(zip(rows, part, outputs)):
                     chunk_spans = spans[chunk]
-                    vec = out["sentence_embedding"].float().numpy()
+                    token_vectors = out.float().numpy()
+                    vec = token_vectors.mean(axis=0)  # the model's mean pooling
                     vectors[chunk] = vec / max(float(np.linalg.norm(vec)), 1e-12)
-                    ids = tokens["input_ids"][i]
                     pooled: np.ndarray
                     missing: Sequence[int]
-                    if out["input_ids"][: len(ids)].tolist() == ids and int(out["attention_mask"].sum()) == len(ids):
+                    if len(token_vectors) == len(tokens["input_ids"][i]):
                         offsets = np.asarray(tokens["offset_mapping"][i])
-                        pooled, missing = pool_sentences(out["token_embeddings"].float().numpy(), offsets, chunk_spans)
+                        pooled, missing = pool_sentences(token_vectors, offsets, chunk_spans)
                     else:  # the model tokenised differently than its tokenizer alone: no alignment
                         pooled, missing = np.zeros((len(chunk_spans), dim), np.float32), range(len(chunk_spans))
                     row = int(first_row[chunk])
@@ -194,14 +213,13 @@ class Encoder:
     def encode_texts(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Normalised embeddings of a few short texts (questions, sentences) in the given order, no progress bar.
 
-        With a plain BERT model with mean pooling (the default one), up to ``NUMPY_TOKEN_BUDGET`` tokens
-        are encoded with numpy, so asking a question never loads torch or sentence-transformers
-        (``embeddings.encoding.numpy_encoder``); the vectors are the same.
+        On ONNX Runtime, up to ``QUERY_TOKEN_BUDGET`` tokens are encoded without sentence-transformers, so asking a
+        question never loads torch (``embeddings.encoding.onnx_query_encoder``); the vectors are the same.
         """
-        fast = _load_numpy_model(self.path) if self.device == "cpu" else None
+        fast = _load_query_encoder(self.path, self.backend)
         if fast is not None:
             ids = fast.tokenize(texts)
-            if sum(len(row) for row in ids) <= NUMPY_TOKEN_BUDGET:
+            if sum(len(row) for row in ids) <= QUERY_TOKEN_BUDGET:
                 return fast.encode_ids(ids)
         vectors = self.model.encode(
             list(texts), batch_size=batch_size or self.batch_size, normalize_embeddings=True,
