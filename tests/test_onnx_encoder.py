@@ -16,9 +16,9 @@ import pytest
 
 import embeddings.environment  # noqa: F401  (first project import: process settings before torch/faiss)
 from corpus.problems import StatementsError
-from embeddings.encoding.encoder import QUERY_TOKEN_BUDGET, Encoder
+from embeddings.encoding.encoder import Encoder
 from embeddings.encoding.onnx_export import BACKEND_VARIABLE, configured_backend, exported
-from embeddings.encoding.onnx_query_encoder import OnnxQueryEncoder, pooling_of
+from embeddings.encoding.onnx_runtime_encoder import OnnxRuntimeEncoder, pooling_of
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [
@@ -43,7 +43,7 @@ def test_the_export_is_made_once_and_holds_fp32_and_int8(tmp_path: Path, monkeyp
 @pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
 def test_questions_get_the_vectors_sentence_transformers_gives(backend: str) -> None:
     encoder = Encoder(backend=backend)
-    fast = OnnxQueryEncoder.load(exported(encoder.path, quantized=backend == "onnx-int8"))
+    fast = OnnxRuntimeEncoder.load(exported(encoder.path, quantized=backend == "onnx-int8"))
     assert fast is not None and fast.pooling == "mean"
     for text in TEXTS:  # one at a time, as questions are asked (int8 scales depend on the batch)
         library = encoder.model.encode([text], normalize_embeddings=True, convert_to_numpy=True)
@@ -60,19 +60,28 @@ def test_int8_vectors_stay_close_to_fp32_and_to_torch() -> None:
     assert cosines.min() > 0.95 and not np.allclose(int8, torch_vectors, atol=1e-4)  # close, and really int8
 
 
-def test_chunk_vectors_from_token_vectors_equal_the_library_s() -> None:
-    encoder = Encoder(backend="onnx")
+@pytest.mark.parametrize("backend", ["onnx", "torch"])
+def test_chunk_vectors_from_token_vectors_equal_the_library_s(backend: str) -> None:
+    encoder = Encoder(backend=backend)
     chunks = encoder.encode_chunks(TEXTS, [[(0, len(t))] for t in TEXTS])
-    assert np.abs(chunks.vectors - encoder.encode(TEXTS)).max() < 1e-5
+    library = encoder.model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    assert np.abs(chunks.vectors - library).max() < 1e-5
     assert chunks.sentence_vectors.shape == (len(TEXTS), encoder.dimension)
 
 
-def test_long_texts_go_to_sentence_transformers() -> None:
-    encoder = Encoder(backend="onnx")
-    long = [" ".join(TEXTS * 12)] * 3
-    assert sum(len(r) for r in OnnxQueryEncoder.load(exported(encoder.path, False)).tokenize(long)) > QUERY_TOKEN_BUDGET
-    library = encoder.model.encode(long, normalize_embeddings=True, convert_to_numpy=True)
-    assert np.abs(encoder.encode_texts(long) - library).max() < 1e-5
+def test_indexing_never_loads_sentence_transformers() -> None:
+    code = (
+        "import sys\n"
+        "from embeddings.encoding.encoder import Encoder\n"
+        "encoder = Encoder(backend='onnx-int8')\n"
+        "chunks = encoder.encode_chunks(['The minister spoke. She left.'], [[(0, 19), (20, 29)]])\n"
+        "assert chunks.sentence_vectors.shape == (2, encoder.dimension) and encoder.pools_by_mean\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n"
+    )
+    exported(Encoder().path, quantized=True)  # the export itself is sentence-transformers' work, done once before
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_the_backend_comes_from_the_environment_and_a_wrong_one_is_named(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 
 from corpus.attribution import Attribution, attribute_many, speaker_of_title
 from corpus.attribution.first_person import speaks_in_first_person
+from corpus.attribution.parallel import ParallelAttributor
 from corpus.chunk import Chunk
 from corpus.context import DEFAULT_CONTEXT_FIELDS, context_of
 from corpus.problems import StatementsError, one_line
@@ -40,16 +41,18 @@ class ChunkedStatement:
 
 
 def chunk_and_attribute(
-    statements: Sequence[Statement], chunker: StatementChunker, attributions: bool, context_fields: Sequence[str] = ()
+    statements: Sequence[Statement], chunker: StatementChunker, attributions: bool, context_fields: Sequence[str] = (),
+    attributor: ParallelAttributor | None = None,
 ) -> list[ChunkedStatement]:
-    """Chunk statements, find who said each sentence (``attributions=False``: skip that) and gather each one's
-    context (``context_fields``)."""
+    """Chunk statements, find who said each sentence (``attributions=False``: skip that; ``attributor``: with its
+    worker processes too) and gather each one's context (``context_fields``)."""
     chunks_of: dict[str, list[Chunk]] = {}
     for chunk in chunker.chunk_many(statements):
         chunks_of.setdefault(chunk.statement_id, []).append(chunk)
     speakers = [st.speaker or speaker_of_title(st.title) or None for st in statements]  # a speech's speaker
     owners = [None if speaker else first_person_source(st) for st, speaker in zip(statements, speakers, strict=True)]
-    found = (attribute_many([st.text for st in statements], speakers, owners=owners) if attributions
+    attribute = attributor.attribute_many if attributor is not None else attribute_many
+    found = (attribute([st.text for st in statements], speakers, owners=owners) if attributions
              else [[] for _ in statements])
     return [
         ChunkedStatement(st, tuple(chunks_of.get(st.id, ())), tuple(a), context_of(st, context_fields))

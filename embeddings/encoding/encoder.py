@@ -17,11 +17,8 @@ from embeddings.progress import progress_bar
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from embeddings.encoding.onnx_query_encoder import OnnxQueryEncoder
+    from embeddings.encoding.onnx_runtime_encoder import OnnxRuntimeEncoder
 
-# Texts of at most this many tokens in all are encoded by one ONNX Runtime thread without sentence-transformers (a
-# question: ~15); more goes to sentence-transformers, on every core.
-QUERY_TOKEN_BUDGET = 512
 _DEFAULT_ALIASES = {"", "default", DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 
 
@@ -82,14 +79,15 @@ def _no_transformers_progress() -> Iterator[None]:
 
 
 @functools.lru_cache(maxsize=4)
-def _load_query_encoder(path: str, backend: str) -> OnnxQueryEncoder | None:
-    """The ONNX Runtime question encoder for the model at ``path`` (``embeddings.encoding.onnx_query_encoder``), or
-    None when the backend is torch or the model's pooling is not one it knows."""
+def _load_runtime(path: str, backend: str) -> OnnxRuntimeEncoder | None:
+    """The model at ``path`` run by ONNX Runtime without sentence-transformers
+    (``embeddings.encoding.onnx_runtime_encoder``), or None when the backend is torch or the model's pooling is not
+    one it knows."""
     if backend == "torch":
         return None
-    from embeddings.encoding.onnx_query_encoder import OnnxQueryEncoder
+    from embeddings.encoding.onnx_runtime_encoder import OnnxRuntimeEncoder
 
-    return OnnxQueryEncoder.load(exported(path, quantized=backend == "onnx-int8"))
+    return OnnxRuntimeEncoder.load(exported(path, quantized=backend == "onnx-int8"))
 
 
 def length_sorted_blocks(texts: Sequence[str], block: int) -> list[np.ndarray]:
@@ -123,8 +121,16 @@ class Encoder:
         return _load_model(self.path, self.device, self.backend)
 
     @property
+    def runtime(self) -> OnnxRuntimeEncoder | None:
+        """The model on ONNX Runtime without sentence-transformers (cached per process), or None (torch, or a
+        pooling it does not know): then ``model`` encodes."""
+        return _load_runtime(self.path, self.backend)
+
+    @property
     def dimension(self) -> int:
         """Length of the vectors this encoder produces."""
+        if self.runtime is not None:
+            return self.runtime.dimension
         dimension = self.model.get_embedding_dimension()
         if dimension is None:  # the model's modules do not say: nothing can be indexed
             raise StatementsError(f"embedding model {self.name!r} does not report its embedding dimension")
@@ -133,6 +139,8 @@ class Encoder:
     @property
     def max_tokens(self) -> int:
         """The model's maximum sequence length in tokens."""
+        if self.runtime is not None:
+            return self.runtime.max_tokens
         length = self.model.max_seq_length
         if length is None:
             raise StatementsError(f"embedding model {self.name!r} does not report its maximum sequence length")
@@ -147,6 +155,10 @@ class Encoder:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         with progress_bar(total=len(texts), desc="embedding", unit="chunk", enabled=progress) as bar:
             for rows in length_sorted_blocks(texts, block):
+                if self.runtime is not None:
+                    out[rows] = self.runtime.encode([texts[i] for i in rows])
+                    bar.update(len(rows))
+                    continue
                 out[rows] = self.model.encode(
                     [texts[i] for i in rows],
                     batch_size=self.batch_size,
@@ -160,6 +172,8 @@ class Encoder:
     @property
     def pools_by_mean(self) -> bool:
         """Whether sentence vectors can be pooled from a chunk's token embeddings (mean pooling)."""
+        if self.runtime is not None:
+            return self.runtime.pooling == "mean"
         return pools_by_mean(self.model)
 
     def encode_chunks(
@@ -179,22 +193,15 @@ class Encoder:
         with progress_bar(total=len(texts), desc="embedding", unit="chunk", enabled=progress) as bar:
             for rows in length_sorted_blocks(texts, block):
                 part = [texts[i] for i in rows]
-                outputs = self.model.encode(  # each text's token vectors, its padding cut off
-                    part, batch_size=self.batch_size, output_value="token_embeddings", show_progress_bar=False
-                )
-                tokens = self.model.tokenizer(
-                    part, return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
-                )
+                outputs, offset_rows = self._token_vectors(part)
                 leftovers: list[tuple[int, str]] = []  # (sentence row, text) to encode on their own
-                for i, (chunk, text, out) in enumerate(zip(rows, part, outputs)):
+                for chunk, text, token_vectors, offsets in zip(rows, part, outputs, offset_rows):
                     chunk_spans = spans[chunk]
-                    token_vectors = out.float().numpy()
                     vec = token_vectors.mean(axis=0)  # the model's mean pooling
                     vectors[chunk] = vec / max(float(np.linalg.norm(vec)), 1e-12)
                     pooled: np.ndarray
                     missing: Sequence[int]
-                    if len(token_vectors) == len(tokens["input_ids"][i]):
-                        offsets = np.asarray(tokens["offset_mapping"][i])
+                    if len(token_vectors) == len(offsets):
                         pooled, missing = pool_sentences(token_vectors, offsets, chunk_spans)
                     else:  # the model tokenised differently than its tokenizer alone: no alignment
                         pooled, missing = np.zeros((len(chunk_spans), dim), np.float32), range(len(chunk_spans))
@@ -202,25 +209,32 @@ class Encoder:
                     sentence_vectors[row : row + len(chunk_spans)] = pooled
                     leftovers += [(row + j, text[chunk_spans[j][0] : chunk_spans[j][1]]) for j in missing]
                 if leftovers:
-                    alone = self.model.encode(
-                        [t for _, t in leftovers], batch_size=self.batch_size, normalize_embeddings=True,
-                        convert_to_numpy=True, show_progress_bar=False,
-                    )
-                    sentence_vectors[[r for r, _ in leftovers]] = alone
+                    sentence_vectors[[r for r, _ in leftovers]] = self.encode_texts([t for _, t in leftovers])
                 bar.update(len(rows))
         return EncodedChunks(vectors, sentence_vectors, counts)
+
+    def _token_vectors(self, texts: Sequence[str]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Each text's token vectors (its padding cut off) and its tokens' character offsets, from one pass."""
+        if self.runtime is not None:
+            encodings = self.runtime.encodings(texts)
+            vectors = self.runtime.token_vectors([e.ids for e in encodings])
+            return vectors, [np.asarray(e.offsets, dtype=np.int64).reshape(-1, 2) for e in encodings]
+        outputs = self.model.encode(
+            list(texts), batch_size=self.batch_size, output_value="token_embeddings", show_progress_bar=False
+        )
+        tokens = self.model.tokenizer(list(texts), return_offsets_mapping=True, truncation=True,
+                                      max_length=self.max_tokens)
+        return ([out.float().numpy() for out in outputs],
+                [np.asarray(o, dtype=np.int64).reshape(-1, 2) for o in tokens["offset_mapping"]])
 
     def encode_texts(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Normalised embeddings of a few short texts (questions, sentences) in the given order, no progress bar.
 
-        On ONNX Runtime, up to ``QUERY_TOKEN_BUDGET`` tokens are encoded without sentence-transformers, so asking a
-        question never loads torch (``embeddings.encoding.onnx_query_encoder``); the vectors are the same.
+        On ONNX Runtime they never load sentence-transformers or torch (``embeddings.encoding.onnx_runtime_encoder``);
+        the vectors are the ones sentence-transformers gives.
         """
-        fast = _load_query_encoder(self.path, self.backend)
-        if fast is not None:
-            ids = fast.tokenize(texts)
-            if sum(len(row) for row in ids) <= QUERY_TOKEN_BUDGET:
-                return fast.encode_ids(ids)
+        if self.runtime is not None:
+            return self.runtime.encode(texts)
         vectors = self.model.encode(
             list(texts), batch_size=batch_size or self.batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=False,

@@ -3,14 +3,15 @@ backend, once per model, into the user's cache; nothing is downloaded.
 
 The cache is ``$STATEMENTS_QA_CACHE`` or ``$XDG_CACHE_HOME/statements-qa`` (``~/.cache/statements-qa``); each model
 gets a folder named after its path and the size and time of its weights, so an updated model is exported again.
-Each folder is a whole sentence-transformers model (configuration, tokenizer, pooling) with ``onnx/model.onnx`` and
-``onnx/model_qint8_<cpu>.onnx``, written in a temporary folder and renamed into place (two processes exporting at
+Each folder is a whole sentence-transformers model (configuration, tokenizer, pooling) with ``onnx/model.onnx``,
+``onnx/model_qint8_<cpu>.onnx`` and ``statements_qa.json`` (what running it without the library needs), written in a temporary folder and renamed into place (two processes exporting at
 once both finish; one folder is kept).
 """
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import platform
@@ -21,13 +22,19 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corpus.problems import StatementsError, one_line
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 BACKENDS = ("onnx-int8", "onnx", "torch")  # how the encoder runs: ONNX Runtime (int8 or fp32 weights) or torch
 DEFAULT_BACKEND = "onnx-int8"  # chosen by benchmarks/encoder_backends.py (benchmarks/README.md)
 BACKEND_VARIABLE = "STATEMENTS_QA_ENCODER"  # another backend, for every command and the Python API
 FP32_FILE = "onnx/model.onnx"
+SETTINGS_FILE = "statements_qa.json"  # sequence length, lower-casing and pooling, read by onnx_runtime_encoder
+EXPORT_VERSION = 2  # part of the cache folder's name: a new layout is exported again
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ def exported(model_path: str, quantized: bool) -> OnnxModel:
     folder = cache_root() / "onnx" / _folder_name(model_path)
     target = quantization_target()
     model = OnnxModel(folder, f"onnx/model_qint8_{target}.onnx" if quantized else FP32_FILE)
-    if not model.path.exists():
+    if not (model.path.exists() and (folder / SETTINGS_FILE).exists()):
         _export(model_path, folder, target)
     return model
 
@@ -94,6 +101,7 @@ def _export(model_path: str, folder: Path, target: str) -> None:
             model = SentenceTransformer(model_path, device="cpu", backend="onnx")
             model.save_pretrained(str(tmp))
             export_dynamic_quantized_onnx_model(model, target, str(tmp))
+            (tmp / SETTINGS_FILE).write_text(json.dumps(_settings(model)) + "\n", encoding="utf-8")
         with contextlib.suppress(FileNotFoundError):
             shutil.rmtree(folder)  # an older, partial export (a newer one from another process is as good)
         os.replace(tmp, folder)
@@ -107,12 +115,23 @@ def _export(model_path: str, folder: Path, target: str) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _settings(model: SentenceTransformer) -> dict[str, object]:
+    """What running the export without sentence-transformers needs to know, in a form no library version changes:
+    the sequence length, lower-casing and pooling ("mean", "cls" or none this project runs itself)."""
+    from embeddings.encoding.sentence_pooling import pools_by_mean
+
+    modes = [getattr(m, "pooling_mode", None) for m in model]
+    cls_only = [m for m in modes if m is not None] == ["cls"]
+    return {"max_seq_length": model.max_seq_length, "do_lower_case": bool(getattr(model, "do_lower_case", False)),
+            "pooling": "mean" if pools_by_mean(model) else "cls" if cls_only else None}
+
+
 def _folder_name(model_path: str) -> str:
     """A cache folder name for a model: its folder's name and a hash of its path and weights' size and time."""
     path = Path(model_path).resolve()
     weights = [p for p in (path / "model.safetensors", path / "pytorch_model.bin") if p.exists()]
     stamp = "".join(f"{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in weights)
-    digest = hashlib.sha256(f"{path}|{stamp}".encode()).hexdigest()[:12]
+    digest = hashlib.sha256(f"{path}|{stamp}|{EXPORT_VERSION}".encode()).hexdigest()[:12]
     return f"{path.name}-{digest}"
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from corpus.attribution.parallel import ParallelAttributor
 from corpus.chunk import Chunk
 from corpus.problems import StatementsError
 from corpus.statement import Statement
@@ -186,13 +187,14 @@ class IndexWriter(StatementWriter):
         batch: list[Statement] = []
 
         def flush() -> None:
-            for item in chunk_and_attribute(batch, self.chunker, attributions, context_fields):
+            for item in chunk_and_attribute(batch, self.chunker, attributions, context_fields, attributor):
                 gone.update(store.delete([item.statement.id]))
                 ids = store.put(item.statement, item.chunks, item.attributions)
                 new_chunks.extend(_NewChunk(i, c, item.context) for i, c in zip(ids, item.chunks, strict=True))
             batch.clear()
 
-        with progress_bar(None, desc="chunking", unit="statement", enabled=self.progress) as bar:
+        with ParallelAttributor() as attributor, progress_bar(
+                None, desc="chunking", unit="statement", enabled=self.progress) as bar:
             for statement in statements:
                 bar.update(1)
                 previous = known.get(statement.id)

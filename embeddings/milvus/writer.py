@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from corpus.attribution.parallel import ParallelAttributor
 from corpus.chunk import Chunk
 from corpus.context import context_of
 from corpus.problems import StatementsError
@@ -167,11 +168,13 @@ class WriteSession:
         self.counts = {"added": 0, "updated": 0, "unchanged": 0}
         self.embedded = 0
         self.closed = False
+        self.attributor = ParallelAttributor()  # its worker processes start with the first large batch
 
     def close(self) -> None:
-        """Disconnect (once)."""
+        """Disconnect (once), and stop the attribution workers."""
         if not self.closed:
             self.closed = True
+            self.attributor.close()
             self.location.disconnect(self.client)
 
     @property
@@ -181,7 +184,8 @@ class WriteSession:
 
     def chunked(self, statements: Sequence[Statement], chunker: StatementChunker) -> list[ChunkedStatement]:
         """Statements chunked, attributed and with their context, as this index makes them."""
-        return chunk_and_attribute(statements, chunker, self.attributions, self.manifest.context_fields)
+        return chunk_and_attribute(statements, chunker, self.attributions, self.manifest.context_fields,
+                                   self.attributor)
 
     def remove(self, statement_ids: Sequence[str]) -> UpdateReport:
         """Delete statements; parts of ids it does not hold are deleted too (left by a killed removal)."""
