@@ -4,8 +4,8 @@ backend, once per model, into the user's cache; nothing is downloaded.
 The cache is ``$STATEMENTS_QA_CACHE`` or ``$XDG_CACHE_HOME/statements-qa`` (``~/.cache/statements-qa``); each model
 gets a folder named after its path and the size and time of its weights, so an updated model is exported again.
 Each folder is a whole sentence-transformers model (configuration, tokenizer, pooling) with ``onnx/model.onnx``,
-``onnx/model_qint8_<cpu>.onnx`` and ``statements_qa.json`` (what running it without the library needs), written in a temporary folder and renamed into place (two processes exporting at
-once both finish; one folder is kept).
+``onnx/model_qint8_<cpu>.onnx`` and ``statements_qa.json`` (what running it without the library needs), written in a
+temporary folder and renamed into place (two processes exporting at once both finish; one folder is kept).
 """
 from __future__ import annotations
 
