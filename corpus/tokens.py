@@ -31,25 +31,24 @@ def _max_seq_length(model: str, fallback: int) -> int:
 class TokenCounter:
     """Counts tokens as the embedding model sees them, without special tokens.
 
-    Built from a model name or folder (default: the bundled model). Only the tokenizer is
-    loaded, through ``transformers.AutoTokenizer`` (fast); counting runs on a private copy of
-    its Rust tokenizer with truncation and padding switched off (the bundled
-    ``tokenizer.json`` pads and truncates to 128).
+    Built from a model name or folder (default: the bundled model). Only the tokenizer is loaded: the folder's
+    ``tokenizer.json`` read by the Rust ``tokenizers`` library, else (a model name, a folder without one)
+    ``transformers.AutoTokenizer`` (fast), which imports torch. Counting runs with truncation and padding switched
+    off (the bundled ``tokenizer.json`` pads and truncates to 128).
     """
 
     def __init__(self, model: str | Path | None = None) -> None:
-        from transformers import AutoTokenizer
-
         name = str(model) if model is not None else default_model_path()
-        tokenizer = AutoTokenizer.from_pretrained(name, use_fast=True)  # type: ignore[no-untyped-call]
-        if not tokenizer.is_fast:
-            raise ValueError(f"{name}: no fast tokenizer available")
-        self._backend: Tokenizer = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
-        self._backend.no_truncation()
-        self._backend.no_padding()
+        own = Path(name) / "tokenizer.json"
+        if own.is_file():
+            self._backend: Tokenizer = Tokenizer.from_file(str(own))
+            self._backend.no_truncation()
+            self._backend.no_padding()
+            self.special_tokens: int = len(self._backend.encode("", add_special_tokens=True).ids)
+            limit = 512
+        else:
+            self._backend, self.special_tokens, limit = _from_transformers(name)
         self.name = name
-        self.special_tokens: int = tokenizer.num_special_tokens_to_add(pair=False)
-        limit = tokenizer.model_max_length if tokenizer.model_max_length < 1_000_000 else 512
         self.max_seq_length: int = _max_seq_length(name, limit)
 
     def count(self, text: str) -> int:
@@ -66,6 +65,20 @@ class TokenCounter:
     def encode(self, text: str) -> Encoding:
         """The full encoding of ``text`` (tokens, character offsets, word ids)."""
         return self._backend.encode(text, add_special_tokens=False)
+
+
+def _from_transformers(name: str) -> tuple[Tokenizer, int, int]:
+    """A model's Rust tokenizer through ``transformers.AutoTokenizer``, its special-token count and its limit."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(name, use_fast=True)  # type: ignore[no-untyped-call]
+    if not tokenizer.is_fast:
+        raise ValueError(f"{name}: no fast tokenizer available")
+    backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    backend.no_truncation()
+    backend.no_padding()
+    limit = tokenizer.model_max_length if tokenizer.model_max_length < 1_000_000 else 512
+    return backend, int(tokenizer.num_special_tokens_to_add(pair=False)), int(limit)
 
 
 @lru_cache(maxsize=4)
