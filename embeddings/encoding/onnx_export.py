@@ -110,7 +110,7 @@ def _export(model_path: str, folder: Path, target: str) -> None:
             raise StatementsError(f"cannot write the ONNX export into {folder.parent}: {one_line(exc)}") from None
     except Exception as exc:  # optimum and onnx raise many kinds; the user needs one line
         raise StatementsError(f"cannot export embedding model {model_path!r} to ONNX: {one_line(exc)} "
-                              f"(set {BACKEND_VARIABLE}=torch to run it with torch)") from None
+                              f"(set {BACKEND_VARIABLE}=torch to skip the export)") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
