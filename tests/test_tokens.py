@@ -19,6 +19,7 @@ def test_counts_from_the_folder_equal_transformers_counts() -> None:
 def test_counting_does_not_import_torch() -> None:
     import subprocess
 
-    code = "import sys\nfrom corpus.tokens import TokenCounter\nTokenCounter().count('x')\nprint('torch' in sys.modules)"
+    code = ("import sys\nfrom corpus.tokens import TokenCounter\nTokenCounter().count('x')\n"
+            "print('torch' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "False", result.stderr
