@@ -14,7 +14,6 @@ ways alternated. Writes ``benchmarks/results/attribution_prefilter.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -74,18 +73,6 @@ def compare(texts: Sequence[str], runs: int) -> dict[str, Any]:
             "cpu_ratio": round(kept_s / full_s, 3), "runs": {k: [round(x, 2) for x in v] for k, v in seconds.items()}}
 
 
-def beir_texts(folder: Path, limit: int) -> list[str]:
-    """The first ``limit`` documents of a BEIR corpus, title and text joined."""
-    texts: list[str] = []
-    with open(folder / "corpus.jsonl", encoding="utf-8") as f:
-        for line in f:
-            doc = json.loads(line)
-            texts.append("\n".join(p for p in (doc.get("title", ""), doc.get("text", "")) if p))
-            if len(texts) >= limit:
-                break
-    return texts
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("path", type=Path, help="the PolNeAR folder")
@@ -96,13 +83,14 @@ def main() -> None:
     parser.add_argument("--beir-limit", type=int, default=1000)
     args = parser.parse_args()
     from attribution import load_split
+    from encoder_backends import read_docs
 
     articles, _ = load_split(args.path, args.split, args.limit)
     out: dict[str, Any] = {"polnear_" + args.split: compare([a.text for a in articles], args.runs)}
     log(f"PolNeAR {args.split}: {out['polnear_' + args.split]}")
     if args.beir:
         key = f"{args.beir.name}_first_{args.beir_limit}"
-        out[key] = compare(beir_texts(args.beir, args.beir_limit), args.runs)
+        out[key] = compare(read_docs(args.beir, args.beir_limit), args.runs)
         log(f"{key}: {out[key]}")
     write_result("attribution_prefilter", out)
 

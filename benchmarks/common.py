@@ -202,9 +202,10 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def _package_versions() -> dict[str, str]:
+def package_versions(names: Sequence[str] = _PACKAGES) -> dict[str, str]:
+    """The installed version of each named distribution (those not installed are left out)."""
     out = {}
-    for name in _PACKAGES:
+    for name in names:
         try:
             out[name] = _metadata.version(name)
         except _metadata.PackageNotFoundError:
@@ -235,7 +236,7 @@ def machine_info() -> dict[str, Any]:
         "cpu_model": _cpu_model(),
         "load_average": load_average(),
         "env": {k: os.environ.get(k) for k in _ENV_KEYS if os.environ.get(k) is not None},
-        "packages": _package_versions(),
+        "packages": package_versions(),
         "git": _git_commit(),
     }
     try:

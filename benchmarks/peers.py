@@ -40,7 +40,6 @@ import tempfile
 import time
 import types
 from collections.abc import Callable, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +64,7 @@ from common import (  # noqa: E402
     load_average,
     log,
     median,
+    package_versions,
     percentile,
     slug,
     write_result,
@@ -198,16 +198,6 @@ def refuse_network() -> list[str]:
     return attempts
 
 
-def versions(names: Sequence[str]) -> dict[str, str]:
-    out = {}
-    for name in names:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
-
-
 # -- the worker -------------------------------------------------------------------------------
 def missing_package(system: str) -> str | None:
     """Import what ``system`` needs; a one-line reason if something is not installed."""
@@ -291,7 +281,7 @@ def run_worker(args: argparse.Namespace) -> dict[str, Any]:
         "threads": {"torch": sys.modules["torch"].get_num_threads() if "torch" in sys.modules else None,
                     "cpus_allowed": len(os.sched_getaffinity(0))},
         "project_loaded": "embeddings.local" in sys.modules or "assistant" in sys.modules,
-        "packages": versions(VERSIONS[system]),
+        "packages": package_versions(VERSIONS[system]),
         "network_attempts_refused": attempts,
         "load_end": load_average(),
     }
