@@ -7,8 +7,9 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import bm25s
 from rapidfuzz import fuzz, process
+
+from embeddings.bm25_library import bm25s
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 

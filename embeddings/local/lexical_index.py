@@ -5,10 +5,10 @@ import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import bm25s
 import numpy as np
 
 from embeddings.backend.terms import corrected_words, tokenize
+from embeddings.bm25_library import bm25s
 
 
 class LexicalIndex:
