@@ -60,7 +60,8 @@ def attribute_many(
     docs = nlp.pipe((texts[i] for i in whole), batch_size=batch_size)
     for i, doc, spans in zip(whole, docs, tagged if tagger is not None else [None] * len(whole), strict=True):
         results[i] = with_questions_asked(texts[i], attributions_in(doc, "", tagged=spans, owner=owner_of[i] or ""))
-    windowed = _reports_in_windows([i for i in reports if i not in set(whole)], texts, owner_of, batch_size)
+    parsed_whole = set(whole)
+    windowed = _reports_in_windows([i for i in reports if i not in parsed_whole], texts, owner_of, batch_size)
     for i, in_windows in windowed:
         results[i] = with_questions_asked(texts[i], in_windows)
     # Speeches: each sentence that may report someone else's words is parsed with the sentence before it (what

@@ -11,7 +11,9 @@ sentence-transformers.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,12 @@ import numpy as np
 
 from embeddings.encoding.onnx_export import SETTINGS_FILE, OnnxModel
 
-# Texts per run. One: int8 weights quantise each run's activations with that run's range, so a text batched with
+# One text per run: int8 weights quantise each run's activations with that run's range, so a text batched with
 # others would get a slightly different vector than alone (or in another batch); and a run of one carries no
-# padding (measured faster than 8 or 32 for int8 on SciFact abstracts: benchmarks/README.md).
-_BATCH = 1
+# padding (measured faster than 8 or 32 for int8 on SciFact abstracts). Each run uses one thread, and many texts are
+# spread over one thread per core: on 2 cores, 8.3 CPU s and 4.2 s for 300 abstracts, against 11.6 CPU s and
+# 5.8 s for ONNX Runtime's own threads, which spin between the small steps of a one-text run
+# (benchmarks/README.md, "Speed and memory").
 
 
 def _read_json(path: Path) -> Any:
@@ -50,6 +54,10 @@ class OnnxRuntimeEncoder:
 
         options = ort.SessionOptions()
         options.enable_cpu_mem_arena = False  # the arena keeps the largest batch's buffers (hundreds of MB) for good
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         self.session = ort.InferenceSession(str(model.path), options, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.pooling = pooling
@@ -82,31 +90,27 @@ class OnnxRuntimeEncoder:
     def encode_ids(self, ids: Sequence[Sequence[int]]) -> np.ndarray:
         """Normalised vectors of token id rows (from ``tokenize``), in their order."""
         out = np.zeros((len(ids), self.dimension), np.float32)
-        for rows, vectors in self._batches(ids):
-            out[rows] = [self._pool(v) for v in vectors]
+        for row, vectors in enumerate(self._runs(ids)):
+            out[row] = self._pool(vectors)
         normalised: np.ndarray = out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return normalised
 
     def token_vectors(self, ids: Sequence[Sequence[int]]) -> list[np.ndarray]:
         """Each row's token vectors (length × dimension), in order: what a chunk's sentence vectors pool."""
-        out: list[np.ndarray] = [np.zeros((0, self.dimension), np.float32)] * len(ids)
-        for rows, vectors in self._batches(ids):
-            for row, v in zip(rows, vectors, strict=True):
-                out[row] = v
-        return out
+        return list(self._runs(ids))
 
     def _pool(self, token_vectors: np.ndarray) -> np.ndarray:
         """The model's pooling of one text's token vectors (not normalised)."""
         pooled: np.ndarray = token_vectors[0] if self.pooling == "cls" else token_vectors.mean(axis=0)
         return pooled
 
-    def _batches(self, ids: Sequence[Sequence[int]]) -> Iterator[tuple[list[int], list[np.ndarray]]]:
-        """Rows in batches of similar length, each with its rows' token vectors (padding cut off)."""
-        order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
-        for lo in range(0, len(order), _BATCH):
-            rows = order[lo : lo + _BATCH]
-            hidden = self._hidden([ids[i] for i in rows])
-            yield rows, [hidden[k, : len(ids[i])] for k, i in enumerate(rows)]
+    def _runs(self, ids: Sequence[Sequence[int]]) -> Iterator[np.ndarray]:
+        """Each row's token vectors, in order: one run per row, the rows spread over one thread per core."""
+        if len(ids) < 2 or self.threads < 2:
+            yield from (self._hidden([row])[0] for row in ids)
+            return
+        with ThreadPoolExecutor(self.threads) as pool:  # ONNX Runtime lets go of the GIL while it runs
+            yield from pool.map(lambda row: self._hidden([row])[0], ids)
 
     def _hidden(self, ids: Sequence[Sequence[int]]) -> np.ndarray:
         """One batch padded and run: the last hidden state, (batch, length, dimension) float32."""
