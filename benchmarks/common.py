@@ -17,6 +17,7 @@ import platform
 import resource
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -158,6 +159,34 @@ def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
 
 
 # -- memory and machine ---------------------------------------------------------------------
+class TreePeak:
+    """The peak of the summed RSS of this process and all its descendants (our attribution workers count),
+    sampled every 20 ms on a thread; ``take()`` returns the peak so far and starts a new one."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self._me = psutil.Process()
+        self._peak = 0
+        self._lock = threading.Lock()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while True:
+            try:
+                total = self._me.memory_info().rss + sum(c.memory_info().rss for c in self._me.children(True))
+            except Exception:  # a child ended while being read
+                total = 0
+            with self._lock:
+                self._peak = max(self._peak, total)
+            time.sleep(0.02)
+
+    def take(self) -> float:
+        with self._lock:
+            peak, self._peak = self._peak, 0
+        return round(peak / 2**20, 1)
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far, in MiB.
 

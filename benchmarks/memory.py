@@ -17,13 +17,11 @@ import json
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import common  # noqa: F401  (first: the project on sys.path, OMP_WAIT_POLICY etc. before torch/faiss load)
-from common import log, slug, write_result
+from common import TreePeak, log, slug, write_result
 
 QUESTIONS = ["what was found about vitamin D?", "effects of smoking on the lungs", "who reported on malaria?",
              "what did the study say about statins?", "gene expression in tumours"]
@@ -35,25 +33,6 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
-
-
-class TreePeak:
-    """The peak summed RSS of this process and its children, sampled every 20 ms on a thread."""
-
-    def __init__(self) -> None:
-        import psutil
-
-        self.me, self.peak = psutil.Process(), 0
-        threading.Thread(target=self._sample, daemon=True).start()
-
-    def _sample(self) -> None:
-        while True:
-            try:
-                total = self.me.memory_info().rss + sum(c.memory_info().rss for c in self.me.children(True))
-                self.peak = max(self.peak, total)
-            except Exception:  # a child ended while being read
-                pass
-            time.sleep(0.02)
 
 
 def build(corpus: Path, index_dir: Path, limit: int) -> dict[str, Any]:
@@ -90,7 +69,7 @@ def build(corpus: Path, index_dir: Path, limit: int) -> dict[str, Any]:
     stages["after_build"] = rss_mb()
     peak = Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]
     return {"rss_mb": stages, "peak_rss_mb": round(int(peak) / 1024, 1),
-            "peak_rss_with_workers_mb": round(tree.peak / 2**20, 1)}
+            "peak_rss_with_workers_mb": tree.take()}
 
 
 SERVE = """

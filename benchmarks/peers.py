@@ -60,6 +60,7 @@ if _peer_worker():
 import common  # noqa: E402, F401  (first: the project on sys.path, OMP_WAIT_POLICY etc. before torch/faiss load)
 from common import (  # noqa: E402
     Stopwatch,
+    TreePeak,
     check_environment,
     load_average,
     log,
@@ -140,36 +141,6 @@ def memory_status() -> dict[str, float]:
                 key = "peak_mb" if line.startswith("VmHWM") else "rss_mb"
                 out[key] = round(int(line.split()[1]) / 1024.0, 1)
     return out
-
-
-class TreePeak:
-    """The peak of the summed RSS of this process and all its descendants (our attribution workers count),
-    sampled every 20 ms on a thread; ``take()`` returns the peak so far and starts a new one."""
-
-    def __init__(self) -> None:
-        import threading
-
-        import psutil
-
-        self._me = psutil.Process()
-        self._peak = 0
-        self._lock = threading.Lock()
-        threading.Thread(target=self._sample, daemon=True).start()
-
-    def _sample(self) -> None:
-        while True:
-            try:
-                total = self._me.memory_info().rss + sum(c.memory_info().rss for c in self._me.children(True))
-            except Exception:  # a child ended while being read
-                total = 0
-            with self._lock:
-                self._peak = max(self._peak, total)
-            time.sleep(0.02)
-
-    def take(self) -> float:
-        with self._lock:
-            peak, self._peak = self._peak, 0
-        return round(peak / 2**20, 1)
 
 
 def reset_peak_rss() -> bool:

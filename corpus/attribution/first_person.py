@@ -14,11 +14,11 @@ import re
 OPENING = 400  # characters in which a speech has spoken in the first person
 MIN_WORDS = 3  # first-person words outside quotes, in all
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"\n]*\"")
-_FIRST_PERSON = re.compile(r"\b(?:I|[Ww]e|[Mm]y|[Oo]ur|me|us)\b")
+FIRST_PERSON_WORD = re.compile(r"\b(?:I|[Ww]e|[Mm]y|[Oo]ur|me|us)\b")  # also what the pre-filter looks for
 
 
 def speaks_in_first_person(text: str) -> bool:
     """Whether ``text`` is its source's own first-person words, as the module says."""
     outside = _QUOTED.sub(lambda m: " " * len(m.group()), text)
-    found = [m.start() for m in _FIRST_PERSON.finditer(outside)]
+    found = [m.start() for m in FIRST_PERSON_WORD.finditer(outside)]
     return len(found) >= MIN_WORDS and found[0] < OPENING

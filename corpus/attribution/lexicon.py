@@ -128,6 +128,9 @@ def lemma_of(token: Token) -> str:
 
 
 
+TRANSCRIPT_LABEL = r"^\W{0,2}[A-Z][\w.’']*(?: [A-Z][\w.’']*){0,3}:"  # a transcript line: "Amanpour: …", "Minister: …"
+
+
 def _cue_forms() -> str:
     """A regex of the cue verbs' third-person and past forms (not "we call", which is the speaker's own)."""
     irregular = {"say": ("said", "says"), "tell": ("told", "tells"), "write": ("wrote", "writes", "written"),
@@ -148,7 +151,7 @@ def _cue_forms() -> str:
             forms.update((verb + "ed", verb + verb[-1] + "ed"))
     before = ("I", "we", "We", "have", "has", "be", "been", "was", "were", "is", "are")  # "we stressed", "is noted"
     not_own = "".join(f"(?<!\\b{w} )" for w in before)
-    label = r"^\W{0,2}[A-Z][\w.’']*(?: [A-Z][\w.’']*){0,3}:"  # a transcript line: "Amanpour: …", "Minister: …"
+    label = TRANSCRIPT_LABEL
     return (not_own + r"\b(?:" + "|".join(sorted(forms)) + r")\b|\b[Aa]ccording to\b|“[^”]{20,}”|\"[^\"]{20,}\"|"
             + label)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from corpus.attribution.first_person import FIRST_PERSON_WORD
 from corpus.attribution.lexicon import (
     CLAUSE_NOUNS,
     CUE_VERBS,
@@ -26,6 +27,7 @@ from corpus.attribution.lexicon import (
     OBJECT_CUES,
     PREPOSITION_NOUNS,
     RAISING_CUES,
+    TRANSCRIPT_LABEL,
 )
 from corpus.attribution.title_speaker import SPEECH_NOUNS
 
@@ -42,8 +44,7 @@ CONTEXT = 1  # sentences parsed before a run, for what "she" or "the minister" s
 GAP = 1  # runs of sentences that can report, at most this many sentences apart, are parsed as one
 _WORD = re.compile(r"[A-Za-z]+")
 _QUOTATION = re.compile(r"“[^”]*”?|\"[^\"]*\"?|‘[^’]{20,}’")
-_LABEL = re.compile(r"^\W{0,2}[A-Z][\w.’']*(?: [A-Z][\w.’']*){0,3}:", re.MULTILINE)
-_FIRST_PERSON = re.compile(r"\b(?:I|[Ww]e|[Mm]y|[Oo]ur|me|us)\b")
+_LABEL = re.compile(TRANSCRIPT_LABEL, re.MULTILINE)
 
 
 def word_forms(lemma: str) -> set[str]:
@@ -92,7 +93,7 @@ def can_report(sentence: str, owner: bool = False) -> bool:
     the first person, so a first-person sentence can be the owner's."""
     if "according to" in sentence.lower() or _LABEL.search(sentence):
         return True
-    if owner and _FIRST_PERSON.search(sentence):
+    if owner and FIRST_PERSON_WORD.search(sentence):
         return True
     words = cue_words()
     return any(w.lower() in words for w in _WORD.findall(sentence))

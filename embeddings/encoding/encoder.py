@@ -1,4 +1,4 @@
-"""Sentence-transformers encoder: texts in, normalised float32 vectors out."""
+"""The encoder: texts in, normalised float32 vectors out (ONNX Runtime by default, else torch)."""
 from __future__ import annotations
 
 import contextlib
@@ -103,7 +103,8 @@ def length_sorted_blocks(texts: Sequence[str], block: int) -> list[np.ndarray]:
 
 
 class Encoder:
-    """Encodes texts with a sentence-transformers model loaded once per process."""
+    """Encodes texts with a sentence-transformers model, run by ONNX Runtime (the default) or torch, loaded once per
+    process."""
 
     def __init__(
         self, model: str | None = None, device: str = "cpu", batch_size: int = 32, backend: str | None = None
